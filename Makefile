@@ -1,0 +1,56 @@
+# The two commands: `make demo` and `make test`. Everything else is a helper for them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The Django 6.1 leg needs Python >= 3.12: the first that really runs (a pyenv shim may not),
+# from PATH or from pyenv's versions, newest first.
+PY_NEW ?= $(shell for c in python3.13 python3.12 \
+	$$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	"$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
+	&& { command -v "$$c"; break; }; done)
+VENV6 := .venv-django6
+N ?= 20000
+
+.PHONY: demo test test-django52 test-django61 lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]" "Django>=5.2,<5.3"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) manage.py demo_setup
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-django52: $(VENV)/.installed
+	@echo "== leg: Django 5.2 on $$($(PY) --version)"
+	$(PY) -m pytest
+
+$(VENV6)/.installed: pyproject.toml
+	$(PY_NEW) -m venv $(VENV6)
+	$(VENV6)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV6)/bin/python -m pip install --quiet -e ".[test]" "Django>=6.1,<6.2"
+	touch $@
+
+test-django61:
+	@if [ -z "$(PY_NEW)" ] || ! "$(PY_NEW)" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "== leg: Django 6.1 SKIPPED (no Python >= 3.12 found; set PY_NEW=/path/to/python3.12+)"; \
+	else \
+		$(MAKE) --no-print-directory $(VENV6)/.installed && \
+		echo "== leg: Django 6.1 on $$($(VENV6)/bin/python --version)" && \
+		$(VENV6)/bin/python -m pytest; \
+	fi
+
+test: lint test-django52 test-django61
+	@echo "== legs run: Django 5.2 ($$($(PY) --version))$$([ -x $(VENV6)/bin/python ] && echo ", Django 6.1 ($$($(VENV6)/bin/python --version))")"
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py --files $(N)
+
+clean:
+	rm -rf $(VENV) $(VENV6) var bench-out .pytest_cache .ruff_cache .hypothesis

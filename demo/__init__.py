@@ -1,0 +1,1 @@
+"""Demo apps that plant every kind of static-file finding the inspector reports."""

@@ -1,0 +1,1 @@
+"""Shop app: the demo's home page and its setup command."""

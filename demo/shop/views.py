@@ -1,0 +1,11 @@
+"""Views of the demo shop."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Render the landing page, which pulls static files from every kind of source."""
+    return render(request, "demo/home.html")

@@ -1,0 +1,1 @@
+"""The asset inspector: which static file wins, what it hides, and what production serves."""

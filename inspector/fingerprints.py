@@ -1,0 +1,153 @@
+"""Content fingerprints: md5 of a file's bytes, computed lazily and cached by file version.
+
+A file version is identified by its :class:`FileStamp` (path, size, mtime, inode). Digests are kept
+in process memory and, when ``ASSET_INSPECTOR["CACHE"]`` names a cache alias, in Django's cache
+framework, so web workers and CLI runs share the work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import IO, NamedTuple
+
+from django.core.cache import BaseCache, caches
+
+from .conf import get_config
+
+CHUNK_BYTES = 1024 * 1024
+# A file modified less than this long before it was stat'ed could be modified again within the
+# same filesystem timestamp tick without its stamp changing ("racy git"); its digest is not cached.
+RACY_NS = 2_000_000_000
+_MEMORY_LIMIT = 500_000
+
+_memory: dict[FileStamp, str] = {}
+_lock = threading.Lock()
+
+
+class FileStamp(NamedTuple):
+    """One version of one file on disk (a tuple, so comparing many of them stays cheap)."""
+
+    location: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, location: str) -> FileStamp:
+        """Return the stamp of the file at ``location`` now (raises ``OSError``)."""
+        st = os.stat(location)
+        return cls(location, st.st_size, st.st_mtime_ns, st.st_ino)
+
+    def is_racy(self, now_ns: int | None = None) -> bool:
+        """Return True if the file changed too recently for its stamp to be trusted."""
+        return (now_ns if now_ns is not None else time.time_ns()) - self.mtime_ns < RACY_NS
+
+    def cache_key(self) -> str:
+        raw = f"{self.location}\0{self.size}\0{self.mtime_ns}\0{self.inode}"
+        return "inspector:md5:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class TooLargeToHash(OSError):
+    """The file is larger than ``ASSET_INSPECTOR["MAX_HASH_BYTES"]``."""
+
+
+def md5_stream(stream: IO[bytes]) -> str:
+    """Return the md5 hex digest of everything readable from ``stream``."""
+    digest = hashlib.md5(usedforsecurity=False)
+    while chunk := stream.read(CHUNK_BYTES):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def md5_opened(opener: Callable[[], IO[bytes]]) -> str:
+    """Return the md5 of a file opened by ``opener`` (for storages without local paths)."""
+    with opener() as stream:
+        return md5_stream(stream)
+
+
+def peek(stamp: FileStamp) -> str | None:
+    """Return the digest of ``stamp`` if this process already knows it, without any I/O."""
+    return _memory.get(stamp)
+
+
+def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
+    """Return the digest of every stamp, or the ``OSError`` that prevented reading it.
+
+    Memory first, then one ``get_many`` on the shared cache, then the bytes themselves.
+    """
+    wanted = list(dict.fromkeys(stamps))
+    results: dict[FileStamp, str | OSError] = {}
+    missing = []
+    for stamp in wanted:
+        known = _memory.get(stamp)
+        if known is None:
+            missing.append(stamp)
+        else:
+            results[stamp] = known
+    if not missing:
+        return results
+
+    config = get_config()
+    cache = _shared_cache()
+    if cache is not None:
+        keyed = {stamp.cache_key(): stamp for stamp in missing}
+        for key, digest in cache.get_many(list(keyed)).items():
+            stamp = keyed[key]
+            results[stamp] = digest
+            _remember(stamp, digest)
+        missing = [stamp for stamp in missing if stamp not in results]
+
+    now_ns = time.time_ns()
+    computed: dict[str, str] = {}
+    for stamp in missing:
+        try:
+            digest = _hash_file(stamp, config["MAX_HASH_BYTES"])
+        except OSError as exc:
+            results[stamp] = exc
+            continue
+        results[stamp] = digest
+        if not stamp.is_racy(now_ns):
+            _remember(stamp, digest)
+            computed[stamp.cache_key()] = digest
+    if cache is not None and computed:
+        cache.set_many(computed, timeout=config["CACHE_TIMEOUT"])
+    return results
+
+
+def md5(stamp: FileStamp) -> str:
+    """Return the digest of one file version (raises ``OSError`` if it cannot be read)."""
+    result = md5_many([stamp])[stamp]
+    if isinstance(result, OSError):
+        raise result
+    return result
+
+
+def clear_memory_cache() -> None:
+    """Forget every digest this process holds (the shared cache is left alone)."""
+    with _lock:
+        _memory.clear()
+
+
+def _hash_file(stamp: FileStamp, limit: int) -> str:
+    if stamp.size > limit:
+        raise TooLargeToHash(
+            f"not compared: {stamp.size:,} bytes is over the {limit:,}-byte MAX_HASH_BYTES limit"
+        )
+    with open(stamp.location, "rb") as stream:
+        return md5_stream(stream)
+
+
+def _remember(stamp: FileStamp, digest: str) -> None:
+    with _lock:
+        if len(_memory) >= _MEMORY_LIMIT:
+            _memory.clear()
+        _memory[stamp] = digest
+
+
+def _shared_cache() -> BaseCache | None:
+    alias = get_config()["CACHE"]
+    return caches[alias] if alias else None

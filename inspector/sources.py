@@ -1,0 +1,260 @@
+"""Sources: every place a configured finder reads static files from, listed through Django's API.
+
+The built-in finders are listed storage by storage with Django's own ``utils.get_files`` (exactly
+what their ``list()`` does) so that an error in one folder is reported on that source and the rest
+carries on. Any other finder is listed through its own ``list()``, and probed with its own
+``find(path, find_all=True)`` because some (django-compressor's ``CompressorFinder``) list nothing
+yet serve files in development.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles import finders, utils
+from django.core.files.storage import Storage
+
+from .fingerprints import RACY_NS
+
+SourceKind = Literal["dir", "app", "finder"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One place files come from, in precedence order (``index``)."""
+
+    index: int
+    label: str
+    kind: SourceKind
+    finder: str
+    root: str | None = None
+    prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListedFile:
+    """A file a source lists: the path it is served at and where its bytes are."""
+
+    path: str
+    relative: str
+    location: str | None
+    collectable: bool
+
+
+@dataclass(slots=True)
+class SourceListing:
+    """What one source listed, plus what is needed to tell cheaply whether that is still true."""
+
+    source: Source
+    files: list[ListedFile]
+    errors: list[str]
+    storage: Storage | None = None
+    folder_mtimes: dict[str, int] = field(default_factory=dict)
+    reusable: bool = False
+
+    def is_unchanged(self) -> bool:
+        """Return True if no folder of this source changed since it was listed."""
+        if not self.reusable:
+            return False
+        try:
+            return all(os.stat(p).st_mtime_ns == m for p, m in self.folder_mtimes.items())
+        except OSError:
+            return False
+
+
+def collect_ignore_patterns() -> list[str]:
+    """Return the ignore patterns a plain ``collectstatic`` run applies."""
+    patterns = apps.get_app_config("staticfiles").ignore_patterns
+    return list({os.path.normpath(p) for p in patterns})
+
+
+def configured_finders() -> list[tuple[str, finders.BaseFinder | Exception]]:
+    """Return each ``STATICFILES_FINDERS`` entry with its (cached) instance or load error."""
+    loaded: list[tuple[str, finders.BaseFinder | Exception]] = []
+    for dotted in settings.STATICFILES_FINDERS:
+        try:
+            loaded.append((dotted, finders.get_finder(dotted)))
+        except Exception as exc:  # a broken finder must not hide the others
+            loaded.append((dotted, exc))
+    return loaded
+
+
+def list_sources(previous: Sequence[SourceListing] = ()) -> list[SourceListing]:
+    """List every source of every configured finder, reusing unchanged ones from ``previous``."""
+    reusable = {(lst.source.label, lst.source.index): lst for lst in previous}
+    patterns = collect_ignore_patterns()
+    listings: list[SourceListing] = []
+    for dotted, finder in configured_finders():
+        for source, storage in _sources_of(dotted, finder, start=len(listings)):
+            old = reusable.get((source.label, source.index))
+            if old is not None and old.storage is storage and old.is_unchanged():
+                listings.append(old)
+            elif isinstance(finder, Exception):
+                listings.append(SourceListing(source, [], [f"could not load finder: {finder!r}"]))
+            elif storage is None:
+                listings.append(_list_through_finder(source, finder, patterns))
+            else:
+                listings.append(_list_folder(source, storage, patterns))
+    return listings
+
+
+def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
+    """Return every location ``finder`` finds for ``path`` (its ``find(path, find_all=True)``)."""
+    found = finder.find(path, find_all=True)
+    if not found:
+        return []
+    if isinstance(found, str | os.PathLike):
+        found = [found]
+    return [os.fspath(f) for f in found]
+
+
+def _sources_of(
+    dotted: str, finder: finders.BaseFinder | Exception, start: int
+) -> Iterator[tuple[Source, Storage | None]]:
+    index = start
+    if isinstance(finder, Exception):
+        yield Source(index, dotted, "finder", dotted), None
+        return
+    cls = type(finder)
+    if cls.list is finders.FileSystemFinder.list:
+        fs_finder: Any = finder
+        for prefix, root in fs_finder.locations:
+            root_abs = os.path.abspath(os.fspath(root))
+            label = f"dir:{prefix}={root_abs}" if prefix else f"dir:{root_abs}"
+            yield Source(index, label, "dir", dotted, root_abs, prefix), fs_finder.storages[root]
+            index += 1
+    elif cls.list is finders.AppDirectoriesFinder.list:
+        app_finder: Any = finder
+        for app_name, storage in app_finder.storages.items():
+            yield Source(index, f"app:{app_name}", "app", dotted, storage.location), storage
+            index += 1
+    else:
+        root = _root_of(getattr(finder, "storage", None))
+        yield Source(index, dotted, "finder", dotted, root), None
+
+
+def _root_of(storage: Storage | None) -> str | None:
+    if storage is None:
+        return None
+    try:
+        return storage.path("")
+    except (NotImplementedError, AttributeError, ValueError):
+        return None
+
+
+def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> SourceListing:
+    """List one folder-backed source the way its finder's ``list()`` does."""
+    listing = SourceListing(source, [], [], storage)
+    root = source.root or storage.path("")
+    if not os.path.isdir(root):
+        listing.errors.append(f"folder does not exist: {root}")
+        return listing
+    recorder = _RecordingStorage(storage, root)
+    every = list(utils.get_files(recorder, []))  # type: ignore[arg-type]
+    collected = set(utils.get_files(_ReplayStorage(recorder.tree), patterns))  # type: ignore[arg-type]
+    prefix = getattr(storage, "prefix", None) or ""
+    for relative in every:
+        served = os.path.join(prefix, relative) if prefix else relative
+        location = os.path.join(root, relative)
+        listing.files.append(ListedFile(served, relative, location, relative in collected))
+    listing.errors.extend(recorder.errors)
+    listing.folder_mtimes = recorder.mtimes
+    now = time.time_ns()
+    listing.reusable = not recorder.errors and all(
+        now - m >= RACY_NS for m in recorder.mtimes.values()
+    )
+    return listing
+
+
+def _list_through_finder(
+    source: Source, finder: finders.BaseFinder, patterns: list[str]
+) -> SourceListing:
+    """List a custom finder through its own ``list()``, once for development and once for
+    collection, because its storages are its own business."""
+    listing = SourceListing(source, [], [])
+    try:
+        every = list(finder.list([]))
+        collected = {(rel, id(st)) for rel, st in finder.list(patterns)}
+    except Exception as exc:  # the finder's own bug: report it on the source and carry on
+        listing.errors.append(f"list() raised {exc!r}")
+        return listing
+    for relative, storage in every:
+        prefix = getattr(storage, "prefix", None) or ""
+        served = os.path.join(prefix, relative) if prefix else relative
+        location = _location_in(storage, relative)
+        collectable = (relative, id(storage)) in collected
+        listing.files.append(ListedFile(served, relative, location, collectable))
+    return listing
+
+
+def _location_in(storage: Storage, relative: str) -> str | None:
+    try:
+        return storage.path(relative)
+    except (NotImplementedError, AttributeError, ValueError):
+        return None
+
+
+class _RecordingStorage:
+    """Stands in for a folder storage during ``get_files``: delegates ``listdir``, records what
+    it saw (for replays and change detection) and turns a failing folder into a reported error
+    instead of an aborted walk."""
+
+    def __init__(self, storage: Storage, root: str) -> None:
+        self._storage = storage
+        self._root = root
+        self.tree: dict[str, tuple[list[str], list[str]]] = {}
+        self.mtimes: dict[str, int] = {}
+        self.errors: list[str] = []
+        self._real: dict[str, str] = {}
+
+    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
+        folder = os.path.join(self._root, relative) if relative else self._root
+        try:
+            mtime = os.stat(folder).st_mtime_ns
+            real = os.path.realpath(folder)
+            looped = self._ancestor_with(relative, real)
+            if looped is not None:
+                self.errors.append(
+                    f"symlink loop: {relative!r} leads back to {looped or '.'!r}; "
+                    "collectstatic would fail here"
+                )
+                return [], []
+            directories, files = self._storage.listdir(relative)
+        except OSError as exc:
+            self.errors.append(f"cannot list {relative or '.'!r}: {exc.strerror or exc}")
+            return [], []
+        self._real[relative] = real
+        self.mtimes[folder] = mtime
+        self.tree[relative] = (directories, files)
+        return directories, files
+
+    def _ancestor_with(self, relative: str, real: str) -> str | None:
+        parts = relative.split(os.sep) if relative else []
+        for depth in range(len(parts)):
+            ancestor = os.sep.join(parts[:depth])
+            if self._real.get(ancestor) == real:
+                return ancestor
+        return None
+
+
+class _ReplayStorage:
+    """Replays a recorded folder tree so ``get_files`` can apply ignore patterns without I/O."""
+
+    def __init__(self, tree: dict[str, tuple[list[str], list[str]]]) -> None:
+        self._tree = tree
+
+    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
+        return self._tree.get(relative, ([], []))
+
+
+def iter_files(listings: Iterable[SourceListing]) -> Iterator[tuple[SourceListing, ListedFile]]:
+    """Yield every listed file with its listing, in precedence order."""
+    for listing in listings:
+        for listed in listing.files:
+            yield listing, listed

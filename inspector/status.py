@@ -1,0 +1,50 @@
+"""The status vocabulary shared by the CLI, JSON, CSV, dashboard and panel (see design.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SourceStatus(StrEnum):
+    UNIQUE = "unique"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    ABSENT = "absent"
+
+
+class Flag(StrEnum):
+    IGNORED_BY_COLLECT = "ignored-by-collect"
+    ORDER_MISMATCH = "order-mismatch"
+    # Extension: a candidate could not be compared with the winner (unreadable or too large),
+    # so the path counts as a conflict until someone looks.
+    UNVERIFIED = "unverified"
+
+
+class LiveStatus(StrEnum):
+    CURRENT = "current"
+    MODIFIED = "modified"
+    MISSING = "missing"
+    ORPHANED = "orphaned"
+    UNKNOWN = "unknown"
+
+
+class ManifestStatus(StrEnum):
+    OK = "ok"
+    MISSING_ENTRY = "missing-entry"
+    STALE = "stale"
+    HASHED_FILE_MISSING = "hashed-file-missing"
+    NOT_APPLICABLE = "n/a"
+
+
+class ServedStatus(StrEnum):
+    OK = "ok"
+    HTTP_ERROR = "http-error"
+    STALE = "stale"
+    HEADERS = "headers"
+    UNCHECKED = "unchecked"
+
+
+def all_values() -> set[str]:
+    """Return every word of the vocabulary, for validating ``--fail-on``."""
+    enums: tuple[type[StrEnum], ...] = (SourceStatus, Flag, LiveStatus, ManifestStatus)
+    return {member.value for enum in enums for member in enum}

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.urls import path, register_converter
+
+from . import views
+
+
+class StaticPathConverter:
+    """Any static path, newlines included: file names may hold anything but a NUL."""
+
+    regex = r"[\s\S]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(StaticPathConverter, "static_path")
+
+app_name = "inspector"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("paths/<static_path:path>", views.path_detail, name="path"),
+]

@@ -1,0 +1,165 @@
+"""Bad input is reported where it happens and everything else is still inventoried."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import override_settings
+
+from inspector.inventory import get_inventory
+from inspector.status import Flag, SourceStatus
+
+from .layout import Layout
+
+REPO = Path(__file__).resolve().parent.parent
+FS = "django.contrib.staticfiles.finders.FileSystemFinder"
+APPS = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
+
+
+def test_missing_staticfiles_dir_is_an_error_on_that_source(layout: Layout) -> None:
+    present = layout.folder("present")
+    layout.write(present, "css/a.css", "a")
+    missing = layout.root / "not-there"
+    with layout.settings(dirs=[missing, present]):
+        inventory = get_inventory()
+    assert inventory.get("css/a.css") is not None
+    (summary,) = [s for s in inventory.sources if s.source.root == str(missing)]
+    assert summary.files == 0
+    assert any("does not exist" in e for e in summary.errors)
+
+
+def test_symlink_loop_is_reported_and_the_rest_listed(layout: Layout) -> None:
+    project = layout.folder("project")
+    layout.write(project, "css/a.css", "a")
+    layout.write(project, "js/b.js", "b")
+    os.symlink("..", project / "css" / "loop")
+    with layout.settings(dirs=[project], finders=[FS]):
+        inventory = get_inventory()
+    assert {r.path for r in inventory} == {"css/a.css", "js/b.js"}
+    assert any("symlink loop" in p.message and p.source for p in inventory.problems)
+
+
+def test_hostile_file_names_are_listed_exactly(layout: Layout) -> None:
+    project = layout.folder("project")
+    names = [
+        "with space.css",
+        "ünïcødé/日本.js",
+        "quotes'\"`.css",
+        "<script>alert(1)</script>.js",
+        '=HYPERLINK("x").csv',
+        "new\nline.txt",
+    ]
+    for name in names:
+        layout.write(project, name, name)
+    with layout.settings(dirs=[project], finders=[FS]):
+        inventory = get_inventory()
+        assert sorted(r.path for r in inventory) == sorted(names)
+        for name in names:
+            record = inventory.get(name)
+            assert record and record.winner
+            assert record.winner.location == finders.find(name)
+            assert Path(record.winner.location).read_text() == name
+
+
+def test_file_deleted_during_the_walk_is_reported(layout: Layout) -> None:
+    folder = layout.folder("generated")
+    layout.write(folder, "tmp/gone.css", "soon gone")
+    layout.write(folder, "css/kept.css", "kept")
+    with layout.settings(
+        finders=["tests.finders.VanishingFinder"], INSPECTOR_TEST_FOLDER=str(folder)
+    ):
+        inventory = get_inventory()
+    assert inventory.get("css/kept.css") is not None
+    assert inventory.get("tmp/gone.css") is None
+    assert any(p.path == "tmp/gone.css" and "gone" in p.message for p in inventory.problems)
+
+
+def test_finder_that_raises_does_not_hide_the_others(layout: Layout) -> None:
+    project = layout.folder("project")
+    layout.write(project, "css/a.css", "a")
+    with layout.settings(
+        dirs=[project],
+        finders=[FS, "tests.finders.ExplodingFinder", "tests.finders.NoSuchFinder"],
+        INSPECTOR_TEST_FOLDER=str(project),
+    ):
+        inventory = get_inventory()
+    assert inventory.get("css/a.css") is not None
+    messages = {p.source: p.message for p in inventory.problems}
+    assert "exploding finder" in messages["tests.finders.ExplodingFinder"]
+    assert "could not load finder" in messages["tests.finders.NoSuchFinder"]
+
+
+def test_file_too_large_to_hash_is_unverified_not_duplicate(layout: Layout) -> None:
+    first, first_static = layout.app()
+    second, second_static = layout.app()
+    layout.write(first_static, "big.bin", b"x" * 2048)
+    layout.write(second_static, "big.bin", b"x" * 2048)
+    with (
+        layout.settings(apps=[first, second]),
+        override_settings(ASSET_INSPECTOR={"CACHE": None, "MAX_HASH_BYTES": 1024}),
+    ):
+        record = get_inventory().get("big.bin")
+    assert record and record.status == SourceStatus.CONFLICT
+    assert Flag.UNVERIFIED in record.flags
+    assert any("MAX_HASH_BYTES" in e for e in record.errors)
+
+
+def _settings_module(layout: Layout, body: str) -> str:
+    name = f"layout_settings_{os.getpid()}_{abs(hash(str(layout.root)))}"
+    (layout.root / f"{name}.py").write_text("from tests.settings import *  # noqa\n" + body)
+    return name
+
+
+def _run_cli_unprivileged(layout: Layout, settings: str, *args: str) -> subprocess.CompletedProcess:
+    """Run the CLI as a user for whom file permissions apply (root ignores them otherwise)."""
+    command = [sys.executable, "-m", "django", "inspect_assets", f"--settings={settings}", *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot drop the right to read anything")
+        command = [
+            setpriv,
+            "--inh-caps=-all",
+            "--bounding-set=-dac_override,-dac_read_search",
+            "--",
+            *command,
+        ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(layout.root), str(REPO)])}
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_unreadable_file_and_folder_are_reported(layout: Layout) -> None:
+    first = layout.folder("first")
+    second = layout.folder("second")
+    layout.write(first, "css/same-size.css", "aaaa")
+    locked_file = layout.write(second, "css/same-size.css", "bbbb")
+    layout.write(second, "locked/inside.css", "hidden")
+    layout.write(second, "js/fine.js", "fine")
+    settings = _settings_module(
+        layout,
+        f"STATICFILES_DIRS = [{str(first)!r}, {str(second)!r}]\nSTATICFILES_FINDERS = [{FS!r}]\n",
+    )
+    locked_file.chmod(0)
+    (second / "locked").chmod(0)
+    try:
+        result = _run_cli_unprivileged(layout, settings, "--format", "json")
+    finally:
+        locked_file.chmod(0o644)
+        (second / "locked").chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    rows = {row["path"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"css/same-size.css", "js/fine.js"}
+    same = rows["css/same-size.css"]
+    assert same["status"] == "conflict"
+    assert "unverified" in same["flags"]
+    assert any("Permission denied" in e for e in same["errors"])
+    assert "cannot list 'locked': Permission denied" in result.stderr

@@ -1,0 +1,133 @@
+"""The inventory never disagrees with Django: checked on the demo and on generated layouts.
+
+Oracles are Django itself (``finders.find``), the bytes on disk, and what a real ``collectstatic``
+writes. Nothing expected is taken from the inventory's own code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inspector.inventory import Inventory, get_inventory
+from inspector.status import Flag, SourceStatus
+
+from .layout import Layout, collect
+
+FOLDERS = ["", "css/", "img/", ".hidden/", "a b/", "ü/"]
+NAMES = ["x.css", "y.js", ".dot", "back~", "ü.txt", "q'\"<s>.css", "=f.csv", "new\nline.txt"]
+CONTENTS = [b"", b"aa", b"bb", b"aaaa", b"abab", b"long" * 50]
+PREFIXES = ["", "", "p", "lib/v1"]
+
+
+def assert_agrees_with_django(inventory: Inventory, collected: dict[str, bytes]) -> None:
+    for record in inventory:
+        assert record.winner is not None
+        assert record.winner.location == finders.find(record.path), record.path
+        locations = [c.location for c in record.candidates]
+        assert locations == finders.find(record.path, find_all=True), record.path
+
+        contents = [Path(location).read_bytes() for location in locations]
+        if len(contents) == 1:
+            expected = SourceStatus.UNIQUE
+        elif all(c == contents[0] for c in contents):
+            expected = SourceStatus.DUPLICATE
+        else:
+            expected = SourceStatus.CONFLICT
+        assert record.status == expected, record.path
+        identical = [c == contents[0] for c in contents]
+        assert [c.identical_to_winner for c in record.candidates] == identical, record.path
+
+        if Flag.IGNORED_BY_COLLECT in record.flags:
+            assert record.path not in collected, record.path
+        else:
+            assert record.collect_winner is not None
+            collected_bytes = collected[record.path]
+            assert collected_bytes == Path(record.collect_winner.location).read_bytes()
+    listed = {r.path for r in inventory if Flag.IGNORED_BY_COLLECT not in r.flags}
+    assert set(collected) == listed
+
+
+@pytest.mark.django_db
+def test_demo_project_agrees_with_django(tmp_path: Path) -> None:
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=str(tmp_path / "collected")):
+        inventory = get_inventory()
+        collected = collect(Layout(tmp_path))
+        assert_agrees_with_django(inventory, collected)
+    counts = inventory.counts()
+    # The demo plants each finding on purpose (README, "The demo project").
+    assert counts[SourceStatus.CONFLICT] >= 1
+    assert counts[SourceStatus.DUPLICATE] >= 1
+    assert counts[Flag.IGNORED_BY_COLLECT] >= 1
+    assert any(r.winner and r.winner.source.startswith("dir:vendor=") for r in inventory)
+    assert any(r.winner and r.winner.source == "demo.finders.BundleFinder" for r in inventory)
+    assert not inventory.problems
+
+
+files_strategy = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # which source (apps 0-2, folders 3-5)
+        st.sampled_from(FOLDERS),
+        st.sampled_from(NAMES),
+        st.sampled_from(CONTENTS),
+    ),
+    max_size=25,
+)
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, list[str], list[Path]]:
+    layout = Layout(tmp_path_factory.mktemp("generated"))
+    apps = [layout.app("gen") for _ in range(3)]
+    folders = [layout.folder(f"dir{i}") for i in range(3)]
+    return layout, [name for name, _ in apps], [static for _, static in apps] + folders
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    files=files_strategy,
+    app_order=st.permutations([0, 1, 2]),
+    dir_prefixes=st.lists(st.sampled_from(PREFIXES), min_size=3, max_size=3),
+    dirs_used=st.integers(0, 3),
+)
+def test_generated_layouts_agree_with_django(
+    pool: tuple[Layout, list[str], list[Path]],
+    files: list[tuple[int, str, str, bytes]],
+    app_order: list[int],
+    dir_prefixes: list[str],
+    dirs_used: int,
+) -> None:
+    layout, app_names, roots = pool
+    for root in roots:
+        shutil.rmtree(root)
+        root.mkdir()
+    for source, folder, name, content in files:
+        layout.write(roots[source], folder + name, content)
+    dirs = [
+        (prefix, str(roots[3 + i])) if prefix else str(roots[3 + i])
+        for i, prefix in itertools.islice(enumerate(dir_prefixes), dirs_used)
+    ]
+    with layout.settings(
+        apps=[app_names[i] for i in app_order],
+        dirs=dirs,
+        finders=[
+            "django.contrib.staticfiles.finders.FileSystemFinder",
+            "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+        ],
+    ):
+        inventory = get_inventory()
+        collected = collect(layout)
+        assert_agrees_with_django(inventory, collected)
