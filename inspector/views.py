@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from .inventory import get_inventory
 from .permissions import VIEW_PERMISSION, staff_permission_required
+from .report import candidate_md5
 from .status import SourceStatus
 
 # Paths that need a look come first; the overview lists at most this many unique ones.
@@ -40,4 +41,5 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     record = get_inventory().get(path)
     if record is None:
         raise Http404("No static source has this path.")
-    return render(request, "inspector/path_detail.html", {"record": record})
+    rows = [(candidate, candidate_md5(candidate, force=True)) for candidate in record.candidates]
+    return render(request, "inspector/path_detail.html", {"record": record, "rows": rows})

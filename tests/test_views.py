@@ -207,3 +207,59 @@ def test_demo_project_page_lists_its_planted_conflict(client: Client, viewer: Ab
     response = client.get(reverse("inspector:overview"))
     assert response.status_code == 200
     assert "admin/css/base.css" in response.content.decode()
+
+
+def test_detail_page_shows_every_candidate_with_its_md5(
+    client: Client, layout: Layout, viewer: AbstractUser
+) -> None:
+    import hashlib
+
+    first = layout.folder("first")
+    second = layout.folder("second")
+    layout.write(first, "css/site.css", "body { color: red }")
+    layout.write(second, "css/site.css", "body { color: blue }")
+    client.force_login(viewer)
+    with layout.settings(dirs=[first, second]):
+        response = client.get(reverse("inspector:path", args=["css/site.css"]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.index(str(first)) < body.index(str(second))
+    assert hashlib.md5(b"body { color: red }").hexdigest() in body
+    assert hashlib.md5(b"body { color: blue }").hexdigest() in body
+    assert "differs" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "css/nope.css",
+        "../../../../etc/passwd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "/etc/passwd",
+        "css/../../first/css/site.css",
+    ],
+)
+def test_detail_page_is_404_for_anything_the_inventory_does_not_list(
+    client: Client, layout: Layout, viewer: AbstractUser, path: str
+) -> None:
+    first = layout.folder("first")
+    layout.write(first, "css/site.css", "x")
+    client.force_login(viewer)
+    with layout.settings(dirs=[first]):
+        response = client.get("/assets/paths/" + path)
+    assert response.status_code == 404
+
+
+def test_detail_page_reaches_a_name_with_a_newline(
+    client: Client, layout: Layout, viewer: AbstractUser
+) -> None:
+    first = layout.folder("first")
+    layout.write(first, "odd\nname <b>.css", "x")
+    client.force_login(viewer)
+    with layout.settings(dirs=[first]):
+        overview = client.get(reverse("inspector:overview")).content.decode()
+        link = reverse("inspector:path", args=["odd\nname <b>.css"])
+        assert f'href="{link}"' in overview
+        response = client.get(link)
+    assert response.status_code == 200
+    assert "odd\nname &lt;b&gt;.css" in response.content.decode()
