@@ -6,12 +6,17 @@ import functools
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import BaseCache, caches
 
 DEFAULTS: dict[str, Any] = {
     # Cache alias used to share content fingerprints between processes (web workers, CLI runs).
     # None disables the shared layer; the in-process memory cache always applies.
     "CACHE": "default",
-    # Seconds a shared fingerprint is kept; keys include size and mtime, so staleness is not a risk.
+    # Only files at least this large go through the shared cache: for smaller ones a cache
+    # round-trip costs more than reading and hashing the bytes again.
+    "SHARED_CACHE_MIN_BYTES": 256 * 1024,
+    # Seconds a shared fingerprint or folder listing is kept; keys and checks include size and
+    # mtimes, so a kept entry is never trusted for a changed file.
     "CACHE_TIMEOUT": 7 * 24 * 3600,
     # Files larger than this are never hashed: their status is decided by size alone.
     "MAX_HASH_BYTES": 64 * 1024 * 1024,
@@ -31,3 +36,9 @@ def get_config() -> dict[str, Any]:
             f"Known options: {', '.join(sorted(DEFAULTS))}."
         )
     return {**DEFAULTS, **user}
+
+
+def shared_cache() -> BaseCache | None:
+    """Return the cache that processes share fingerprints and listings through, if any."""
+    alias = get_config()["CACHE"]
+    return caches[alias] if alias else None

@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import IO, NamedTuple
 
-from django.core.cache import BaseCache, caches
-
-from .conf import get_config
+from .conf import get_config, shared_cache
 
 CHUNK_BYTES = 1024 * 1024
 # A file modified less than this long before it was stat'ed could be modified again within the
@@ -92,9 +90,11 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
         return results
 
     config = get_config()
-    cache = _shared_cache()
-    if cache is not None:
-        keyed = {stamp.cache_key(): stamp for stamp in missing}
+    cache = shared_cache()
+    shared_from = config["SHARED_CACHE_MIN_BYTES"]
+    if cache is not None and (
+        keyed := {s.cache_key(): s for s in missing if s.size >= shared_from}
+    ):
         for key, digest in cache.get_many(list(keyed)).items():
             stamp = keyed[key]
             results[stamp] = digest
@@ -112,7 +112,8 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
         results[stamp] = digest
         if not stamp.is_racy(now_ns):
             _remember(stamp, digest)
-            computed[stamp.cache_key()] = digest
+            if stamp.size >= shared_from:
+                computed[stamp.cache_key()] = digest
     if cache is not None and computed:
         cache.set_many(computed, timeout=config["CACHE_TIMEOUT"])
     return results
@@ -146,8 +147,3 @@ def _remember(stamp: FileStamp, digest: str) -> None:
         if len(_memory) >= _MEMORY_LIMIT:
             _memory.clear()
         _memory[stamp] = digest
-
-
-def _shared_cache() -> BaseCache | None:
-    alias = get_config()["CACHE"]
-    return caches[alias] if alias else None

@@ -27,6 +27,7 @@ from .sources import (
     probe_finder,
 )
 from .status import Flag, SourceStatus
+from .utils import paused_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,8 @@ def get_inventory(*, refresh: bool = False) -> Inventory:
         unchanged = same_listings and not _state.racy and stamps == _state.stamps
         if _state.inventory is not None and unchanged:
             return _state.inventory
-        inventory = _build(listings, stamps, problems)
+        with paused_gc():
+            inventory = _build(listings, stamps, problems)
         _state.listings, _state.stamps, _state.inventory = listings, stamps, inventory
         _state.racy = any(s is not None and s.is_racy(now_ns) for s in stamps.values())
         return inventory
@@ -188,17 +190,8 @@ def _stat_all(
     return stamps, problems
 
 
-@dataclass
-class _Draft:
-    # (source index, candidate): probed candidates arrive late but must take their finder's place.
-    ranked: list[tuple[int, Candidate]] = field(default_factory=list)
-
-    def add(self, source: Source, candidate: Candidate) -> None:
-        self.ranked.append((source.index, candidate))
-
-    @property
-    def candidates(self) -> list[Candidate]:
-        return [candidate for _, candidate in sorted(self.ranked, key=lambda pair: pair[0])]
+# Per path, (source index, candidate): probed candidates arrive late but take their finder's place.
+_Drafts = dict[str, list[tuple[int, Candidate]]]
 
 
 def _build(
@@ -206,14 +199,19 @@ def _build(
     stamps: dict[str, FileStamp | None],
     problems: list[Problem],
 ) -> Inventory:
-    drafts: dict[str, _Draft] = {}
+    drafts: _Drafts = {}
     for listing in listings:
+        source = listing.source
         for listed in listing.files:
             stamp = stamps.get(listed.location) if listed.location else None
             if listed.location is not None and stamp is None:
                 continue  # vanished: reported as a problem by _stat_all
-            draft = drafts.setdefault(listed.path, _Draft())
-            draft.add(listing.source, _candidate(listing.source, listed, stamp))
+            entry = (source.index, _candidate(source, listed, stamp))
+            ranked = drafts.get(listed.path)
+            if ranked is None:
+                drafts[listed.path] = [entry]
+            else:
+                ranked.append(entry)
     problems = problems + _probe_custom_finders(listings, drafts)
     for listing in listings:
         problems.extend(Problem(e, listing.source.label) for e in listing.errors)
@@ -236,27 +234,26 @@ def _candidate(source: Source, listed: ListedFile, stamp: FileStamp | None) -> C
         size=stamp.size if stamp else None,
         mtime_ns=stamp.mtime_ns if stamp else None,
         md5=None,
-        identical_to_winner=None,
+        # True for whoever ends up the winner; rivals are decided in _record.
+        identical_to_winner=True,
         collectable=listed.collectable,
         stamp=stamp,
     )
 
 
-def _probe_custom_finders(
-    listings: list[SourceListing], drafts: dict[str, _Draft]
-) -> list[Problem]:
+def _probe_custom_finders(listings: list[SourceListing], drafts: _Drafts) -> list[Problem]:
     """Ask custom finders' own ``find()`` about every known path: some list less than they find."""
     problems: list[Problem] = []
     custom = [lst.source for lst in listings if lst.source.kind == "finder" and not lst.errors]
     for source in custom:
         finder = finders.get_finder(source.finder)
-        for path, draft in drafts.items():
+        for path, ranked in drafts.items():
             try:
                 found = probe_finder(finder, path)
             except Exception as exc:  # the finder's own bug: report once, stop probing it
                 problems.append(Problem(f"find({path!r}) raised {exc!r}", source.label))
                 break
-            known = {c.location for _, c in draft.ranked}
+            known = {c.location for _, c in ranked}
             for location in found:
                 if location in known:
                     continue
@@ -265,24 +262,35 @@ def _probe_custom_finders(
                 except OSError:
                     continue
                 listed = ListedFile(path, path, location, collectable=False)
-                draft.add(source, _candidate(source, listed, stamp))
+                ranked.append((source.index, _candidate(source, listed, stamp)))
     return problems
 
 
-def _stamps_to_compare(drafts: dict[str, _Draft]) -> Iterator[FileStamp]:
+def _in_precedence(ranked: list[tuple[int, Candidate]]) -> list[Candidate]:
+    return [candidate for _, candidate in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def _stamps_to_compare(drafts: _Drafts) -> Iterator[FileStamp]:
     """Yield the files whose bytes decide a status: only where a size equals the winner's."""
-    for draft in drafts.values():
-        if len(draft.ranked) < 2:
+    for ranked in drafts.values():
+        if len(ranked) < 2:
             continue
-        winner, *others = draft.candidates
+        winner, *others = _in_precedence(ranked)
         rivals = [c for c in others if c.size == winner.size]
         if rivals and winner.stamp is not None:
             yield winner.stamp
             yield from (c.stamp for c in rivals if c.stamp is not None)
 
 
-def _record(path: str, draft: _Draft, digests: dict[FileStamp, str | OSError]) -> PathRecord:
-    candidates = draft.candidates
+def _record(
+    path: str, ranked: list[tuple[int, Candidate]], digests: dict[FileStamp, str | OSError]
+) -> PathRecord:
+    if len(ranked) == 1:  # most paths: nothing to compare
+        only = ranked[0][1]
+        if only.collectable:
+            return PathRecord(path, SourceStatus.UNIQUE, (), (only,), 0)
+        return PathRecord(path, SourceStatus.UNIQUE, (Flag.IGNORED_BY_COLLECT,), (only,), None)
+    candidates = _in_precedence(ranked)
     errors: list[str] = []
 
     def digest_of(candidate: Candidate) -> str | None:
@@ -292,7 +300,7 @@ def _record(path: str, draft: _Draft, digests: dict[FileStamp, str | OSError]) -
             return None
         return result
 
-    winner_md5 = digest_of(candidates[0]) if len(candidates) > 1 else None
+    winner_md5 = digest_of(candidates[0])
     resolved = [_with(candidates[0], winner_md5, True)]
     for rival in candidates[1:]:
         if rival.size != candidates[0].size:
@@ -309,9 +317,7 @@ def _record(path: str, draft: _Draft, digests: dict[FileStamp, str | OSError]) -
     elif collect_index != 0 and resolved[collect_index].location != resolved[0].location:
         flags.append(Flag.ORDER_MISMATCH)
     verdicts = [c.identical_to_winner for c in resolved[1:]]
-    if len(resolved) == 1:
-        status = SourceStatus.UNIQUE
-    elif all(v is True for v in verdicts):
+    if all(v is True for v in verdicts):
         status = SourceStatus.DUPLICATE
     else:
         # Unproven identity counts as a conflict: the inspector never vouches for unread bytes.

@@ -35,19 +35,16 @@ def csv_safe(value: object) -> str:
 
 def record_to_dict(record: PathRecord, *, force_hash: bool = False) -> dict[str, Any]:
     """Return the JSON object of one path (``force_hash`` computes every md5)."""
-    winner = record.winner
+    files = [_file_dict(c, force_hash) for c in record.candidates]
     collected = record.collect_winner
     return {
         "path": record.path,
         "status": str(record.status),
         "flags": [str(flag) for flag in record.flags],
-        "winner": _file_dict(winner, force_hash) if winner else None,
+        "winner": files[0] if files else None,
         "candidates": [
-            {
-                **_file_dict(c, force_hash),
-                "identical_to_winner": c.identical_to_winner,
-            }
-            for c in record.candidates
+            {**file, "identical_to_winner": c.identical_to_winner}
+            for file, c in zip(files, record.candidates, strict=True)
         ],
         "live_status": None,
         "manifest": None,

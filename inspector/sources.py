@@ -9,6 +9,7 @@ yet serve files in development.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders, utils
 from django.core.files.storage import Storage
 
+from .conf import get_config, shared_cache
 from .fingerprints import RACY_NS
 
 SourceKind = Literal["dir", "app", "finder"]
@@ -86,21 +88,37 @@ def configured_finders() -> list[tuple[str, finders.BaseFinder | Exception]]:
 
 
 def list_sources(previous: Sequence[SourceListing] = ()) -> list[SourceListing]:
-    """List every source of every configured finder, reusing unchanged ones from ``previous``."""
-    reusable = {(lst.source.label, lst.source.index): lst for lst in previous}
+    """List every source of every configured finder.
+
+    A folder whose subfolders' mtimes are unchanged is not walked again: its listing comes from
+    ``previous`` (this process) or from the shared cache (another process).
+    """
+    in_process = {(lst.source.label, lst.source.index): lst for lst in previous}
     patterns = collect_ignore_patterns()
-    listings: list[SourceListing] = []
+    planned: list[tuple[finders.BaseFinder | Exception, Source, Storage | None]] = []
     for dotted, finder in configured_finders():
-        for source, storage in _sources_of(dotted, finder, start=len(listings)):
-            old = reusable.get((source.label, source.index))
-            if old is not None and old.storage is storage and old.is_unchanged():
-                listings.append(old)
-            elif isinstance(finder, Exception):
-                listings.append(SourceListing(source, [], [f"could not load finder: {finder!r}"]))
+        planned.extend((finder, s, st) for s, st in _sources_of(dotted, finder, len(planned)))
+
+    def kept(source: Source, storage: Storage | None) -> SourceListing | None:
+        old = in_process.get((source.label, source.index))
+        return old if old is not None and old.storage is storage and old.is_unchanged() else None
+
+    folders = [(s, st) for f, s, st in planned if st is not None and kept(s, st) is None]
+    recalled = _recall(folders, patterns)
+    listings: list[SourceListing] = []
+    walked: list[SourceListing] = []
+    for finder, source, storage in planned:
+        listing = kept(source, storage) or recalled.get(source)
+        if listing is None:
+            if isinstance(finder, Exception):
+                listing = SourceListing(source, [], [f"could not load finder: {finder!r}"])
             elif storage is None:
-                listings.append(_list_through_finder(source, finder, patterns))
+                listing = _list_through_finder(source, finder, patterns)
             else:
-                listings.append(_list_folder(source, storage, patterns))
+                listing = _list_folder(source, storage, patterns)
+                walked.append(listing)
+        listings.append(listing)
+    _share(walked, patterns)
     return listings
 
 
@@ -117,6 +135,7 @@ def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
 def _sources_of(
     dotted: str, finder: finders.BaseFinder | Exception, start: int
 ) -> Iterator[tuple[Source, Storage | None]]:
+    """Yield the finder's sources, numbered from ``start`` in precedence order."""
     index = start
     if isinstance(finder, Exception):
         yield Source(index, dotted, "finder", dotted), None
@@ -211,14 +230,15 @@ class _RecordingStorage:
         self.tree: dict[str, tuple[list[str], list[str]]] = {}
         self.mtimes: dict[str, int] = {}
         self.errors: list[str] = []
-        self._real: dict[str, str] = {}
+        # (device, inode) of each listed folder: a folder that is its own ancestor is a loop.
+        self._identity: dict[str, tuple[int, int]] = {}
 
     def listdir(self, relative: str) -> tuple[list[str], list[str]]:
         folder = os.path.join(self._root, relative) if relative else self._root
         try:
-            mtime = os.stat(folder).st_mtime_ns
-            real = os.path.realpath(folder)
-            looped = self._ancestor_with(relative, real)
+            stat = os.stat(folder)
+            identity = (stat.st_dev, stat.st_ino)
+            looped = self._ancestor_with(relative, identity)
             if looped is not None:
                 self.errors.append(
                     f"symlink loop: {relative!r} leads back to {looped or '.'!r}; "
@@ -229,16 +249,16 @@ class _RecordingStorage:
         except OSError as exc:
             self.errors.append(f"cannot list {relative or '.'!r}: {exc.strerror or exc}")
             return [], []
-        self._real[relative] = real
-        self.mtimes[folder] = mtime
+        self._identity[relative] = identity
+        self.mtimes[folder] = stat.st_mtime_ns
         self.tree[relative] = (directories, files)
         return directories, files
 
-    def _ancestor_with(self, relative: str, real: str) -> str | None:
+    def _ancestor_with(self, relative: str, identity: tuple[int, int]) -> str | None:
         parts = relative.split(os.sep) if relative else []
         for depth in range(len(parts)):
             ancestor = os.sep.join(parts[:depth])
-            if self._real.get(ancestor) == real:
+            if self._identity.get(ancestor) == identity:
                 return ancestor
         return None
 
@@ -258,3 +278,49 @@ def iter_files(listings: Iterable[SourceListing]) -> Iterator[tuple[SourceListin
     for listing in listings:
         for listed in listing.files:
             yield listing, listed
+
+
+def _shared_key(source: Source, patterns: list[str]) -> str:
+    raw = "\0".join([source.label, source.root or "", *sorted(patterns)])
+    return "inspector:listing:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _recall(
+    folders: list[tuple[Source, Storage | None]], patterns: list[str]
+) -> dict[Source, SourceListing]:
+    """Return listings another process shared for these folders, if still true."""
+    cache = shared_cache()
+    if cache is None or not folders:
+        return {}
+    keys = {_shared_key(source, patterns): (source, storage) for source, storage in folders}
+    recalled: dict[Source, SourceListing] = {}
+    for key, (mtimes, files) in cache.get_many(list(keys)).items():
+        source, storage = keys[key]
+        root = source.root or ""
+        listing = SourceListing(
+            source,
+            [ListedFile(p, rel, os.path.join(root, rel), c) for p, rel, c in files],
+            [],
+            storage,
+            mtimes,
+            reusable=True,
+        )
+        if listing.is_unchanged():
+            recalled[source] = listing
+    return recalled
+
+
+def _share(listings: list[SourceListing], patterns: list[str]) -> None:
+    cache = shared_cache()
+    if cache is None:
+        return
+    entries = {
+        _shared_key(lst.source, patterns): (
+            lst.folder_mtimes,
+            [(f.path, f.relative, f.collectable) for f in lst.files],
+        )
+        for lst in listings
+        if lst.reusable
+    }
+    if entries:
+        cache.set_many(entries, timeout=get_config()["CACHE_TIMEOUT"])

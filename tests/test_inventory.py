@@ -9,7 +9,7 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 
 from inspector import fingerprints
-from inspector.inventory import get_inventory
+from inspector.inventory import clear_inventory_cache, get_inventory
 from inspector.status import Flag, SourceStatus
 
 from .layout import Layout, age, collect
@@ -160,7 +160,8 @@ def test_fingerprints_are_shared_through_the_cache_framework(layout: Layout) -> 
     layout.write(first_static, "x.txt", "same")
     layout.write(second_static, "x.txt", "same")
     age(first_static, second_static)
-    with layout.settings(apps=[first, second]):
+    shared = {"CACHE": "inspector", "SHARED_CACHE_MIN_BYTES": 0}
+    with layout.settings(apps=[first, second], ASSET_INSPECTOR=shared):
         get_inventory()
         # Another process would start with empty memory; what it may reuse is the shared cache.
         fingerprints.clear_memory_cache()
@@ -173,3 +174,20 @@ def test_fingerprints_are_shared_through_the_cache_framework(layout: Layout) -> 
         os.utime(target, ns=(stamp.mtime_ns, stamp.mtime_ns))
         assert fingerprints.FileStamp.of(str(target)) == stamp
         assert fingerprints.md5(stamp) == hashlib.md5(b"same").hexdigest()
+
+
+def test_listings_shared_between_processes_still_see_changes(layout: Layout) -> None:
+    project = layout.folder("project")
+    layout.write(project, "css/a.css", "a")
+    layout.write(project, "js/b.js", "b")
+    age(project)
+    with layout.settings(dirs=[project], finders=[FS], ASSET_INSPECTOR={"CACHE": "inspector"}):
+        assert {r.path for r in get_inventory()} == {"css/a.css", "js/b.js"}
+        # A new process has no in-process state; it starts from what the shared cache holds.
+        clear_inventory_cache()
+        assert {r.path for r in get_inventory()} == {"css/a.css", "js/b.js"}
+
+        clear_inventory_cache()
+        layout.write(project, "css/new.css", "new")
+        (project / "js/b.js").unlink()
+        assert {r.path for r in get_inventory()} == {"css/a.css", "css/new.css"}

@@ -13,6 +13,7 @@ from inspector.filters import PathFilter, failing
 from inspector.inventory import Inventory, PathRecord, get_inventory
 from inspector.report import record_to_dict, write_csv
 from inspector.status import Flag, LiveStatus, SourceStatus, all_values
+from inspector.utils import paused_gc
 
 FORMATS = ("table", "json", "csv")
 
@@ -78,14 +79,8 @@ class Command(BaseCommand):
             self.stderr.write("Note: the live layer is not checked yet; no path has a live status.")
         inventory = get_inventory()
         records = list(path_filter.apply(inventory))
-        output = options["format"]
-        if output == "json":
-            rows = [record_to_dict(r, force_hash=options["hash"]) for r in records]
-            self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
-        elif output == "csv":
-            write_csv(records, self.stdout)
-        else:
-            self._write_table(inventory, records)
+        with paused_gc():
+            self._write(inventory, records, options["format"], options["hash"])
         for problem in inventory.problems:
             where = " ".join(x for x in (problem.source, problem.path and repr(problem.path)) if x)
             self.stderr.write(f"warning: {where}: {problem.message}")
@@ -97,6 +92,21 @@ class Command(BaseCommand):
                 + (" ..." if len(matched) > 5 else ""),
                 returncode=1,
             )
+
+    def _write(
+        self, inventory: Inventory, records: Sequence[PathRecord], output: str, force_hash: bool
+    ) -> None:
+        if output == "json":
+            # One object per line: greppable, and json's C encoder (indent= falls back to Python).
+            lines = (
+                json.dumps(record_to_dict(r, force_hash=force_hash), ensure_ascii=False)
+                for r in records
+            )
+            self.stdout.write("[\n" + ",\n".join(lines) + "\n]")
+        elif output == "csv":
+            write_csv(records, self.stdout)
+        else:
+            self._write_table(inventory, records)
 
     def _write_table(self, inventory: Inventory, records: Sequence[PathRecord]) -> None:
         headers = ("PATH", "STATUS", "FLAGS", "WINNER", "CANDIDATES")

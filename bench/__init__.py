@@ -1,0 +1,1 @@
+"""Benchmark of the asset inspector against a synthetic project (see run.py)."""

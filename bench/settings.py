@@ -1,0 +1,62 @@
+"""Django settings for the benchmark: the generated tree lives in ``$BENCH_ROOT``."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_ROOT = Path(os.environ.get("BENCH_ROOT") or REPO / "bench-out").resolve()
+if str(BENCH_ROOT) not in sys.path:
+    sys.path.insert(0, str(BENCH_ROOT))
+
+SECRET_KEY = "bench-not-secret"  # noqa: S105 - a throwaway benchmark project
+DEBUG = False
+ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+BENCH_APPS = sorted(
+    f"benchapps.{p.name}"
+    for p in (BENCH_ROOT / "benchapps").glob("app*")
+    if (p / "__init__.py").exists()
+)
+# BENCH_INSPECTOR=0 leaves the inspector out (run.py does so while inspector.inventory is missing),
+# so the tree and collectstatic can be measured on their own.
+HAS_INSPECTOR = (
+    os.environ.get("BENCH_INSPECTOR", "1") != "0"
+    and importlib.util.find_spec("inspector") is not None
+)
+
+INSTALLED_APPS = [
+    "django.contrib.staticfiles",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    *(["inspector"] if HAS_INSPECTOR else []),
+    *BENCH_APPS,
+]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BENCH_ROOT / "collected"
+STATICFILES_DIRS = [
+    BENCH_ROOT / "dirs" / "main",
+    ("vendor", BENCH_ROOT / "dirs" / "vendor"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BENCH_ROOT / "db.sqlite3"},
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "inspector": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": BENCH_ROOT / "cache",
+    },
+}
+ASSET_INSPECTOR = {"CACHE": "inspector"}
