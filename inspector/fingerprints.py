@@ -11,7 +11,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import IO, NamedTuple
 
 from .conf import get_config, shared_cache
@@ -59,12 +59,6 @@ def md5_stream(stream: IO[bytes]) -> str:
     while chunk := stream.read(CHUNK_BYTES):
         digest.update(chunk)
     return digest.hexdigest()
-
-
-def md5_opened(opener: Callable[[], IO[bytes]]) -> str:
-    """Return the md5 of a file opened by ``opener`` (for storages without local paths)."""
-    with opener() as stream:
-        return md5_stream(stream)
 
 
 def peek(stamp: FileStamp) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -271,13 +271,6 @@ class _ReplayStorage:
 
     def listdir(self, relative: str) -> tuple[list[str], list[str]]:
         return self._tree.get(relative, ([], []))
-
-
-def iter_files(listings: Iterable[SourceListing]) -> Iterator[tuple[SourceListing, ListedFile]]:
-    """Yield every listed file with its listing, in precedence order."""
-    for listing in listings:
-        for listed in listing.files:
-            yield listing, listed
 
 
 def _shared_key(source: Source, patterns: list[str]) -> str:
