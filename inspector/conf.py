@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.cache import BaseCache, caches
 
 DEFAULTS: dict[str, Any] = {
-    # Cache alias used to share content fingerprints between processes (web workers, CLI runs).
+    # Cache alias used to share folder listings and content fingerprints between processes
+    # (web workers, CLI runs).
     # None disables the shared layer; the in-process memory cache always applies.
     "CACHE": "default",
     # Only files at least this large go through the shared cache: for smaller ones a cache

@@ -99,16 +99,18 @@ def list_sources(previous: Sequence[SourceListing] = ()) -> list[SourceListing]:
     for dotted, finder in configured_finders():
         planned.extend((finder, s, st) for s, st in _sources_of(dotted, finder, len(planned)))
 
-    def kept(source: Source, storage: Storage | None) -> SourceListing | None:
+    kept: dict[Source, SourceListing] = {}
+    for _, source, storage in planned:
         old = in_process.get((source.label, source.index))
-        return old if old is not None and old.storage is storage and old.is_unchanged() else None
+        if old is not None and old.storage is storage and old.is_unchanged():
+            kept[source] = old
 
-    folders = [(s, st) for f, s, st in planned if st is not None and kept(s, st) is None]
+    folders = [(s, st) for _, s, st in planned if st is not None and s not in kept]
     recalled = _recall(folders, patterns)
     listings: list[SourceListing] = []
     walked: list[SourceListing] = []
     for finder, source, storage in planned:
-        listing = kept(source, storage) or recalled.get(source)
+        listing = kept.get(source) or recalled.get(source)
         if listing is None:
             if isinstance(finder, Exception):
                 listing = SourceListing(source, [], [f"could not load finder: {finder!r}"])
