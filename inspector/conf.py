@@ -21,6 +21,18 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_TIMEOUT": 7 * 24 * 3600,
     # Files larger than this are never hashed: their status is decided by size alone.
     "MAX_HASH_BYTES": 64 * 1024 * 1024,
+    # Pages (and the toolbar panel) reuse a check of the file system younger than this many
+    # seconds instead of re-reading every file's stat; the CLI always checks. 0 checks every time.
+    "RECHECK_SECONDS": 2.0,
+    # Rows per page of the paths table (``?per_page=`` may ask for up to MAX_PAGE_SIZE).
+    "PAGE_SIZE": 50,
+    "MAX_PAGE_SIZE": 500,
+    # Text files larger than this are not diffed on the detail page; a diff stops after
+    # DIFF_MAX_LINES lines.
+    "DIFF_MAX_BYTES": 512 * 1024,
+    "DIFF_MAX_LINES": 2000,
+    # Images up to this size are previewed inline on the detail page.
+    "PREVIEW_MAX_BYTES": 1024 * 1024,
 }
 
 

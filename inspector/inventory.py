@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.staticfiles import finders
 
 from . import fingerprints
+from .conf import get_config
 from .fingerprints import FileStamp
 from .sources import (
     ListedFile,
@@ -131,19 +132,29 @@ class _State:
     stamps: dict[str, FileStamp | None] = field(default_factory=dict)
     inventory: Inventory | None = None
     racy: bool = True
+    # time.monotonic() of the last walk that validated ``inventory`` against the file system.
+    checked_at: float = float("-inf")
 
 
 _state = _State()
 _lock = threading.Lock()
 
 
-def get_inventory(*, refresh: bool = False) -> Inventory:
-    """Return the inventory of every static path as the finders see it now."""
+def get_inventory(*, refresh: bool = False, max_age: float = 0.0) -> Inventory:
+    """Return the inventory of every static path as the finders see it now.
+
+    ``max_age`` accepts an inventory checked against the file system at most that many seconds
+    ago without checking again: a page and the htmx swaps that follow it cost one walk, not one
+    each. ``refresh`` forgets everything and starts cold.
+    """
     with _lock:
         key = tuple(id(f) for _, f in configured_finders())
         if refresh or key != _state.key:
             _state.__init__()  # type: ignore[misc]
             _state.key = key
+        started = time.monotonic()
+        if _state.inventory is not None and started - _state.checked_at < max_age:
+            return _state.inventory
         listings = list_sources(_state.listings)
         now_ns = time.time_ns()
         stamps, problems = _stat_all(listings)
@@ -151,6 +162,7 @@ def get_inventory(*, refresh: bool = False) -> Inventory:
             a is b for a, b in zip(listings, _state.listings, strict=True)
         )
         unchanged = same_listings and not _state.racy and stamps == _state.stamps
+        _state.checked_at = started
         if _state.inventory is not None and unchanged:
             return _state.inventory
         with paused_gc():
@@ -158,6 +170,11 @@ def get_inventory(*, refresh: bool = False) -> Inventory:
         _state.listings, _state.stamps, _state.inventory = listings, stamps, inventory
         _state.racy = any(s is not None and s.is_racy(now_ns) for s in stamps.values())
         return inventory
+
+
+def recent_inventory() -> Inventory:
+    """Return the inventory for a page: reused while younger than ``RECHECK_SECONDS``."""
+    return get_inventory(max_age=get_config()["RECHECK_SECONDS"])
 
 
 def clear_inventory_cache() -> None:

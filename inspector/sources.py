@@ -234,6 +234,7 @@ class _RecordingStorage:
         self.errors: list[str] = []
         # (device, inode) of each listed folder: a folder that is its own ancestor is a loop.
         self._identity: dict[str, tuple[int, int]] = {}
+        self._real_root: str | None = None
 
     def listdir(self, relative: str) -> tuple[list[str], list[str]]:
         folder = os.path.join(self._root, relative) if relative else self._root
@@ -248,13 +249,39 @@ class _RecordingStorage:
                 )
                 return [], []
             directories, files = self._storage.listdir(relative)
+            escaping = self._links_leaving_root(folder)
         except OSError as exc:
             self.errors.append(f"cannot list {relative or '.'!r}: {exc.strerror or exc}")
             return [], []
+        if escaping:
+            # Django would serve these, but the inspector never reads a file outside the
+            # folders it was configured with: a link to /etc must not show up in a browser.
+            for name, target in escaping.items():
+                self.errors.append(
+                    f"{os.path.join(relative, name)!r} is a symlink to {target!r}, outside "
+                    "the source folder: not inspected (development and collectstatic follow it)"
+                )
+            directories = [d for d in directories if d not in escaping]
+            files = [f for f in files if f not in escaping]
         self._identity[relative] = identity
         self.mtimes[folder] = stat.st_mtime_ns
         self.tree[relative] = (directories, files)
         return directories, files
+
+    def _links_leaving_root(self, folder: str) -> dict[str, str]:
+        """Return ``{name: target}`` of the symlinks in ``folder`` that resolve outside the root."""
+        with os.scandir(folder) as entries:
+            links = [entry.name for entry in entries if entry.is_symlink()]
+        if not links:
+            return {}
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self._root)
+        escaping = {}
+        for name in links:
+            target = os.path.realpath(os.path.join(folder, name))
+            if os.path.commonpath([self._real_root, target]) != self._real_root:
+                escaping[name] = target
+        return escaping
 
     def _ancestor_with(self, relative: str, identity: tuple[int, int]) -> str | None:
         parts = relative.split(os.sep) if relative else []

@@ -23,5 +23,6 @@ app_name = "inspector"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("paths/", views.paths, name="paths"),
     path("paths/<static_path:path>", views.path_detail, name="path"),
 ]

@@ -2,44 +2,146 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import math
+
+from django.core.handlers.wsgi import get_script_name
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
 
-from .inventory import get_inventory
+from .charts import source_chart
+from .conf import get_config
+from .details import candidate_details, static_url
+from .forms import PathFilterForm
+from .inventory import recent_inventory
 from .permissions import VIEW_PERMISSION, staff_permission_required
-from .report import candidate_md5
-from .status import SourceStatus
+from .resolution import resolution_settings
+from .status import Flag, SourceStatus
+from .tables import EXPORT_FORMATS, PathRow, PathRowsData, PathsTable, export_response
 
-# Paths that need a look come first; the overview lists at most this many unique ones.
-UNIQUE_ROWS_SHOWN = 200
+# The overview previews this many paths that need a look; the paths table has them all.
+NOTABLE_ROWS_SHOWN = 10
 
 
 @staff_permission_required(VIEW_PERMISSION)
 def overview(request: HttpRequest) -> HttpResponse:
-    inventory = get_inventory()
-    notable, unique = [], []
-    for record in inventory:
-        needs_a_look = record.status != SourceStatus.UNIQUE or record.flags or record.errors
-        (notable if needs_a_look else unique).append(record)
+    inventory = recent_inventory()
     counts = inventory.counts()
+    notable = [
+        record
+        for record in inventory
+        if record.status in (SourceStatus.CONFLICT, SourceStatus.ABSENT)
+        or record.flags
+        or record.errors
+    ]
     return render(
         request,
         "inspector/overview.html",
         {
             "inventory": inventory,
             "status_counts": [(s.value, counts[s]) for s in SourceStatus],
-            "notable": notable,
-            "unique": unique[:UNIQUE_ROWS_SHOWN],
-            "unique_hidden": max(0, len(unique) - UNIQUE_ROWS_SHOWN),
+            "flag_counts": [(f.value, counts[f]) for f in Flag],
+            "notable": notable[:NOTABLE_ROWS_SHOWN],
+            "notable_total": len(notable),
+            "chart": source_chart(inventory.sources),
+            "settings_facts": resolution_settings(get_script_name(request.META)),
         },
     )
 
 
 @staff_permission_required(VIEW_PERMISSION)
+def paths(request: HttpRequest) -> HttpResponse:
+    inventory = recent_inventory()
+    form = PathFilterForm(request.GET, inventory=inventory)
+    records = form.select(inventory)
+    export_format = request.GET.get("_export")
+    if export_format is not None:
+        if export_format not in EXPORT_FORMATS:
+            return HttpResponseBadRequest(
+                f"Unknown export format. Use one of: {', '.join(EXPORT_FORMATS)}.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return export_response(records, export_format, name="asset-paths")
+
+    table = PathsTable(PathRowsData([PathRow(record) for record in records]), request=request)
+    table.order_by = request.GET.getlist("sort")
+    per_page = _per_page(request)
+    page_count = max(1, math.ceil(len(records) / per_page))
+    table.paginate(
+        page=min(_positive_int(request.GET.get("page"), 1), page_count), per_page=per_page
+    )
+
+    htmx = HtmxDetails(request)
+    partial = bool(htmx) and not htmx.history_restore_request
+    response = render(
+        request,
+        "inspector/_paths_results.html" if partial else "inspector/paths.html",
+        {
+            "form": form,
+            "table": table,
+            "matched": len(records),
+            "total": len(inventory),
+            "querystring": _without(request, "page", "_export"),
+            "query": QueryDict(_canonical(request)),
+            "sort_field": request.GET.get("sort", ""),
+            "layers": {"manifest": False, "live": False},
+        },
+        status=400 if form.errors else 200,
+    )
+    if partial:
+        # The form sends its empty fields too; the address bar gets only the criteria set.
+        push_url(response, f"{request.path}?{_canonical(request)}".rstrip("?"))
+    # The same URL answers a whole page or an htmx fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@staff_permission_required(VIEW_PERMISSION)
 def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     # Only paths the inventory lists exist here: nothing is opened from the request itself.
-    record = get_inventory().get(path)
+    record = recent_inventory().get(path)
     if record is None:
         raise Http404("No static source has this path.")
-    rows = [(candidate, candidate_md5(candidate, force=True)) for candidate in record.candidates]
-    return render(request, "inspector/path_detail.html", {"record": record, "rows": rows})
+    return render(
+        request,
+        "inspector/path_detail.html",
+        {
+            "record": record,
+            "details": candidate_details(record),
+            "static_url": static_url(record.path),
+        },
+    )
+
+
+def _positive_int(raw: str | None, default: int) -> int:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _per_page(request: HttpRequest) -> int:
+    config = get_config()
+    wanted = _positive_int(request.GET.get("per_page"), config["PAGE_SIZE"])
+    return min(wanted, config["MAX_PAGE_SIZE"])
+
+
+def _without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _canonical(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    for name in list(query):
+        values = [value for value in query.getlist(name) if value]
+        if values:
+            query.setlist(name, values)
+        else:
+            del query[name]
+    return query.urlencode()

@@ -4,7 +4,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AbstractUser, Permission
 from django.core.cache import caches
+from django.test import Client
 
 from inspector import fingerprints
 from inspector.inventory import clear_inventory_cache
@@ -25,3 +27,21 @@ def _fresh_caches() -> Iterator[None]:
 @pytest.fixture
 def layout(tmp_path: Path) -> Layout:
     return Layout(tmp_path)
+
+
+def view_permission() -> Permission:
+    return Permission.objects.get(codename="view_assets", content_type__app_label="inspector")
+
+
+@pytest.fixture
+def viewer(django_user_model: type[AbstractUser]) -> AbstractUser:
+    """Staff with ``inspector.view_assets``: the least a dashboard user needs."""
+    user = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
+    user.user_permissions.add(view_permission())
+    return user
+
+
+@pytest.fixture
+def viewer_client(client: Client, viewer: AbstractUser) -> Client:
+    client.force_login(viewer)
+    return client

@@ -24,3 +24,5 @@ CACHES = {
     },
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Every request re-checks the file system: tests edit files between requests.
+ASSET_INSPECTOR = {"CACHE": "inspector", "RECHECK_SECONDS": 0}

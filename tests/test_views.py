@@ -1,4 +1,4 @@
-"""The ``/assets/`` overview: who may see it, what it shows, and that file names stay inert."""
+"""Who may open the dashboard's pages, and what the ``/assets/`` overview shows."""
 
 from __future__ import annotations
 
@@ -9,21 +9,24 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import AbstractUser
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from .conftest import view_permission
 from .layout import Layout
 
 pytestmark = pytest.mark.django_db
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
-
-
-def view_permission() -> Permission:
-    return Permission.objects.get(codename="view_assets", content_type__app_label="inspector")
+PAGES = [
+    reverse("inspector:overview"),
+    reverse("inspector:paths"),
+    reverse("inspector:paths") + "?_export=csv",
+    reverse("inspector:path", args=["css/site.css"]),
+]
 
 
 @pytest.fixture
@@ -34,16 +37,13 @@ def small(layout: Layout) -> Layout:
     return layout
 
 
-@pytest.fixture
-def viewer(django_user_model: type[AbstractUser]) -> AbstractUser:
-    user = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
-    user.user_permissions.add(view_permission())
-    return user
+def get(client: Client, layout: Layout, url: str, **settings_kwargs: Any) -> HttpResponse:
+    with layout.settings(**settings_kwargs):
+        return client.get(url)
 
 
 def get_overview(client: Client, layout: Layout, **settings_kwargs: Any) -> HttpResponse:
-    with layout.settings(**settings_kwargs):
-        return client.get(reverse("inspector:overview"))
+    return get(client, layout, reverse("inspector:overview"), **settings_kwargs)
 
 
 class _Scripts(HTMLParser):
@@ -59,66 +59,69 @@ class _Scripts(HTMLParser):
 # --- permissions ----------------------------------------------------------------------------
 
 
-def test_anonymous_is_sent_to_log_in(client: Client, small: Layout) -> None:
-    response = get_overview(client, small, dirs=[small.root / "project"])
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_is_sent_to_log_in(client: Client, small: Layout, url: str) -> None:
+    response = get(client, small, url, dirs=[small.root / "project"])
     assert response.status_code == 302
     location = urlsplit(response["Location"])
     assert location.path == resolve_url(settings.LOGIN_URL)
-    assert parse_qs(location.query)["next"] == [reverse("inspector:overview")]
+    assert parse_qs(location.query)["next"] == [url]
 
 
+@pytest.mark.parametrize("url", PAGES)
 def test_non_staff_is_refused_even_with_the_permission(
-    client: Client, django_user_model: type[AbstractUser], small: Layout
+    client: Client, django_user_model: type[AbstractUser], small: Layout, url: str
 ) -> None:
     user = django_user_model.objects.create_user("plain", password="x")
     user.user_permissions.add(view_permission())
     client.force_login(user)
-    response = get_overview(client, small, dirs=[small.root / "project"])
+    response = get(client, small, url, dirs=[small.root / "project"])
     assert response.status_code == 403
     assert b"css/site.css" not in response.content
 
 
+@pytest.mark.parametrize("url", PAGES)
 def test_staff_without_the_permission_is_refused(
-    client: Client, django_user_model: type[AbstractUser], small: Layout
+    client: Client, django_user_model: type[AbstractUser], small: Layout, url: str
 ) -> None:
     user = django_user_model.objects.create_user("staff", password="x", is_staff=True)
     client.force_login(user)
-    response = get_overview(client, small, dirs=[small.root / "project"])
+    response = get(client, small, url, dirs=[small.root / "project"])
     assert response.status_code == 403
     assert b"css/site.css" not in response.content
 
 
-def test_staff_with_the_permission_sees_the_page(
-    client: Client, viewer: AbstractUser, small: Layout
+@pytest.mark.parametrize("url", PAGES)
+def test_staff_with_the_permission_sees_every_page(
+    viewer_client: Client, small: Layout, url: str
 ) -> None:
-    client.force_login(viewer)
-    response = get_overview(client, small, dirs=[small.root / "project"])
+    response = get(viewer_client, small, url, dirs=[small.root / "project"])
     assert response.status_code == 200
-    assert "css/site.css" in response.content.decode()
+    if url != PAGES[0]:
+        assert "css/site.css" in response.content.decode()
 
 
-def test_superuser_sees_the_page(
-    client: Client, django_user_model: type[AbstractUser], small: Layout
+@pytest.mark.parametrize("url", PAGES)
+def test_superuser_sees_every_page(
+    client: Client, django_user_model: type[AbstractUser], small: Layout, url: str
 ) -> None:
     admin = django_user_model.objects.create_superuser("root", password="x")
     client.force_login(admin)
-    response = get_overview(client, small, dirs=[small.root / "project"])
+    response = get(client, small, url, dirs=[small.root / "project"])
     assert response.status_code == 200
-    assert "css/site.css" in response.content.decode()
 
 
-# --- content --------------------------------------------------------------------------------
+# --- overview -------------------------------------------------------------------------------
 
 
-def test_lists_a_conflict_with_its_winner_and_shadowed_sources(
-    client: Client, viewer: AbstractUser, layout: Layout
+def test_overview_lists_a_conflict_with_its_winner_and_shadowed_sources(
+    viewer_client: Client, layout: Layout
 ) -> None:
     theme, theme_static = layout.app("theme")
     base, base_static = layout.app("base")
     layout.write(theme_static, "admin/css/base.css", "body { color: red }")
     layout.write(base_static, "admin/css/base.css", "body { color: blue; margin: 0 }")
-    client.force_login(viewer)
-    html = get_overview(client, layout, apps=[theme, base]).content.decode()
+    html = get_overview(viewer_client, layout, apps=[theme, base]).content.decode()
     assert "admin/css/base.css" in html
     # The conflict row names the winner, then the source it hides.
     row = html[html.index("admin/css/base.css") :]
@@ -128,34 +131,91 @@ def test_lists_a_conflict_with_its_winner_and_shadowed_sources(
     assert row.index(f"app:{theme}") < row.index(f"app:{base}")
 
 
-def test_shows_an_error_for_a_missing_staticfiles_dir(
-    client: Client, viewer: AbstractUser, layout: Layout
+def test_overview_counts_link_to_the_filtered_table(viewer_client: Client, layout: Layout) -> None:
+    first, second = layout.folder("first"), layout.folder("second")
+    layout.write(first, "a.css", "a")
+    layout.write(second, "a.css", "b")
+    layout.write(first, "b.css", "same")
+    layout.write(second, "b.css", "same")
+    layout.write(first, "c.css", "c")
+    html = get_overview(viewer_client, layout, dirs=[first, second], finders=[FS]).content.decode()
+    paths = reverse("inspector:paths")
+    for status, count in (("conflict", 1), ("duplicate", 1), ("unique", 1), ("absent", 0)):
+        link = f'href="{paths}?status={status}"><strong>{count}</strong> {status}'
+        assert link in html, f"no link for {count} {status}"
+    export = html[
+        html.index("Export conflicts as CSV") - 200 : html.index("Export conflicts as CSV")
+    ]
+    assert f"{paths}?status=conflict&amp;_export=csv" in export
+
+
+def test_overview_sources_table_and_chart(viewer_client: Client, layout: Layout) -> None:
+    big, small_dir = layout.folder("big"), layout.folder("small")
+    layout.write(big, "x.js", "x" * 4000)
+    layout.write(big, "y.js", "y" * 4000)
+    layout.write(small_dir, "z.js", "z" * 10)
+    html = get_overview(
+        viewer_client, layout, dirs=[big, ("pre", small_dir)], finders=[FS]
+    ).content.decode()
+    sources = html[
+        html.index('class="sources"') : html.index("</table>", html.index('class="sources"'))
+    ]
+    assert sources.index(f"dir:{big}") < sources.index(f"dir:pre={small_dir}")
+    assert str(big) in sources, "location column"
+    # Two bars per source, the biggest source at full length, the other scaled down.
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert svg.count('class="chart-bytes"') == 2 and svg.count('class="chart-files"') == 2
+    assert 'width="420.0"' in svg
+    assert "pre/ → " + str(small_dir) in html, "STATICFILES_DIRS prefix in the settings block"
+
+
+def test_overview_settings_say_whether_static_urls_carry_the_script_prefix(
+    viewer_client: Client, small: Layout
+) -> None:
+    html = get_overview(
+        viewer_client,
+        small,
+        dirs=[small.root / "project"],
+        FORCE_SCRIPT_NAME="/tools/",
+        STATIC_URL="/static/",
+    ).content.decode()
+    facts = html[html.index("Settings that decide resolution") :]
+    assert "script prefix of this request: /tools/" in facts
+    assert "does not include this request&#x27;s script prefix /tools/" in facts
+
+
+def test_overview_shows_an_error_for_a_missing_staticfiles_dir(
+    viewer_client: Client, layout: Layout
 ) -> None:
     present = layout.folder("present")
     layout.write(present, "css/site.css", "body {}")
     missing = layout.root / "not-there"
-    client.force_login(viewer)
-    html = get_overview(client, layout, dirs=[present, missing], finders=[FS]).content.decode()
-    assert "css/site.css" in html, "a missing folder must not hide the other sources"
+    html = get_overview(
+        viewer_client, layout, dirs=[present, missing], finders=[FS]
+    ).content.decode()
+    assert "1 paths" in html, "a missing folder must not hide the other sources"
     assert str(missing) in html
     assert "does not exist" in html, "the missing folder is not reported as an error"
 
     missing.mkdir()
-    healthy = get_overview(client, layout, dirs=[present, missing], finders=[FS])
+    healthy = get_overview(viewer_client, layout, dirs=[present, missing], finders=[FS])
     assert "does not exist" not in healthy.content.decode()
 
 
 HOSTILE = ["<script>alert(1)</script>.js", "\"'.css", "<img src=x onerror=alert(2)>.png"]
 
 
+@pytest.mark.parametrize("page", ["overview", "paths"])
 def test_hostile_file_names_are_rendered_inert(
-    client: Client, viewer: AbstractUser, layout: Layout
+    viewer_client: Client, layout: Layout, page: str
 ) -> None:
-    project = layout.folder("project")
+    first, second = layout.folder("first"), layout.folder("second")
     for name in HOSTILE:
-        layout.write(project, name, "x")
-    client.force_login(viewer)
-    html = get_overview(client, layout, dirs=[project], finders=[FS]).content.decode()
+        # In two folders with other bytes: conflicts, so the overview lists them too.
+        layout.write(first, name, "x")
+        layout.write(second, name, "y")
+    url = reverse(f"inspector:{page}")
+    html = get(viewer_client, layout, url, dirs=[first, second], finders=[FS]).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.js" in html
     assert "<script>alert(1)</script>" not in html
     assert "<img src=x" not in html
@@ -164,102 +224,41 @@ def test_hostile_file_names_are_rendered_inert(
     assert "\"'.css" not in html
 
 
-def test_empty_layout_renders_the_empty_state(
-    client: Client, viewer: AbstractUser, layout: Layout
-) -> None:
+def test_empty_layout_renders_the_empty_states(viewer_client: Client, layout: Layout) -> None:
     empty = layout.folder("empty")
-    client.force_login(viewer)
-    response = get_overview(client, layout, dirs=[empty], finders=[FS])
+    response = get_overview(viewer_client, layout, dirs=[empty], finders=[FS])
     assert response.status_code == 200
     html = response.content.decode()
     assert "0 paths" in html
-    assert "No unique paths." in html
+    assert "No conflicts — nothing hides anything" in html
 
 
-def test_no_sources_at_all_renders_200(
-    client: Client, viewer: AbstractUser, layout: Layout
-) -> None:
-    client.force_login(viewer)
-    response = get_overview(client, layout, finders=[FS])
+def test_no_sources_at_all_renders_200(viewer_client: Client, layout: Layout) -> None:
+    response = get_overview(viewer_client, layout, finders=[FS])
     assert response.status_code == 200
     assert "0 paths" in response.content.decode()
 
 
-def test_page_has_no_inline_script(client: Client, viewer: AbstractUser, layout: Layout) -> None:
+@pytest.mark.parametrize("page", ["overview", "paths"])
+def test_pages_have_no_inline_script(viewer_client: Client, layout: Layout, page: str) -> None:
     project = layout.folder("project")
     layout.write(project, "<script>alert(1)</script>.js", "x")
-    client.force_login(viewer)
-    html = get_overview(client, layout, dirs=[project], finders=[FS]).content.decode()
+    url = reverse(f"inspector:{page}")
+    html = get(viewer_client, layout, url, dirs=[project], finders=[FS]).content.decode()
     parser = _Scripts()
     parser.feed(html)
     inline = [attrs for attrs in parser.tags if not attrs.get("src")]
     assert not inline, f"design.md forbids inline scripts, found {len(inline)}"
+    assert any("htmx" in (attrs.get("src") or "") for attrs in parser.tags), "htmx not loaded"
     for attr in ("onclick=", "onload=", "onerror=", "javascript:"):
         assert attr not in html.lower(), attr
 
 
-def test_demo_project_page_lists_its_planted_conflict(client: Client, viewer: AbstractUser) -> None:
+def test_demo_project_overview_lists_its_planted_conflict(viewer_client: Client) -> None:
     from django.contrib.staticfiles import finders
 
     found = finders.find("admin/css/base.css", find_all=True)
     assert len(found) >= 2 and Path(found[0]).read_bytes() != Path(found[1]).read_bytes()
-    client.force_login(viewer)
-    response = client.get(reverse("inspector:overview"))
+    response = viewer_client.get(reverse("inspector:overview"))
     assert response.status_code == 200
     assert "admin/css/base.css" in response.content.decode()
-
-
-def test_detail_page_shows_every_candidate_with_its_md5(
-    client: Client, layout: Layout, viewer: AbstractUser
-) -> None:
-    import hashlib
-
-    first = layout.folder("first")
-    second = layout.folder("second")
-    layout.write(first, "css/site.css", "body { color: red }")
-    layout.write(second, "css/site.css", "body { color: blue }")
-    client.force_login(viewer)
-    with layout.settings(dirs=[first, second]):
-        response = client.get(reverse("inspector:path", args=["css/site.css"]))
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert body.index(str(first)) < body.index(str(second))
-    assert hashlib.md5(b"body { color: red }").hexdigest() in body
-    assert hashlib.md5(b"body { color: blue }").hexdigest() in body
-    assert "differs" in body
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "css/nope.css",
-        "../../../../etc/passwd",
-        "%2e%2e/%2e%2e/etc/passwd",
-        "/etc/passwd",
-        "css/../../first/css/site.css",
-    ],
-)
-def test_detail_page_is_404_for_anything_the_inventory_does_not_list(
-    client: Client, layout: Layout, viewer: AbstractUser, path: str
-) -> None:
-    first = layout.folder("first")
-    layout.write(first, "css/site.css", "x")
-    client.force_login(viewer)
-    with layout.settings(dirs=[first]):
-        response = client.get("/assets/paths/" + path)
-    assert response.status_code == 404
-
-
-def test_detail_page_reaches_a_name_with_a_newline(
-    client: Client, layout: Layout, viewer: AbstractUser
-) -> None:
-    first = layout.folder("first")
-    layout.write(first, "odd\nname <b>.css", "x")
-    client.force_login(viewer)
-    with layout.settings(dirs=[first]):
-        overview = client.get(reverse("inspector:overview")).content.decode()
-        link = reverse("inspector:path", args=["odd\nname <b>.css"])
-        assert f'href="{link}"' in overview
-        response = client.get(link)
-    assert response.status_code == 200
-    assert "odd\nname &lt;b&gt;.css" in response.content.decode()

@@ -1,0 +1,90 @@
+"""The paths table's filters: one GET form, so every filtered view is a shareable URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+
+from .filters import PathFilter
+from .inventory import Inventory, PathRecord
+from .status import Flag, LiveStatus, ManifestStatus, SourceStatus
+
+NO_EXTENSION = "none"
+
+
+def extension_of(path: str) -> str:
+    """Return ``path``'s lower-case extension without the dot, or ``NO_EXTENSION``."""
+    return os.path.splitext(path)[1][1:].lower() or NO_EXTENSION
+
+
+def _choices(enum: Iterable[str]) -> list[tuple[str, str]]:
+    return [(str(word), str(word)) for word in enum]
+
+
+class PathFilterForm(forms.Form):
+    """design.md's query parameters (``status``, ``flag``, ``live``, ``manifest``, ``source``,
+    ``q``) plus ``ext``; repeated parameters mean "any of"."""
+
+    q = forms.CharField(required=False, max_length=500, label="Search paths")
+    status = forms.MultipleChoiceField(
+        required=False, choices=_choices(SourceStatus), widget=forms.CheckboxSelectMultiple
+    )
+    flag = forms.MultipleChoiceField(
+        required=False, choices=_choices(Flag), widget=forms.CheckboxSelectMultiple
+    )
+    live = forms.MultipleChoiceField(
+        required=False, choices=_choices(LiveStatus), widget=forms.CheckboxSelectMultiple
+    )
+    manifest = forms.MultipleChoiceField(
+        required=False, choices=_choices(ManifestStatus), widget=forms.CheckboxSelectMultiple
+    )
+    source = forms.ChoiceField(required=False, label="Source")
+    ext = forms.ChoiceField(required=False, label="Extension")
+
+    def __init__(self, data: Any, *, inventory: Inventory) -> None:
+        super().__init__(data)
+        counts = inventory.counts()
+        for name in ("status", "flag"):
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)
+            field.choices = [(value, f"{value} ({counts[value]})") for value, _ in field.choices]
+        source_field = self.fields["source"]
+        assert isinstance(source_field, forms.ChoiceField)
+        source_field.choices = [("", "any source")] + [
+            (s.source.label, s.source.label) for s in inventory.sources
+        ]
+        ext_field = self.fields["ext"]
+        assert isinstance(ext_field, forms.ChoiceField)
+        extensions = sorted({extension_of(record.path) for record in inventory})
+        ext_field.choices = [("", "any extension")] + [(e, e) for e in extensions]
+
+    def valid_criteria(self) -> dict[str, Any]:
+        """Return the criteria that validated: a bad one is reported and left out, not fatal."""
+        self.is_valid()
+        return self.cleaned_data
+
+    def path_filter(self) -> PathFilter:
+        data = self.valid_criteria()
+        return PathFilter(
+            statuses=frozenset(data.get("status", ())),
+            flags=frozenset(data.get("flag", ())),
+            live_statuses=frozenset(data.get("live", ())),
+        )
+
+    def select(self, inventory: Inventory) -> list[PathRecord]:
+        """Return the records every valid criterion matches (invalid ones are ignored)."""
+        path_filter = self.path_filter()
+        data = self.valid_criteria()
+        words = (data.get("q") or "").casefold().split()
+        source = data.get("source") or ""
+        ext = data.get("ext") or ""
+        return [
+            record
+            for record in path_filter.apply(inventory)
+            if (not source or any(c.source == source for c in record.candidates))
+            and (not ext or extension_of(record.path) == ext)
+            and all(word in record.path.casefold() for word in words)
+        ]

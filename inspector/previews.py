@@ -1,0 +1,48 @@
+"""Inline image previews for the detail page, as ``data:`` URIs.
+
+A ``data:`` URI inside ``<img>`` never runs script (not even an SVG's), needs no second view that
+serves files, and so no URL that could be pointed at a file the inventory did not list.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+
+IMAGE_TYPES = {
+    ".apng": "image/apng",
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    data_uri: str | None = None
+    note: str | None = None
+
+
+def is_image(path: str) -> bool:
+    return os.path.splitext(path)[1].lower() in IMAGE_TYPES
+
+
+def image_preview(path: str, location: str, *, max_bytes: int) -> Preview:
+    """Return the image at ``location`` (served as ``path``) as a data URI, or why not."""
+    content_type = IMAGE_TYPES[os.path.splitext(path)[1].lower()]
+    try:
+        with open(location, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return Preview(note=f"could not read: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return Preview(note=f"larger than {max_bytes:,} bytes: no preview")
+    encoded = base64.b64encode(data).decode("ascii")
+    return Preview(data_uri=f"data:{content_type};base64,{encoded}")
