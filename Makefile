@@ -11,7 +11,7 @@ PY_NEW ?= $(shell for c in python3.13 python3.12 \
 VENV6 := .venv-django6
 N ?= 20000
 
-.PHONY: demo test test-django52 test-django61 lint bench clean
+.PHONY: demo test test-django52 test-django61 lint bench clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,14 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test-django52: $(VENV)/.installed
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "== installing Debian's chromium for the browser tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test-django52: $(VENV)/.installed chromium
 	@echo "== leg: Django 5.2 on $$($(PY) --version)"
 	$(PY) -m pytest
 
@@ -37,7 +44,7 @@ $(VENV6)/.installed: pyproject.toml
 	$(VENV6)/bin/python -m pip install --quiet -e ".[test]" "Django>=6.1,<6.2"
 	touch $@
 
-test-django61:
+test-django61: chromium
 	@if [ -z "$(PY_NEW)" ] || ! "$(PY_NEW)" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
 		echo "== leg: Django 6.1 SKIPPED (no Python >= 3.12 found; set PY_NEW=/path/to/python3.12+)"; \
 	else \

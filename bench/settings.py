@@ -60,3 +60,13 @@ CACHES = {
     },
 }
 ASSET_INSPECTOR = {"CACHE": "inspector"}
+
+# The dashboard's pages, for bench/dashboard.py.
+ROOT_URLCONF = "bench.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]

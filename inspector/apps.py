@@ -9,4 +9,4 @@ class InspectorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the cache resets)
+        from . import checks, signals  # noqa: F401  (registers the checks, connects the resets)

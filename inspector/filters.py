@@ -5,8 +5,12 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .inventory import PathRecord
+
+if TYPE_CHECKING:
+    from .manifest import ManifestReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +21,9 @@ class PathFilter:
     flags: frozenset[str] = frozenset()
     live_statuses: frozenset[str] = frozenset()
     globs: tuple[str, ...] = ()
+    manifest_statuses: frozenset[str] = frozenset()
 
-    def matches(self, record: PathRecord) -> bool:
+    def matches(self, record: PathRecord, manifest: ManifestReport | None = None) -> bool:
         if self.statuses and record.status not in self.statuses:
             return False
         if self.flags and not self.flags.intersection(record.flags):
@@ -26,18 +31,37 @@ class PathFilter:
         # The live layer is not computed yet: no path has a live status to match.
         if self.live_statuses:
             return False
+        # Without a computed manifest layer no path has a manifest status to match.
+        if self.manifest_statuses and (
+            manifest is None or manifest.status_of(record.path) not in self.manifest_statuses
+        ):
+            return False
         return not self.globs or any(fnmatch.fnmatchcase(record.path, g) for g in self.globs)
 
-    def apply(self, records: Iterable[PathRecord]) -> Iterator[PathRecord]:
-        return (record for record in records if self.matches(record))
+    def apply(
+        self, records: Iterable[PathRecord], manifest: ManifestReport | None = None
+    ) -> Iterator[PathRecord]:
+        return (record for record in records if self.matches(record, manifest))
 
 
-def words_of(record: PathRecord) -> set[str]:
-    """Return every vocabulary word that describes ``record`` (status, flags, later layers)."""
-    return {str(record.status), *map(str, record.flags)}
+def words_of(record: PathRecord, manifest: ManifestReport | None = None) -> set[str]:
+    """Return every vocabulary word that describes ``record`` (status, flags, later layers).
+
+    The manifest layer adds the path's manifest status and the kinds of its manifest findings.
+    """
+    words = {str(record.status), *map(str, record.flags)}
+    if manifest is not None:
+        entry = manifest.entry(record.path)
+        words.add(str(entry.status))
+        words.update(str(f.kind) for f in entry.findings)
+    return words
 
 
-def failing(records: Iterable[PathRecord], fail_on: Collection[str]) -> list[PathRecord]:
+def failing(
+    records: Iterable[PathRecord],
+    fail_on: Collection[str],
+    manifest: ManifestReport | None = None,
+) -> list[PathRecord]:
     """Return the records carrying any of the ``fail_on`` words."""
     wanted = set(fail_on)
-    return [record for record in records if wanted & words_of(record)]
+    return [record for record in records if wanted & words_of(record, manifest)]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 
 from .filters import PathFilter
 from .inventory import Inventory, PathRecord
+from .manifest import ManifestReport
 from .status import Flag, LiveStatus, ManifestStatus, SourceStatus
 
 NO_EXTENSION = "none"
@@ -18,6 +21,30 @@ NO_EXTENSION = "none"
 def extension_of(path: str) -> str:
     """Return ``path``'s lower-case extension without the dot, or ``NO_EXTENSION``."""
     return os.path.splitext(path)[1][1:].lower() or NO_EXTENSION
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """What the filter form offers for one inventory: counts per word, extensions present."""
+
+    counts: Counter[str]
+    extensions: tuple[str, ...]
+
+
+_last_facets: tuple[Inventory, Facets] | None = None
+
+
+def facets_of(inventory: Inventory) -> Facets:
+    """Return the inventory's facets, computed once per inventory object (they are immutable)."""
+    global _last_facets
+    remembered = _last_facets
+    if remembered is not None and remembered[0] is inventory:
+        return remembered[1]
+    facets = Facets(
+        inventory.counts(), tuple(sorted({extension_of(record.path) for record in inventory}))
+    )
+    _last_facets = (inventory, facets)
+    return facets
 
 
 def _choices(enum: Iterable[str]) -> list[tuple[str, str]]:
@@ -46,7 +73,8 @@ class PathFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, inventory: Inventory) -> None:
         super().__init__(data)
-        counts = inventory.counts()
+        facets = facets_of(inventory)
+        counts = facets.counts
         for name in ("status", "flag"):
             field = self.fields[name]
             assert isinstance(field, forms.MultipleChoiceField)
@@ -58,8 +86,7 @@ class PathFilterForm(forms.Form):
         ]
         ext_field = self.fields["ext"]
         assert isinstance(ext_field, forms.ChoiceField)
-        extensions = sorted({extension_of(record.path) for record in inventory})
-        ext_field.choices = [("", "any extension")] + [(e, e) for e in extensions]
+        ext_field.choices = [("", "any extension")] + [(e, e) for e in facets.extensions]
 
     def valid_criteria(self) -> dict[str, Any]:
         """Return the criteria that validated: a bad one is reported and left out, not fatal."""
@@ -72,9 +99,12 @@ class PathFilterForm(forms.Form):
             statuses=frozenset(data.get("status", ())),
             flags=frozenset(data.get("flag", ())),
             live_statuses=frozenset(data.get("live", ())),
+            manifest_statuses=frozenset(data.get("manifest", ())),
         )
 
-    def select(self, inventory: Inventory) -> list[PathRecord]:
+    def select(
+        self, inventory: Inventory, manifest: ManifestReport | None = None
+    ) -> list[PathRecord]:
         """Return the records every valid criterion matches (invalid ones are ignored)."""
         path_filter = self.path_filter()
         data = self.valid_criteria()
@@ -83,7 +113,7 @@ class PathFilterForm(forms.Form):
         ext = data.get("ext") or ""
         return [
             record
-            for record in path_filter.apply(inventory)
+            for record in path_filter.apply(inventory, manifest)
             if (not source or any(c.source == source for c in record.candidates))
             and (not ext or extension_of(record.path) == ext)
             and all(word in record.path.casefold() for word in words)

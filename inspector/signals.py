@@ -9,6 +9,7 @@ from django.dispatch import receiver
 
 from .conf import get_config
 from .inventory import clear_inventory_cache
+from .manifest import clear_manifest_cache
 
 _WATCHED = {
     "ASSET_INSPECTOR",
@@ -26,3 +27,6 @@ def reset_caches(*, setting: str, **kwargs: Any) -> None:
     if setting in _WATCHED:
         get_config.cache_clear()
         clear_inventory_cache()
+    # whitenoise reads its settings when the storage is built (strictness, compression).
+    if setting in _WATCHED or setting.startswith("WHITENOISE_"):
+        clear_manifest_cache()

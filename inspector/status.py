@@ -34,6 +34,19 @@ class ManifestStatus(StrEnum):
     STALE = "stale"
     HASHED_FILE_MISSING = "hashed-file-missing"
     NOT_APPLICABLE = "n/a"
+    # Extension: the manifest or the path could not be checked (corrupt manifest, unreadable
+    # source, a reference collectstatic could not resolve); the entry's note says why.
+    UNKNOWN = "unknown"
+
+
+class ManifestFinding(StrEnum):
+    """Extension: manifest-wide findings, each attached to the static path it concerns."""
+
+    ENTRY_WITHOUT_SOURCE = "entry-without-source"
+    # An old hashed version no entry points to any more: storage that can be reclaimed.
+    ORPHANED_HASHED_FILE = "orphaned-hashed-file"
+    COMPRESSED_MISMATCH = "compressed-mismatch"
+    COMPRESSED_MISSING = "compressed-missing"
 
 
 class ServedStatus(StrEnum):
@@ -46,5 +59,11 @@ class ServedStatus(StrEnum):
 
 def all_values() -> set[str]:
     """Return every word of the vocabulary, for validating ``--fail-on``."""
-    enums: tuple[type[StrEnum], ...] = (SourceStatus, Flag, LiveStatus, ManifestStatus)
+    enums: tuple[type[StrEnum], ...] = (
+        SourceStatus,
+        Flag,
+        LiveStatus,
+        ManifestStatus,
+        ManifestFinding,
+    )
     return {member.value for enum in enums for member in enum}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
 from django.http import HttpResponse
-from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django_tables2.data import TableListData
 from django_tables2.export import TableExport
 from django_tables2.utils import OrderBy
@@ -19,57 +16,88 @@ from .inventory import PathRecord
 from .report import CSV_COLUMNS, csv_safe, record_to_row
 from .status import SourceStatus
 
+if TYPE_CHECKING:
+    from .manifest import ManifestReport
+
 EXPORT_FORMATS = ("csv", "json")
 
 
 @dataclass(frozen=True, slots=True)
 class PathRow:
-    """One row of the paths table: the sources record and the later layers' words for it."""
+    """One row of a page of the paths table: the sources record and the later layers' words."""
 
     record: PathRecord
-    live: str = ""
     manifest: str = ""
     hashed_name: str = ""
+    live: str = ""
 
 
 _STATUS_RANK = {status: rank for rank, status in enumerate(SourceStatus)}
 
+
+def _size(record: PathRecord) -> int:
+    winner = record.winner
+    return winner.size if winner is not None and winner.size is not None else -1
+
+
 # Sorting 20k rows through django-tables2's generic accessor comparator takes seconds; these
 # keys make it one C-level sort per column.
-SORT_KEYS: dict[str, Callable[[PathRow], Any]] = {
-    "path": lambda row: row.record.path,
-    "status": lambda row: _STATUS_RANK[row.record.status],
-    "flags": lambda row: (len(row.record.flags), row.record.flags),
-    "winner": lambda row: row.record.winner.source if row.record.winner else "",
-    "candidates": lambda row: len(row.record.candidates),
-    "size": lambda row: _size(row.record),
-    "live": lambda row: row.live,
-    "manifest": lambda row: row.manifest,
+SORT_KEYS: dict[str, Callable[[PathRecord], Any]] = {
+    "path": lambda record: record.path,
+    "status": lambda record: _STATUS_RANK[record.status],
+    "flags": lambda record: (len(record.flags), record.flags),
+    "winner": lambda record: record.winner.source if record.winner else "",
+    "candidates": lambda record: len(record.candidates),
+    "size": _size,
+    # The live layer is not computed yet: every row has the same (empty) live status.
+    "live": lambda record: "",
 }
 
 
 class PathRowsData(TableListData):
-    """Rows sorted with ``SORT_KEYS``; ties keep the path order the inventory gives."""
+    """The filtered records; sorted with ``SORT_KEYS`` (ties keep the inventory's path order)
+    and turned into ``PathRow`` only for the page being shown."""
+
+    def __init__(self, records: list[PathRecord], manifest: ManifestReport | None = None) -> None:
+        super().__init__(records)
+        self.manifest = manifest
 
     def order_by(self, aliases: Iterable[str]) -> None:
         for alias in reversed(list(aliases)):
             order = OrderBy(alias)
-            self.data.sort(key=SORT_KEYS[order.bare], reverse=order.is_descending)
+            key = self._manifest_key if order.bare == "manifest" else SORT_KEYS[order.bare]
+            self.data.sort(key=key, reverse=order.is_descending)
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            return [self.row(record) for record in self.data[key]]
+        return self.row(self.data[key])
+
+    def __iter__(self) -> Iterator[PathRow]:
+        return (self.row(record) for record in self.data)
+
+    def row(self, record: PathRecord) -> PathRow:
+        if self.manifest is None:
+            return PathRow(record)
+        entry = self.manifest.entry(record.path)
+        return PathRow(record, str(entry.status), entry.hashed_name or "")
+
+    def _manifest_key(self, record: PathRecord) -> str:
+        return str(self.manifest.status_of(record.path)) if self.manifest else ""
 
 
 class PathsTable(tables.Table):
-    path = tables.Column(accessor="record__path", verbose_name="Path")
-    status = tables.Column(accessor="record__status", verbose_name="Status")
-    flags = tables.Column(accessor="record__flags", verbose_name="Flags")
-    winner = tables.Column(accessor="record__path", verbose_name="Winner")
-    candidates = tables.Column(
-        accessor="record__candidates", verbose_name="Candidates", attrs={"cell": {"class": "num"}}
-    )
-    size = tables.Column(
-        accessor="record__path", verbose_name="Size", attrs={"cell": {"class": "num"}}
-    )
-    live = tables.Column(accessor="live", verbose_name="Live", default="")
-    manifest = tables.Column(accessor="manifest", verbose_name="Manifest", default="")
+    """Columns, sorting and pages; ``inspector/_table.html`` renders the cells itself (a
+    template per row is several times faster than django-tables2's per-cell rendering)."""
+
+    path = tables.Column(verbose_name="Path")
+    status = tables.Column(verbose_name="Status")
+    flags = tables.Column(verbose_name="Flags")
+    winner = tables.Column(verbose_name="Winner")
+    candidates = tables.Column(verbose_name="Candidates", attrs={"cell": {"class": "num"}})
+    size = tables.Column(verbose_name="Size", attrs={"cell": {"class": "num"}})
+    live = tables.Column(verbose_name="Live")
+    manifest = tables.Column(verbose_name="Manifest")
 
     class Meta:
         template_name = "inspector/_table.html"
@@ -78,50 +106,23 @@ class PathsTable(tables.Table):
         page_field = "page"
         empty_text = "No path matches these filters."
 
-    def render_path(self, record: PathRow) -> str:
-        path = record.record.path
-        errors = format_html_join(
-            "", '<div class="error">{}</div>', ((e,) for e in record.record.errors)
-        )
-        return format_html(
-            '<a href="{}"><code>{}</code></a>{}',
-            reverse("inspector:path", args=[path]),
-            path,
-            errors,
-        )
 
-    def render_status(self, value: str) -> str:
-        return format_html('<span class="badge status-{}">{}</span>', value, value)
+class RowDictTable(tables.Table):
+    """A table over plain row dicts, exported without django-tables2's per-cell machinery
+    (which inspects each cell's callable's signature: 4 s for 20k rows instead of 0.1 s)."""
 
-    def render_flags(self, value: Sequence[str]) -> str:
-        return format_html_join(" ", '<span class="badge flag">{}</span>', ((f,) for f in value))
-
-    def render_winner(self, record: PathRow) -> str:
-        winner = record.record.winner
-        return format_html("<code>{}</code>", winner.source) if winner else "—"
-
-    def render_candidates(self, value: Sequence[object]) -> str:
-        return str(len(value))
-
-    def render_size(self, record: PathRow) -> str:
-        size = _size(record.record)
-        return filesizeformat(size) if size >= 0 else "—"
-
-    def render_manifest(self, record: PathRow) -> str:
-        return format_html(
-            '<span class="badge manifest-{}">{}</span>', record.manifest, record.manifest
-        )
-
-
-def _size(record: PathRecord) -> int:
-    winner = record.winner
-    return winner.size if winner is not None and winner.size is not None else -1
+    def as_values(self, exclude_columns: Iterable[str] | None = None) -> Iterator[list[Any]]:
+        excluded = set(exclude_columns or ())
+        names = [c.name for c in self.columns.iterall() if c.name not in excluded]
+        yield [str(self.columns[name].header) for name in names]
+        for row in self.data:
+            yield [row.get(name, "") for name in names]
 
 
 # design.md's CSV columns, one row per path; headers are the contract's names verbatim.
-PathsExportTable: type[tables.Table] = type(tables.Table)(
+PathsExportTable: type[RowDictTable] = type(tables.Table)(
     "PathsExportTable",
-    (tables.Table,),
+    (RowDictTable,),
     {column: tables.Column(verbose_name=column, default="") for column in CSV_COLUMNS},
 )
 
@@ -139,8 +140,13 @@ class SafeTableExport(TableExport):
         return safe
 
 
-def export_response(records: Iterable[PathRecord], export_format: str, name: str) -> HttpResponse:
+def export_response(
+    records: Iterable[PathRecord],
+    export_format: str,
+    name: str,
+    manifest: ManifestReport | None = None,
+) -> HttpResponse:
     """Return every record as a CSV or JSON download, with design.md's columns."""
-    table = PathsExportTable([record_to_row(record) for record in records])
+    table = PathsExportTable([record_to_row(record, manifest) for record in records])
     exporter = SafeTableExport(export_format, table, dataset_kwargs={"title": "paths"})
     return exporter.response(filename=f"{name}.{export_format}")

@@ -14,21 +14,29 @@ from django_htmx.middleware import HtmxDetails
 from .charts import source_chart
 from .conf import get_config
 from .details import candidate_details, static_url
-from .forms import PathFilterForm
-from .inventory import recent_inventory
+from .forms import PathFilterForm, facets_of
+from .inventory import Inventory, recent_inventory
+from .manifest import ManifestReport, get_manifest_report
 from .permissions import VIEW_PERMISSION, staff_permission_required
 from .resolution import resolution_settings
-from .status import Flag, SourceStatus
-from .tables import EXPORT_FORMATS, PathRow, PathRowsData, PathsTable, export_response
+from .status import Flag, ManifestFinding, ManifestStatus, SourceStatus
+from .tables import EXPORT_FORMATS, PathRowsData, PathsTable, export_response
 
 # The overview previews this many paths that need a look; the paths table has them all.
 NOTABLE_ROWS_SHOWN = 10
 
 
+def recent_manifest(inventory: Inventory) -> ManifestReport:
+    """Return the manifest layer for a page: reused while younger than ``RECHECK_SECONDS``."""
+    return get_manifest_report(inventory, max_age=get_config()["RECHECK_SECONDS"])
+
+
 @staff_permission_required(VIEW_PERMISSION)
 def overview(request: HttpRequest) -> HttpResponse:
     inventory = recent_inventory()
-    counts = inventory.counts()
+    manifest = recent_manifest(inventory)
+    manifest_counts = manifest.counts()
+    counts = facets_of(inventory).counts
     notable = [
         record
         for record in inventory
@@ -47,6 +55,15 @@ def overview(request: HttpRequest) -> HttpResponse:
             "notable_total": len(notable),
             "chart": source_chart(inventory.sources),
             "settings_facts": resolution_settings(get_script_name(request.META)),
+            "manifest": manifest,
+            "manifest_counts": [
+                (s.value, manifest_counts[s])
+                for s in ManifestStatus
+                if s != ManifestStatus.NOT_APPLICABLE
+            ],
+            "manifest_findings": [
+                (kind.value, len(manifest.findings_of(kind))) for kind in ManifestFinding
+            ],
         },
     )
 
@@ -54,8 +71,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 def paths(request: HttpRequest) -> HttpResponse:
     inventory = recent_inventory()
+    manifest = recent_manifest(inventory)
     form = PathFilterForm(request.GET, inventory=inventory)
-    records = form.select(inventory)
+    records = form.select(inventory, manifest)
     export_format = request.GET.get("_export")
     if export_format is not None:
         if export_format not in EXPORT_FORMATS:
@@ -63,9 +81,9 @@ def paths(request: HttpRequest) -> HttpResponse:
                 f"Unknown export format. Use one of: {', '.join(EXPORT_FORMATS)}.",
                 content_type="text/plain; charset=utf-8",
             )
-        return export_response(records, export_format, name="asset-paths")
+        return export_response(records, export_format, name="asset-paths", manifest=manifest)
 
-    table = PathsTable(PathRowsData([PathRow(record) for record in records]), request=request)
+    table = PathsTable(PathRowsData(records, manifest), request=request)
     table.order_by = request.GET.getlist("sort")
     per_page = _per_page(request)
     page_count = max(1, math.ceil(len(records) / per_page))
@@ -86,7 +104,7 @@ def paths(request: HttpRequest) -> HttpResponse:
             "querystring": _without(request, "page", "_export"),
             "query": QueryDict(_canonical(request)),
             "sort_field": request.GET.get("sort", ""),
-            "layers": {"manifest": False, "live": False},
+            "layers": {"manifest": manifest.applicable, "live": False},
         },
         status=400 if form.errors else 200,
     )
@@ -101,9 +119,11 @@ def paths(request: HttpRequest) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     # Only paths the inventory lists exist here: nothing is opened from the request itself.
-    record = recent_inventory().get(path)
+    inventory = recent_inventory()
+    record = inventory.get(path)
     if record is None:
         raise Http404("No static source has this path.")
+    manifest = recent_manifest(inventory)
     return render(
         request,
         "inspector/path_detail.html",
@@ -111,6 +131,8 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
             "record": record,
             "details": candidate_details(record),
             "static_url": static_url(record.path),
+            "manifest": manifest,
+            "manifest_entry": manifest.entry(record.path),
         },
     )
 

@@ -10,6 +10,7 @@ from django.test import Client
 
 from inspector import fingerprints
 from inspector.inventory import clear_inventory_cache
+from inspector.manifest import clear_manifest_cache
 
 from .layout import Layout
 
@@ -18,10 +19,12 @@ from .layout import Layout
 def _fresh_caches() -> Iterator[None]:
     """Every test starts cold: no inventory, no fingerprints in memory or in the shared cache."""
     clear_inventory_cache()
+    clear_manifest_cache()
     fingerprints.clear_memory_cache()
     caches["inspector"].clear()
     yield
     clear_inventory_cache()
+    clear_manifest_cache()
 
 
 @pytest.fixture

@@ -148,7 +148,9 @@ def test_json_objects_carry_the_contract_keys_winner_first(layout: Layout) -> No
             assert row["winner"]["location"] == finders.find(path)
             assert [c["location"] for c in row["candidates"]] == finders.find(path, find_all=True)
             assert row["live_status"] is None
-            assert row["manifest"] is None
+            # tests.settings uses StaticFilesStorage: no manifest, so every path is n/a.
+            assert row["manifest"]["status"] == "n/a", path
+            assert row["manifest"]["hashed_name"] is None, path
 
 
 def test_json_statuses_and_sources_follow_the_planted_files(layout: Layout) -> None:
@@ -442,3 +444,91 @@ def test_demo_exit_codes_from_a_real_process() -> None:
     bogus = manage("--fail-on", "bogus")
     assert bogus.returncode == 2
     assert "bogus" in bogus.stderr
+
+
+# --- the manifest layer -----------------------------------------------------------------------
+
+MANIFEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+
+
+def collected_manifest(layout: Layout) -> tuple[list[str], Path]:
+    """A collected app with CSS that references an image; return the apps and the manifest."""
+    from .layout import age, collect
+
+    name, static = layout.app()
+    layout.write(static, "css/a.css", 'b { background: url("../img/x.png") }\n')
+    layout.write(static, "img/x.png", b"png")
+    layout.write(static, "js/a.js", "console.log(1);\n")
+    layout.write(static, ".hidden", "never collected")
+    with layout.settings(apps=[name], STORAGES=MANIFEST_STORAGES):
+        collect(layout)
+    age(layout.root)
+    return [name], layout.root / "collected" / "staticfiles.json"
+
+
+def drop_entry(manifest: Path, path: str) -> None:
+    data = json.loads(manifest.read_text())
+    del data["paths"][path]
+    manifest.write_text(json.dumps(data))
+
+
+def test_json_and_csv_carry_the_manifest_layer(layout: Layout) -> None:
+    apps, manifest = collected_manifest(layout)
+    paths = json.loads(manifest.read_text())["paths"]
+    with layout.settings(apps=apps, STORAGES=MANIFEST_STORAGES):
+        rows = run_json()
+        _, _, csv_rows = run_csv()
+    assert rows["css/a.css"]["manifest"]["status"] == "ok"
+    assert rows["css/a.css"]["manifest"]["hashed_name"] == paths["css/a.css"]
+    assert rows["css/a.css"]["manifest"]["url"] == "/static/" + paths["css/a.css"]
+    assert rows[".hidden"]["manifest"]["status"] == "n/a", "collectstatic ignores dotfiles"
+    by_path = {row["path"]: row for row in csv_rows}
+    assert by_path["img/x.png"]["manifest_status"] == "ok"
+    assert by_path["img/x.png"]["hashed_name"] == paths["img/x.png"]
+
+
+def test_manifest_filter_and_fail_on(layout: Layout) -> None:
+    apps, manifest = collected_manifest(layout)
+    words = "missing-entry,stale,hashed-file-missing"
+    with layout.settings(apps=apps, STORAGES=MANIFEST_STORAGES):
+        run("--fail-on", words)  # untouched: passes
+        drop_entry(manifest, "js/a.js")
+        assert set(run_json("--manifest", "missing-entry")) == {"js/a.js"}
+        ok = set(run_json("--manifest", "ok"))
+        assert {"css/a.css", "img/x.png"} <= ok and "js/a.js" not in ok
+        with pytest.raises(CommandError) as raised:
+            run("--fail-on", words)
+        run("--fail-on", "stale")  # another word: passes
+    assert raised.value.returncode == 1
+    assert "js/a.js" in str(raised.value)
+
+
+def test_a_corrupt_manifest_warns_and_fails_manifest_checks(layout: Layout) -> None:
+    apps, manifest = collected_manifest(layout)
+    manifest.write_text("{oops")
+    with layout.settings(apps=apps, STORAGES=MANIFEST_STORAGES):
+        out, err = run("--format", "json")
+        with pytest.raises(CommandError) as raised:
+            run("--fail-on", "stale")
+        run("--fail-on", "conflict")  # the source layer is unaffected
+    rows = {row["path"]: row for row in json.loads(out)}
+    assert rows["css/a.css"]["manifest"]["status"] == "unknown"
+    assert "malformed manifest" in err
+    assert raised.value.returncode == 1 and "manifest" in str(raised.value)
+
+
+def test_table_shows_the_manifest_column_and_summary(layout: Layout) -> None:
+    apps, manifest = collected_manifest(layout)
+    drop_entry(manifest, "js/a.js")
+    with layout.settings(apps=apps, STORAGES=MANIFEST_STORAGES):
+        out, err = run()
+    lines = out.split("\n")
+    assert "MANIFEST" in lines[0]
+    row = next(line for line in lines if line.startswith("js/a.js"))
+    assert row.split()[-1] == "missing-entry"
+    summary = next(line for line in lines if line.startswith("Manifest:"))
+    assert "strict: a missing entry is a 500" in summary and "1 missing-entry" in summary
+    assert "orphaned-hashed-file" in err  # js/a.js's hashed file now has no entry

@@ -262,3 +262,13 @@ def test_demo_project_overview_lists_its_planted_conflict(viewer_client: Client)
     response = viewer_client.get(reverse("inspector:overview"))
     assert response.status_code == 200
     assert "admin/css/base.css" in response.content.decode()
+
+
+def test_system_check_warns_when_htmx_is_not_installed(layout: Layout) -> None:
+    from django.core import checks
+
+    with layout.settings():
+        warnings = [m.id for m in checks.run_checks()]
+    assert "inspector.W001" in warnings
+    with layout.settings(apps=["js_lib_htmx"]):
+        assert "inspector.W001" not in [m.id for m in checks.run_checks()]

@@ -10,4 +10,5 @@ app_name = "shop"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("checkout/", views.checkout, name="checkout"),
 ]

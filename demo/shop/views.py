@@ -9,3 +9,8 @@ from django.shortcuts import render
 def home(request: HttpRequest) -> HttpResponse:
     """Render the landing page, which pulls static files from every kind of source."""
     return render(request, "demo/home.html")
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Render a page planting each finding the toolbar's Assets panel reports."""
+    return render(request, "shop/checkout.html")

@@ -1,0 +1,22 @@
+"""System checks for setting the app up (``manage.py check``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core import checks
+
+
+@checks.register()
+def check_htmx_installed(**kwargs: Any) -> list[checks.CheckMessage]:
+    if apps.is_installed("js_lib_htmx"):
+        return []
+    return [
+        checks.Warning(
+            "The asset inspector's pages load htmx from the 'js_lib_htmx' app, which is not in "
+            "INSTALLED_APPS: filters and sorting will reload the whole page.",
+            hint="pip install django-js-lib-htmx and add 'js_lib_htmx' to INSTALLED_APPS.",
+            id="inspector.W001",
+        )
+    ]

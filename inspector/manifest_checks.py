@@ -1,0 +1,191 @@
+"""The checks behind the manifest report: one verdict per path, and the manifest-wide findings.
+
+Kept apart from ``inspector.manifest`` (reading the manifest, caching, the public report) so each
+module holds one concept: here, deciding what is wrong and on which path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from . import fingerprints
+from .inventory import Inventory
+from .manifest_files import Snapshot, StoredFile, check_variants, file_size, md5_of, old_versions
+from .manifest_hashing import ExpectedNames, key_of, uses_md5_names, verify_hashed_file
+from .status import ManifestFinding, ManifestStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A manifest-wide finding, on the static path it concerns."""
+
+    kind: ManifestFinding
+    path: str
+    file: str  # the storage name of the file in question
+    size: int | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: ManifestStatus
+    hashed_name: str | None
+    expected: str | None
+    note: str
+
+
+class Judge:
+    """Decides each path's status from the manifest, the storage listing and expected names."""
+
+    def __init__(
+        self,
+        storage: Any,
+        manifest: dict[str, str],
+        snapshot: Snapshot,
+        expected: ExpectedNames,
+        strict: bool,
+    ) -> None:
+        self.storage, self.manifest, self.snapshot = storage, manifest, snapshot
+        self.expected, self.strict = expected, strict
+
+    def path(self, path: str, has_source: bool) -> Verdict:
+        storage, manifest = self.storage, self.manifest
+        stored_key = key_of(storage, path)
+        # {% static %} looks the name up after unquoting and splitting it as a URL.
+        lookup = storage.hash_key(urlsplit(unquote(path)).path.strip())
+        expected = self.expected.names.get(stored_key)
+        if lookup not in manifest:
+            note = self._missing_note(path)
+            if stored_key in manifest:
+                note = (
+                    f"the manifest has it as {stored_key!r}, but {{% static %}} looks up "
+                    f"{lookup!r} (Django unquotes the name and cuts it at '?' and '#'): " + note
+                )
+            return Verdict(ManifestStatus.MISSING_ENTRY, None, expected, note)
+        hashed = manifest[lookup]
+        if hashed not in self.snapshot.files:
+            return Verdict(
+                ManifestStatus.HASHED_FILE_MISSING,
+                hashed,
+                expected,
+                f"the manifest points at {hashed!r}, which the storage does not have: "
+                "{% static %} gives a URL that is not found",
+            )
+        if not has_source:
+            return Verdict(ManifestStatus.OK, hashed, None, "no source any more")
+        error = self.expected.errors.get(path)
+        if error is not None:
+            return Verdict(ManifestStatus.UNKNOWN, hashed, None, error)
+        if expected != hashed:
+            return Verdict(ManifestStatus.STALE, hashed, expected, self._stale_note(path, hashed))
+        return Verdict(ManifestStatus.OK, hashed, expected, "")
+
+    def _missing_note(self, path: str) -> str:
+        if self.strict:
+            return (
+                "not in the manifest: with DEBUG=False {% static %} raises ValueError "
+                "(Missing staticfiles manifest entry), an HTTP 500"
+            )
+        if path in self.snapshot.files:
+            return (
+                "not in the manifest: manifest_strict is False, so {% static %} silently falls "
+                "back to hashing the collected copy on every call"
+            )
+        return (
+            "not in the manifest and not collected: even with manifest_strict False, "
+            "{% static %} raises ValueError (file could not be found), an HTTP 500"
+        )
+
+    def _stale_note(self, path: str, hashed: str) -> str:
+        expected = self.expected.names.get(key_of(self.storage, path))
+        changed = sorted(
+            target
+            for target in self.expected.references.get(path, ())
+            if self.expected.names.get(target) != self.manifest.get(target)
+        )
+        why = (
+            f"files it references changed ({', '.join(changed[:3])})"
+            if changed
+            else "its source changed since collection"
+        )
+        return f"the manifest says {hashed!r}, collectstatic would now write {expected!r}: {why}"
+
+    def verify_hashed_files(self, verdicts: dict[str, Verdict]) -> None:
+        """Turn ``ok`` into ``stale`` where the hashed file's bytes no longer give its name."""
+        to_check = {
+            path: self.snapshot.files[v.hashed_name]
+            for path, v in verdicts.items()
+            if v.status == ManifestStatus.OK and v.hashed_name is not None
+        }
+        md5_names = uses_md5_names(type(self.storage))
+        digests = (
+            fingerprints.md5_many(f.stamp for f in to_check.values() if f.stamp is not None)
+            if md5_names
+            else {}
+        )
+        for path, stored in to_check.items():
+            try:
+                digest = digests.get(stored.stamp) if stored.stamp is not None else None
+                if isinstance(digest, OSError):
+                    raise digest
+                if md5_names and digest is None:
+                    digest = md5_of(self.storage, stored)
+                good = verify_hashed_file(
+                    self.storage, path, stored.name, digest, opener=self.storage.open
+                )
+            except Exception as exc:  # unreadable file or backend error
+                old = verdicts[path]
+                verdicts[path] = Verdict(
+                    ManifestStatus.UNKNOWN, old.hashed_name, old.expected, f"cannot read: {exc}"
+                )
+                continue
+            if not good:
+                old = verdicts[path]
+                verdicts[path] = Verdict(
+                    ManifestStatus.STALE,
+                    old.hashed_name,
+                    old.expected,
+                    f"the bytes of {stored.name!r} changed after collection: they no longer "
+                    "hash to its name",
+                )
+
+
+def storage_findings(
+    storage: Any,
+    snapshot: Snapshot,
+    manifest: dict[str, str],
+    inventory: Inventory,
+    problems: list[str],
+) -> Iterable[Finding]:
+    for path, stored in old_versions(snapshot, manifest, (r.path for r in inventory)):
+        yield Finding(
+            ManifestFinding.ORPHANED_HASHED_FILE,
+            path,
+            stored.name,
+            file_size(storage, stored),
+            f"an old hashed version no manifest entry points to (current: {manifest.get(path)!r})",
+        )
+    owner = {hashed: path for path, hashed in manifest.items()}
+    owner.update((path, path) for path in manifest)
+    names = _compressed_candidates(storage, manifest)
+    variant_findings, variant_problems = check_variants(storage, snapshot, names)
+    problems.extend(variant_problems)
+    for found in variant_findings:
+        kind = (
+            ManifestFinding.COMPRESSED_MISSING
+            if found.missing
+            else ManifestFinding.COMPRESSED_MISMATCH
+        )
+        stored_variant: StoredFile | None = snapshot.files.get(found.variant)
+        size = file_size(storage, stored_variant) if stored_variant else None
+        yield Finding(kind, owner.get(found.name, found.name), found.variant, size, found.detail)
+
+
+def _compressed_candidates(storage: Any, manifest: dict[str, str]) -> list[str]:
+    """Return the names whitenoise compresses: hashed ones, and originals unless it deletes them."""
+    if getattr(storage, "keep_only_hashed_files", False):
+        return sorted(set(manifest.values()))
+    return sorted(set(manifest.values()) | set(manifest))

@@ -1,0 +1,433 @@
+"""The django-debug-toolbar panel: provenance and production risk of every asset a request used.
+
+Unlike the built-in StaticFilesPanel, which lists every file of every finder on every request, this
+panel looks only at the paths the request resolved through the staticfiles storage's ``url()`` and
+at the static URLs its HTML contains, and looks them up in the inventory the process already built.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from debug_toolbar.panels import Panel
+from debug_toolbar.utils import is_processable_html_response
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import DisallowedHost, SuspiciousFileOperation
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import usage
+from .fingerprints import FileStamp
+from .inventory import Candidate, Inventory, PathRecord, get_inventory
+from .manifest import ManifestReport, get_manifest_report
+from .status import ManifestStatus, SourceStatus
+
+logger = logging.getLogger(__name__)
+
+# The background refresh (every source file re-stat'ed, the collected storage listed again: 0.5-1 s
+# at 20k files) waits at least this long after the previous one, and at least REFRESH_BACKOFF times
+# as long as that one took, so it never takes more than a small share of a CPU while browsing.
+REFRESH_INTERVAL_S = 2.0
+REFRESH_BACKOFF = 20
+Stats = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What the panel answers from: the inventory, its manifest report, the manifest's stamp."""
+
+    inventory: Inventory
+    manifest: ManifestReport
+    manifest_stamp: tuple[int, ...] | None
+    # Per-path answers derived from the above, reused by every request until the next rebuild:
+    # a manifest entry and a reverse() cost ~50 and ~35 us each, 4 ms for a 50-asset page.
+    manifest_rows: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    links: dict[tuple[object, str, str], str | None] = field(default_factory=dict, compare=False)
+
+
+class _Keeper:
+    """The inventory and manifest report the panel last used, so a request re-stats only its files.
+
+    A warm ``get_inventory()`` re-stats every source file and ``get_manifest_report()`` lists the
+    whole collected storage: together ~100 ms at 20k files, which belongs outside the request.
+    Each request instead re-stats the candidates of the paths it used and the manifest file, and
+    rebuilds at once only when one of those changed (or a used path appeared). A refresh in a
+    background thread picks up the rest (a new file that now shadows a used one, a hashed file
+    deleted from STATIC_ROOT, anything remote) for the next request.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: _Kept | None = None
+        # Bumped by forget(): a refresh started before a settings change must not be kept.
+        self._generation = 0
+        self._refreshing = False
+        # Monotonic time before which no background refresh starts.
+        self._next_refresh = 0.0
+
+    def forget(self) -> None:
+        with self._lock:
+            self._kept = None
+            self._generation += 1
+
+    def for_paths(self, paths: Iterable[str]) -> _Kept:
+        """Return an inventory and manifest report that are current for ``paths``."""
+        kept = self._kept
+        if kept is None or _changed(kept, paths):
+            with self._lock:
+                generation = self._generation
+            started = time.monotonic()
+            kept = _build()
+            self._keep(kept, generation, time.monotonic() - started)
+        else:
+            self._refresh_in_background()
+        return kept
+
+    def _keep(self, kept: _Kept, generation: int, took: float = 0.0) -> None:
+        with self._lock:
+            if generation == self._generation:
+                self._kept = kept
+                self._next_refresh = time.monotonic() + max(
+                    REFRESH_INTERVAL_S, took * REFRESH_BACKOFF
+                )
+
+    def _refresh_in_background(self) -> None:
+        with self._lock:
+            if self._refreshing or time.monotonic() < self._next_refresh:
+                return
+            self._refreshing = True
+            generation = self._generation
+        threading.Thread(
+            target=self._refresh, args=(generation,), name="inspector-panel-refresh", daemon=True
+        ).start()
+
+    def _refresh(self, generation: int) -> None:
+        started = time.monotonic()
+        try:
+            self._keep(_build(), generation, time.monotonic() - started)
+        except Exception:  # the next request rebuilds in the foreground if it needs to
+            logger.debug("background refresh of the inventory failed", exc_info=True)
+            with self._lock:
+                self._next_refresh = time.monotonic() + REFRESH_INTERVAL_S
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+
+def _build() -> _Kept:
+    inventory = get_inventory()
+    report = get_manifest_report(inventory)
+    return _Kept(inventory, report, _manifest_stamp(report))
+
+
+def _manifest_stamp(report: ManifestReport) -> tuple[int, ...] | None:
+    """Return the local manifest file's stamp: () if it is absent, None if it is not local."""
+    location = report.location
+    if not report.applicable or not location or not os.path.isabs(location):
+        return None  # no manifest, or a remote one: only the background refresh reads it
+    try:
+        st = os.stat(location)
+    except OSError:
+        return ()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _changed(kept: _Kept, paths: Iterable[str]) -> bool:
+    """Return True if a file behind one of ``paths``, or the manifest, changed since ``kept``."""
+    if kept.manifest_stamp is not None and _manifest_stamp(kept.manifest) != kept.manifest_stamp:
+        return True
+    inventory = kept.inventory
+    for path in paths:
+        record = inventory.get(path)
+        if record is None:
+            if _findable(path):  # added since: the inventory cannot answer for it
+                return True
+            continue
+        for candidate in record.candidates:
+            if candidate.stamp is None:
+                continue  # a custom finder's file with no local path: nothing to stat
+            try:
+                if FileStamp.of(candidate.location) != candidate.stamp:
+                    return True
+            except OSError:
+                return True
+    return False
+
+
+def _findable(path: str) -> bool:
+    try:
+        return bool(finders.find(path))
+    except (SuspiciousFileOperation, ValueError):
+        return False
+
+
+keeper = _Keeper()
+
+# Settings the inventory is built from; a change (mostly in tests) makes the kept one wrong.
+_WATCHED = {"INSTALLED_APPS", "STATICFILES_DIRS", "STATICFILES_FINDERS", "STATIC_ROOT", "STORAGES"}
+
+
+@receiver(setting_changed)
+def _forget_on_setting_change(*, setting: str, **kwargs: Any) -> None:
+    if setting in _WATCHED:
+        keeper.forget()
+
+
+class AssetsPanel(Panel):
+    """Every static file the request used: who serves it, what it hides, whether prod breaks."""
+
+    is_async = True
+    template = "inspector/panel.html"
+    nav_title = _("Assets")
+    title = _("Static assets this request used")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._recording: usage.Recording | None = None
+        self._token: object | None = None
+
+    @property
+    def nav_subtitle(self) -> str:
+        return subtitle(self.get_stats().get("summary") or {})
+
+    def enable_instrumentation(self) -> None:
+        # Hooked here, not in ready(): the storage instance is rebuilt when STORAGES changes.
+        usage.hook(storages["staticfiles"])
+        self._recording, self._token = usage.start()
+
+    def disable_instrumentation(self) -> None:
+        if self._token is not None:
+            usage.stop(self._token)
+            self._token = None
+
+    def generate_stats(self, request: HttpRequest, response: HttpResponse) -> None:
+        recording = self._recording or usage.Recording()
+        self.record_stats(build_stats(request, response, recording))
+
+
+def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.Recording) -> Stats:
+    """Return the panel's JSON-safe stats for one request and its response."""
+    lookups = {path: _lookup_path(path) for path in recording.paths}
+    references = _references(request, response, recording)
+    kept = keeper.for_paths([*lookups.values(), *(r.path for r in references)])
+    inventory = kept.inventory
+    links = _DetailLinks(kept.links)
+    files = [
+        _file_row(
+            path,
+            recording.paths[path],
+            recording.errors.get(path),
+            inventory.get(lookups[path]),
+            _manifest_row(kept, lookups[path]),
+            links,
+        )
+        for path in recording.paths
+    ]
+    html = [_reference_row(ref, inventory.get(ref.path), links) for ref in references]
+    return {
+        "files": files,
+        "html": html,
+        "summary": _summary(files, html),
+        "manifest_problems": [_text(p) for p in kept.manifest.problems],
+        "inventory_built_at": inventory.built_at,
+    }
+
+
+# (summary key, singular, plural); every part but "used" shows only when it is not zero.
+_SUBTITLE_PARTS = (
+    ("used", "%(n)d used", "%(n)d used"),
+    ("conflicts", "%(n)d conflict", "%(n)d conflicts"),
+    ("would_500", "%(n)d would 500", "%(n)d would 500"),
+    ("hardcoded", "%(n)d hardcoded", "%(n)d hardcoded"),
+    ("not_found", "%(n)d not found", "%(n)d not found"),
+)
+
+
+def subtitle(summary: dict[str, int]) -> str:
+    """Return the nav line, e.g. "14 used · 1 conflict · 1 would 500"."""
+    parts = []
+    for key, singular, plural in _SUBTITLE_PARTS:
+        n = int(summary.get(key, 0))
+        if n or key == "used":
+            parts.append(ngettext(singular, plural, n) % {"n": n})
+    return " · ".join(parts)
+
+
+def _lookup_path(path: str) -> str:
+    # {% static "x.css?v=2#top" %} is legal; the file is x.css.
+    return path.split("#", 1)[0].split("?", 1)[0]
+
+
+def _references(
+    request: HttpRequest, response: HttpResponse, recording: usage.Recording
+) -> list[usage.HtmlReference]:
+    """Return the page's static URLs that did not come from ``url()`` in this request."""
+    if not is_processable_html_response(response):
+        return []
+    prefixes = _static_prefixes(request)
+    content = response.content.decode(response.charset or "utf-8", errors="replace")
+    produced = {_without_origin(url) for url in recording.urls}
+    return [
+        ref
+        for ref in usage.scan_html(content, prefixes)
+        if _without_origin(ref.url) not in produced
+    ]
+
+
+def _static_prefixes(request: HttpRequest) -> tuple[str, ...]:
+    """Return the forms STATIC_URL takes in a page: as configured, absolute, scheme-relative."""
+    static_url = str(settings.STATIC_URL)
+    if static_url.startswith(("http://", "https://")):
+        return (static_url, "//" + static_url.split("://", 1)[1])
+    try:
+        absolute = request.build_absolute_uri(static_url)
+    except DisallowedHost:  # the view already answered for it; scan the configured form only
+        return (static_url,)
+    return (static_url, absolute, "//" + absolute.split("://", 1)[1])
+
+
+def _without_origin(url: str) -> str:
+    for marker in ("https://", "http://", "//"):
+        if url.startswith(marker):
+            rest = url[len(marker) :]
+            return rest[rest.find("/") :] if "/" in rest else "/"
+    return url
+
+
+class _DetailLinks:
+    """Links to the dashboard's detail page, or none when the dashboard is not mounted."""
+
+    def __init__(self, cache: dict[tuple[object, str, str], str | None]) -> None:
+        self._cache = cache
+        # The URLconf and script prefix of this request: part of every cached link's key.
+        self._context = (get_urlconf(), get_script_prefix())
+
+    def __call__(self, path: str) -> str | None:
+        key = (*self._context, path)
+        if key not in self._cache:
+            try:
+                self._cache[key] = reverse("inspector:path", args=[path])
+            except NoReverseMatch:
+                self._cache[key] = None
+        return self._cache[key]
+
+
+def _text(value: str) -> str:
+    # File names from disk may carry undecodable bytes as surrogates; keep them visible but safe
+    # to encode as UTF-8 wherever the stats are rendered.
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _place(candidate: Candidate | None) -> dict[str, str] | None:
+    if candidate is None:
+        return None
+    return {"source": _text(candidate.source), "location": _text(candidate.location)}
+
+
+def _file_row(
+    path: str,
+    urls: list[str],
+    error: str | None,
+    record: PathRecord | None,
+    manifest: dict[str, Any],
+    links: _DetailLinks,
+) -> Stats:
+    collected = record.collect_winner if record else None
+    winner = record.winner if record else None
+    return {
+        "path": path,
+        "urls": urls,
+        "error": error,
+        "found": record is not None,
+        "status": str(record.status) if record else None,
+        "flags": [str(flag) for flag in record.flags] if record else [],
+        "winner": _place(winner),
+        # Only when collection would take another file than development serves.
+        "collected_from": _place(collected) if collected is not winner else None,
+        "shadowed": [
+            {
+                **(_place(candidate) or {}),
+                # True / False, or None where the bytes could not be compared.
+                "differs": (
+                    None
+                    if candidate.identical_to_winner is None
+                    else not candidate.identical_to_winner
+                ),
+            }
+            for candidate in (record.shadowed if record else ())
+        ],
+        "manifest": manifest,
+        # The live layer (sources vs collected) has not landed: shown as "unchecked".
+        "live": None,
+        "detail_url": links(record.path) if record else None,
+        "errors": [_text(e) for e in record.errors] if record else [],
+    }
+
+
+def _reference_row(
+    ref: usage.HtmlReference, record: PathRecord | None, links: _DetailLinks
+) -> Stats:
+    return {
+        "url": ref.url,
+        "path": ref.path,
+        "where": ref.where,
+        # "source" (a finder has it), "collected" (only the collected storage has it), or None.
+        "exists": "source" if record else ("collected" if _collected(ref.path) else None),
+        "detail_url": links(record.path) if record else None,
+    }
+
+
+def _collected(path: str) -> bool:
+    """Return True if the local collected storage holds ``path`` (never a remote call)."""
+    if not isinstance(staticfiles_storage, FileSystemStorage):
+        return False
+    try:
+        return bool(staticfiles_storage.exists(path))
+    except (SuspiciousFileOperation, OSError, ValueError):
+        return False
+
+
+def _manifest_row(kept: _Kept, path: str) -> dict[str, Any]:
+    row = kept.manifest_rows.get(path)
+    if row is None:
+        row = kept.manifest_rows[path] = _manifest_entry(kept.manifest, path)
+    return dict(row)
+
+
+def _manifest_entry(report: ManifestReport, path: str) -> dict[str, Any]:
+    entry = report.entry(path)
+    # With DEBUG=False a strict manifest storage raises for any path it has no entry for: one the
+    # layer calls missing, and one it never judged (no source, or never collected).
+    no_entry = entry.status == ManifestStatus.MISSING_ENTRY or (
+        entry.status == ManifestStatus.NOT_APPLICABLE and report.applicable
+    )
+    return {
+        "status": str(entry.status),
+        "hashed_name": entry.hashed_name,
+        "note": entry.note,
+        "would_500": no_entry and entry.hashed_name is None and report.strict is True,
+    }
+
+
+def _summary(files: list[Stats], html: list[Stats]) -> dict[str, int]:
+    return {
+        "used": len(files),
+        "conflicts": sum(1 for f in files if f["status"] == SourceStatus.CONFLICT),
+        "would_500": sum(1 for f in files if f["manifest"]["would_500"]),
+        "hardcoded": len(html),
+        "not_found": sum(1 for f in files if not f["found"])
+        + sum(1 for h in html if h["exists"] is None),
+    }
