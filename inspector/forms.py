@@ -71,11 +71,13 @@ class PathFilterForm(forms.Form):
     source = forms.ChoiceField(required=False, label="Source")
     ext = forms.ChoiceField(required=False, label="Extension")
 
-    def __init__(self, data: Any, *, inventory: Inventory) -> None:
+    def __init__(
+        self, data: Any, *, inventory: Inventory, manifest: ManifestReport | None = None
+    ) -> None:
         super().__init__(data)
         facets = facets_of(inventory)
-        counts = facets.counts
-        for name in ("status", "flag"):
+        counts = facets.counts + (manifest.counts() if manifest else Counter())
+        for name in ("status", "flag", "manifest"):
             field = self.fields[name]
             assert isinstance(field, forms.MultipleChoiceField)
             field.choices = [(value, f"{value} ({counts[value]})") for value, _ in field.choices]

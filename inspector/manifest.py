@@ -27,6 +27,7 @@ from .manifest_hashing import (
     SourceFile,
     clear_rewrites,
     compute_expected,
+    configured_class,
     inspecting_class,
     key_of,
 )
@@ -180,7 +181,9 @@ def get_manifest_report(
         if same_inventory and started - _state.checked_at < max_age:
             return last  # type: ignore[return-value]
         raw, read_error = _read_manifest(storage)
-        snapshot = take_snapshot(storage)
+        # An unreadable manifest makes every path unknown anyway; not listing then halves the
+        # wait when a remote endpoint is down or stalls (each request waits out its timeout).
+        snapshot = take_snapshot(storage) if read_error is None else Snapshot()
         if (
             same_inventory
             and (raw, read_error) == _state.manifest
@@ -408,11 +411,8 @@ def manifest_location(storage: Any) -> str:
             for part in (getattr(target, "bucket_name", None), getattr(target, "location", None))
             if part
         )
-        return (
-            f"{type(target).__name__}:{where}/{name}"
-            if where
-            else f"{type(target).__name__}:{name}"
-        )
+        kind = configured_class(target).__name__
+        return f"{kind}:{where}/{name}" if where else f"{kind}:{name}"
 
 
 def _production_url(storage: Any, path: str, hashed: str) -> str | None:

@@ -128,14 +128,8 @@ class Judge:
         )
         for path, stored in to_check.items():
             try:
-                digest = digests.get(stored.stamp) if stored.stamp is not None else None
-                if isinstance(digest, OSError):
-                    raise digest
-                if md5_names and digest is None:
-                    digest = md5_of(self.storage, stored)
-                good = verify_hashed_file(
-                    self.storage, path, stored.name, digest, opener=self.storage.open
-                )
+                local = digests.get(stored.stamp) if stored.stamp is not None else None
+                good = self._verify(path, stored, local, md5_names)
             except Exception as exc:  # unreadable file or backend error
                 old = verdicts[path]
                 verdicts[path] = Verdict(
@@ -151,6 +145,25 @@ class Judge:
                     f"the bytes of {stored.name!r} changed after collection: they no longer "
                     "hash to its name",
                 )
+
+    def _verify(
+        self, path: str, stored: StoredFile, local_digest: str | OSError | None, md5_names: bool
+    ) -> bool:
+        """Return True if ``stored`` still hashes to its name; raise if it cannot be read.
+
+        A remote listing's md5 (an S3 ETag) settles the common case without a request; only a
+        mismatch is confirmed from the bytes, because an ETag is not always the md5.
+        """
+        if isinstance(local_digest, OSError):
+            raise local_digest
+        storage = self.storage
+        digest = local_digest
+        listed = stored.listed_md5 if md5_names and digest is None else None
+        if listed is not None and verify_hashed_file(storage, path, stored.name, listed):
+            return True
+        if md5_names and digest is None:
+            digest = md5_of(storage, stored)
+        return verify_hashed_file(storage, path, stored.name, digest, opener=storage.open)
 
 
 def storage_findings(

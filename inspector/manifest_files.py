@@ -1,7 +1,10 @@
 """The files a manifest storage holds: one listing, old hashed versions, compressed variants.
 
-Only the Storage API is used (``listdir``, ``size``, ``open``), with a faster ``os.scandir`` walk
-for local folders whose stamps also let digests and verdicts be cached by file version.
+Three ways to list, fastest first: an ``os.scandir`` walk for local folders (whose stamps also
+let digests and verdicts be cached by file version); one paginated ListObjectsV2 over the
+``location`` of django-storages' S3 backends (1,000 keys a request, with sizes and ETags, where
+the Storage API would cost a ListObjects per folder and then a HEAD and a GET per object); and
+the Storage API (``listdir``, ``size``, ``open``) for anything else.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ class StoredFile(NamedTuple):
     name: str
     size: int | None
     stamp: FileStamp | None
+    # The md5 a remote listing claims for the bytes (an S3 ETag). A claim only: an ETag is not the
+    # md5 for SSE-KMS objects, and some servers differ, so a mismatch must be confirmed by reading.
+    listed_md5: str | None = None
 
 
 @dataclass
@@ -56,6 +62,8 @@ def take_snapshot(storage: Storage) -> Snapshot:
     """List the whole storage once; errors are reported, never raised."""
     if isinstance(storage, FileSystemStorage) and storage.location:
         return _walk_local(str(storage.location))
+    if _is_s3(storage):
+        return _list_s3(storage)
     snapshot = Snapshot()
     pending = [""]
     while pending:
@@ -99,6 +107,49 @@ def _walk_local(root: str) -> Snapshot:
             stamp = FileStamp(entry.path, st.st_size, st.st_mtime_ns, st.st_ino)
             snapshot.racy = snapshot.racy or stamp.is_racy(now_ns)
             snapshot.files[name] = StoredFile(name, st.st_size, stamp)
+    return snapshot
+
+
+def _is_s3(storage: Storage) -> bool:
+    """Return True for django-storages' S3 backends (an optional dependency)."""
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # django-storages or boto3 not installed: not an S3 storage then
+        return False
+    return isinstance(storage, S3Storage)
+
+
+_MD5_ETAG = re.compile(r'^"?([0-9a-f]{32})"?$')
+
+
+def _list_s3(storage: Any) -> Snapshot:
+    """List every object under the storage's ``location`` with one ListObjectsV2 paginator.
+
+    Names are made relative to ``location``, as the storage's own API gives them. A plain
+    32-hex ETag is kept as the claimed md5, except when the storage gzips on upload
+    (``AWS_IS_GZIPPED``): the ETag is then the md5 of the gzipped bytes. Multipart ETags
+    (``...-N``) carry no md5 and are left out.
+    """
+    snapshot = Snapshot()
+    prefix = str(storage.location or "").strip("/")
+    prefix = f"{prefix}/" if prefix else ""
+    trust_etags = not getattr(storage, "gzip", False)
+    try:
+        client = storage.connection.meta.client
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=storage.bucket_name, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                name = str(item["Key"])[len(prefix) :]
+                if not name or name.endswith("/"):
+                    continue  # the prefix itself, or a "folder" marker object
+                match = _MD5_ETAG.match(str(item.get("ETag", ""))) if trust_etags else None
+                md5 = match.group(1) if match else None
+                snapshot.files[name] = StoredFile(name, int(item.get("Size", 0)), None, md5)
+    except Exception as exc:  # network, credentials, missing bucket: report it, keep working
+        where = f"{storage.bucket_name}/{prefix}"
+        snapshot.errors.append(f"cannot list {where!r}: {exc}")
     return snapshot
 
 

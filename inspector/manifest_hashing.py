@@ -61,6 +61,14 @@ def inspecting_class(cls: type[ManifestFilesMixin]) -> type[ManifestFilesMixin]:
     )
 
 
+def configured_class(storage: object) -> type:
+    """Return the configured storage class behind an inspecting instance (for messages)."""
+    mro = type(storage).__mro__
+    if _InspectingMixin in mro:
+        return mro[mro.index(_InspectingMixin) + 1]
+    return type(storage)
+
+
 def uses_md5_names(cls: type) -> bool:
     """Return True if names carry Django's own 12-hex md5: then cached digests can be used."""
     for klass in cls.__mro__:

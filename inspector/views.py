@@ -72,7 +72,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def paths(request: HttpRequest) -> HttpResponse:
     inventory = recent_inventory()
     manifest = recent_manifest(inventory)
-    form = PathFilterForm(request.GET, inventory=inventory)
+    form = PathFilterForm(request.GET, inventory=inventory, manifest=manifest)
     records = form.select(inventory, manifest)
     export_format = request.GET.get("_export")
     if export_format is not None:
