@@ -49,12 +49,7 @@ def words_of(record: PathRecord, manifest: ManifestReport | None = None) -> set[
 
     The manifest layer adds the path's manifest status and the kinds of its manifest findings.
     """
-    words = {str(record.status), *map(str, record.flags)}
-    if manifest is not None:
-        entry = manifest.entry(record.path)
-        words.add(str(entry.status))
-        words.update(str(f.kind) for f in entry.findings)
-    return words
+    return _words(record, manifest, _finding_words(manifest))
 
 
 def failing(
@@ -64,4 +59,23 @@ def failing(
 ) -> list[PathRecord]:
     """Return the records carrying any of the ``fail_on`` words."""
     wanted = set(fail_on)
-    return [record for record in records if wanted & words_of(record, manifest)]
+    findings = _finding_words(manifest)
+    return [record for record in records if wanted & _words(record, manifest, findings)]
+
+
+def _finding_words(manifest: ManifestReport | None) -> dict[str, set[str]]:
+    # Grouped once per call: a manifest's findings are few, its paths many.
+    words: dict[str, set[str]] = {}
+    for finding in manifest.findings if manifest is not None else ():
+        words.setdefault(finding.path, set()).add(str(finding.kind))
+    return words
+
+
+def _words(
+    record: PathRecord, manifest: ManifestReport | None, findings: dict[str, set[str]]
+) -> set[str]:
+    words = {str(record.status), *map(str, record.flags)}
+    if manifest is not None:
+        words.add(str(manifest.status_of(record.path)))
+        words.update(findings.get(record.path, ()))
+    return words

@@ -202,7 +202,13 @@ def test_overview_shows_an_error_for_a_missing_staticfiles_dir(
     assert "does not exist" not in healthy.content.decode()
 
 
-HOSTILE = ["<script>alert(1)</script>.js", "\"'.css", "<img src=x onerror=alert(2)>.png"]
+HOSTILE = [
+    "<script>alert(1)</script>.js",
+    "\"'.css",
+    "<img src=x onerror=alert(2)>.png",
+    "café ünïcode 字.css",
+    "=HYPERLINK(1).css",
+]
 
 
 @pytest.mark.parametrize("page", ["overview", "paths"])

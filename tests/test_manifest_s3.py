@@ -1,0 +1,358 @@
+"""The manifest layer on S3: a real ``collectstatic`` into SeaweedFS, then one fault at a time.
+
+django-storages' ``S3ManifestStaticStorage`` is configured exactly as a user would (``STORAGES``
+OPTIONS), against a SeaweedFS started on loopback for the session (``tests/seaweed.py``); every
+test collects into a bucket of its own. Faults are planted with plain boto3 calls, the way a
+half-finished deploy or a hand edit would leave them. Requests are counted with botocore's event
+hooks, so a regression to per-object HEADs or full reads fails here, not at 20k files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from django.core.management import call_command
+
+from inspector.inventory import clear_inventory_cache, get_inventory
+from inspector.manifest import ManifestReport, clear_manifest_cache, get_manifest_report
+from inspector.status import ManifestFinding, ManifestStatus
+
+from .layout import Layout, age
+from .seaweed import SeaweedFS, closed_port, seaweed  # noqa: F401  (seaweed: the fixture)
+from .test_manifest import FILES, findings_by_path, md5_12
+
+BACKEND = "storages.backends.s3.S3ManifestStaticStorage"
+LOCATION = "static"
+# What a user sets for an S3-compatible server: path-style addressing, and bounded waits so a
+# dead endpoint costs seconds, not botocore's default 60 s timeouts times its retries.
+CLIENT_CONFIG = Config(
+    s3={"addressing_style": "path"},
+    signature_version="s3v4",
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 2},  # one retry
+)
+
+
+def s3_options(server: SeaweedFS, bucket: str, endpoint_url: str | None = None) -> dict[str, Any]:
+    """Return ``STORAGES["staticfiles"]["OPTIONS"]`` as a user would write them."""
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or server.endpoint_url,
+        "access_key": server.credentials["access_key"],
+        "secret_key": server.credentials["secret_key"],
+        "region_name": server.region,
+        "location": LOCATION,
+        "querystring_auth": False,
+        "file_overwrite": True,
+        "client_config": CLIENT_CONFIG,
+    }
+
+
+def s3_storages(options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": BACKEND, "OPTIONS": options},
+    }
+
+
+@dataclass
+class Bucket:
+    """A collected project: its sources on disk and its collection in one bucket."""
+
+    server: SeaweedFS
+    name: str
+    static: Path  # the app's static folder (the sources)
+    client: Any  # a plain boto3 client, for planting faults
+
+    def key(self, name: str) -> str:
+        return f"{LOCATION}/{name}"
+
+    def read(self, name: str) -> bytes:
+        return bytes(self.client.get_object(Bucket=self.name, Key=self.key(name))["Body"].read())
+
+    def put(self, name: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.name, Key=self.key(name), Body=data)
+
+    def delete(self, name: str) -> None:
+        self.client.delete_object(Bucket=self.name, Key=self.key(name))
+
+    def names(self) -> set[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.name, Prefix=LOCATION + "/"
+        )
+        return {o["Key"][len(LOCATION) + 1 :] for page in pages for o in page.get("Contents", ())}
+
+    def manifest(self) -> dict[str, str]:
+        return dict(json.loads(self.read("staticfiles.json"))["paths"])
+
+    def edit_manifest(self, change: Any) -> None:
+        data = json.loads(self.read("staticfiles.json"))
+        change(data)
+        self.put("staticfiles.json", json.dumps(data).encode())
+
+
+def report() -> ManifestReport:
+    return get_manifest_report(get_inventory())
+
+
+def collectstatic() -> None:
+    """The real command, against the configured S3 storage (``collect()`` assumes a folder)."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+class RequestLog:
+    """Count the S3 operations (``before-call``) and HTTP attempts (``before-send``)."""
+
+    def __init__(self) -> None:
+        self.operations: Counter[str] = Counter()
+        self.attempts = 0
+
+    def attach(self, client: Any) -> RequestLog:
+        client.meta.events.register("before-call.s3", self._on_call)
+        client.meta.events.register("before-send.s3", self._on_send)
+        return self
+
+    def _on_call(self, model: Any, **_: Any) -> None:
+        self.operations[model.name] += 1
+
+    def _on_send(self, **_: Any) -> None:
+        self.attempts += 1
+
+
+def log_requests(built: ManifestReport) -> RequestLog:
+    """Start counting the requests of the storage instance the inspector built (and keeps).
+
+    The inspector never uses the shared ``staticfiles_storage``; the report's private handle on
+    its own instance is the only way to reach that instance's boto3 client.
+    """
+    storage = built._storage
+    assert storage is not None
+    return RequestLog().attach(storage.connection.meta.client)
+
+
+@pytest.fixture
+def bucket(layout: Layout, seaweed: SeaweedFS) -> Iterator[Bucket]:  # noqa: F811
+    """A fresh bucket with a real collection of ``FILES`` in it, under location ``static``."""
+    app, static = layout.app("s3site")
+    for path, content in FILES.items():
+        layout.write(static, path, content)
+    name = seaweed.create_bucket("manifest")
+    with layout.settings(apps=[app], STORAGES=s3_storages(s3_options(seaweed, name)), DEBUG=False):
+        clear_manifest_cache()
+        collectstatic()
+        age(layout.root)  # trusted source stamps, as in any deploy older than two seconds
+        yield Bucket(seaweed, name, static, seaweed.client())
+    clear_manifest_cache()
+    clear_inventory_cache()
+
+
+def edit_source(path: Path, content: str) -> None:
+    """Edit a source so that collectstatic copies it again.
+
+    collectstatic skips a file whose stored copy is at least as new (whole seconds); an S3
+    object's LastModified cannot be backdated, so the source is dated a little ahead instead.
+    """
+    path.write_text(content)
+    ahead = time.time() + 5
+    os.utime(path, (ahead, ahead))
+
+
+# --- an untouched collection --------------------------------------------------------------------
+
+
+def test_an_untouched_s3_collection_reports_zero_findings(bucket: Bucket) -> None:
+    built = report()
+    assert built.applicable and built.problems == ()
+    assert findings_by_path(built) == {}
+    assert built.findings == ()
+    manifest = bucket.manifest()
+    assert built.entry_count == len(manifest)
+    assert built.version == "1.1" and built.manifest_hash and built.hash_matches is True
+    assert built.location == f"S3ManifestStaticStorage:{bucket.name}/{LOCATION}/staticfiles.json"
+    assert built.strict is True
+    stored = bucket.names()
+    for path in FILES:
+        entry = built.entry(path)
+        assert entry.status == ManifestStatus.OK, (path, entry.note)
+        assert entry.hashed_name == manifest[path] == entry.expected_hashed_name
+        assert manifest[path] in stored
+        assert entry.url is not None
+        assert entry.url.startswith(f"{bucket.server.endpoint_url}/{bucket.name}/{LOCATION}/")
+    # The CSS references really were rewritten: its name is not the hash of its source bytes.
+    assert md5_12((bucket.static / "css/site.css").read_bytes()) not in manifest["css/site.css"]
+
+
+def test_a_report_costs_one_listing_and_one_manifest_read(bucket: Bucket) -> None:
+    """No HEAD or GET per object: sizes and md5s come from one ListObjectsV2 listing."""
+    first = report()
+    requests = log_requests(first)
+    again = report()  # a remote listing proves nothing unchanged: the report is rebuilt
+    assert again is not first and findings_by_path(again) == {}
+    assert_bounded(requests, listing_pages=1)
+
+
+def test_over_a_thousand_objects_are_listed_in_pages_not_one_by_one(bucket: Bucket) -> None:
+    """1,100 old versions of one image: two listing pages, their sizes from the listing."""
+    keys = [f"img/bg.{n:012x}.png" for n in range(1100)]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda key: bucket.put(key, b"old bytes!"), keys))
+    first = report()
+    requests = log_requests(first)
+    built = report()
+    assert_bounded(requests, listing_pages=2)
+    assert set(findings_by_path(built)) == {"img/bg.png"}
+    olds = built.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)
+    assert {f.file for f in olds} == set(keys)
+    assert built.reclaimable_bytes == 1100 * len(b"old bytes!")
+
+
+def assert_bounded(requests: RequestLog, listing_pages: int) -> None:
+    """One ListObjectsV2 per 1,000 keys, the manifest read, nothing per object.
+
+    Reading the manifest through the Storage API is a HEAD (``S3File`` checks the object exists),
+    a HEAD (s3transfer asks its size) and the GET; that is the whole constant.
+    """
+    ops = requests.operations
+    assert ops["ListObjectsV2"] == listing_pages, ops
+    assert ops["GetObject"] == 1 and ops["HeadObject"] <= 2, ops
+    assert set(ops) <= {"ListObjectsV2", "GetObject", "HeadObject"}, ops
+    assert requests.attempts == ops.total() <= listing_pages + 5
+
+
+# --- one planted fault at a time ----------------------------------------------------------------
+
+
+def test_an_entry_deleted_from_the_s3_manifest_is_missing_entry(bucket: Bucket) -> None:
+    bucket.edit_manifest(lambda data: data["paths"].pop("js/standalone.js"))
+    built = report()
+    # Its hashed object now belongs to no entry, which is a finding on the same path.
+    assert set(findings_by_path(built)) == {"js/standalone.js"}
+    entry = built.entry("js/standalone.js")
+    assert entry.status == ManifestStatus.MISSING_ENTRY
+    assert "500" in entry.note and entry.hashed_name is None
+    assert built.hash_matches is False
+
+
+def test_a_source_edited_after_s3_collection_is_stale(bucket: Bucket) -> None:
+    edited = "function g() {}\n"
+    (bucket.static / "js/standalone.js").write_text(edited)
+    age(bucket.static / "js/standalone.js", seconds=30)
+    built = report()
+    assert findings_by_path(built) == {"js/standalone.js": {"stale"}}
+    entry = built.entry("js/standalone.js")
+    assert entry.expected_hashed_name == f"js/standalone.{md5_12(edited.encode())}.js"
+    assert entry.hashed_name == bucket.manifest()["js/standalone.js"]
+
+
+def test_an_edited_image_makes_the_css_referencing_it_stale_on_s3(bucket: Bucket) -> None:
+    (bucket.static / "img/bg.png").write_bytes(b"\x89PNG other")
+    age(bucket.static / "img/bg.png", seconds=30)
+    assert findings_by_path(report()) == {
+        "img/bg.png": {"stale"},
+        "css/site.css": {"stale"},
+        "odd/with space.css": {"stale"},
+    }
+
+
+def test_a_deleted_hashed_object_is_hashed_file_missing(bucket: Bucket) -> None:
+    hashed = bucket.manifest()["img/logo.svg"]
+    bucket.delete(hashed)
+    built = report()
+    assert findings_by_path(built) == {"img/logo.svg": {"hashed-file-missing"}}
+    assert hashed in built.entry("img/logo.svg").note
+
+
+def test_a_hashed_object_overwritten_with_other_bytes_is_stale(bucket: Bucket) -> None:
+    hashed = bucket.manifest()["css/print.css"]
+    bucket.put(hashed, b"tampered")
+    first = report()
+    requests = log_requests(first)
+    built = report()
+    assert findings_by_path(built) == {"css/print.css": {"stale"}}
+    assert "no longer hash to its name" in built.entry("css/print.css").note
+    # The listing's ETag flagged it; only that one object was read to confirm.
+    assert requests.operations["GetObject"] == 2  # the manifest and the suspect
+
+
+def test_an_old_hashed_version_left_in_the_bucket_is_reclaimable(bucket: Bucket) -> None:
+    old = bucket.manifest()["js/standalone.js"]
+    edit_source(bucket.static / "js/standalone.js", "function newer() {}\n")
+    collectstatic()  # over the old collection, as a deploy does: old objects stay
+    assert old in bucket.names() and bucket.manifest()["js/standalone.js"] != old
+    built = report()
+    assert set(findings_by_path(built)) == {"js/standalone.js"}
+    olds = built.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)
+    assert {f.file for f in olds} == {old}
+    assert built.reclaimable_bytes == len(FILES["js/standalone.js"])
+    assert built.entry("js/standalone.js").status == ManifestStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{not json", "malformed manifest"), ('{"version": "9.9", "paths": {}}', "version '9.9'")],
+)
+def test_a_corrupt_s3_manifest_is_a_clear_problem(
+    bucket: Bucket, content: str, message: str
+) -> None:
+    bucket.put("staticfiles.json", content.encode())
+    built = report()
+    assert built.problems and message in built.problems[0]
+    assert "Couldn't load manifest" in built.problems[0]
+    assert built.entry("css/site.css").status == ManifestStatus.UNKNOWN
+    assert len(get_inventory()) >= len(FILES)  # the rest of the inspector keeps working
+
+
+def test_a_bucket_without_a_manifest_means_collectstatic_has_not_run(
+    layout: Layout,
+    seaweed: SeaweedFS,  # noqa: F811
+) -> None:
+    app, static = layout.app("s3empty")
+    layout.write(static, "a.css", "a { color: red }\n")
+    name = seaweed.create_bucket("empty")
+    with layout.settings(apps=[app], STORAGES=s3_storages(s3_options(seaweed, name))):
+        clear_manifest_cache()
+        built = report()
+    assert built.problems and "no manifest" in built.problems[0]
+    assert built.entry("a.css").status == ManifestStatus.MISSING_ENTRY
+
+
+# --- the endpoint is down -----------------------------------------------------------------------
+
+
+def test_an_s3_endpoint_that_refuses_connections_is_a_clear_problem_fast(
+    layout: Layout,
+    seaweed: SeaweedFS,  # noqa: F811
+) -> None:
+    app, static = layout.app("s3down")
+    layout.write(static, "a.css", "a { color: red }\n")
+    down = f"http://127.0.0.1:{closed_port()}"
+    options = s3_options(seaweed, "nowhere", endpoint_url=down)
+    with layout.settings(apps=[app], STORAGES=s3_storages(options)):
+        clear_manifest_cache()
+        began = time.monotonic()
+        built = report()
+        took = time.monotonic() - began
+        assert len(get_inventory()) >= 1  # the sources are still inspected
+        requests = log_requests(built)
+        again = report()
+    # The manifest read fails (refused at once, retried once by CLIENT_CONFIG); the listing is
+    # not even attempted. A stalled server would cost connect_timeout or read_timeout per try.
+    assert took < 5, took
+    assert requests.operations == Counter({"HeadObject": 1}) and requests.attempts == 2
+    for problems in (built.problems, again.problems):
+        assert len(problems) == 1 and "cannot read the manifest" in problems[0]
+        assert "Could not connect to the endpoint URL" in problems[0]
+    assert built.applicable
+    entry = built.entry("a.css")
+    assert entry.status == ManifestStatus.UNKNOWN and "Could not connect" in entry.note
