@@ -58,6 +58,9 @@ test: lint test-django52 test-django61
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py --files $(N)
+	$(PY) bench/dashboard.py --files $(N)
+	$(PY) bench/manifest.py --files $(N)
+	$(PY) bench/panel.py --files $(N)
 
 clean:
 	rm -rf $(VENV) $(VENV6) var bench-out .pytest_cache .ruff_cache .hypothesis
