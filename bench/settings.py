@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.contenttypes",
     "django.contrib.auth",
-    *(["inspector"] if HAS_INSPECTOR else []),
+    *(["js_lib_htmx", "inspector"] if HAS_INSPECTOR else []),
     *BENCH_APPS,
 ]
 

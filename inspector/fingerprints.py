@@ -11,6 +11,7 @@ import hashlib
 import os
 import threading
 import time
+import zlib
 from collections.abc import Iterable
 from typing import IO, NamedTuple
 
@@ -21,6 +22,7 @@ CHUNK_BYTES = 1024 * 1024
 # same filesystem timestamp tick without its stamp changing ("racy git"); its digest is not cached.
 RACY_NS = 2_000_000_000
 _MEMORY_LIMIT = 500_000
+_BUCKETS = 64
 
 _memory: dict[FileStamp, str] = {}
 _lock = threading.Lock()
@@ -86,17 +88,25 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
     config = get_config()
     cache = shared_cache()
     shared_from = config["SHARED_CACHE_MIN_BYTES"]
-    if cache is not None and (
-        keyed := {s.cache_key(): s for s in missing if s.size >= shared_from}
-    ):
-        for key, digest in cache.get_many(list(keyed)).items():
-            stamp = keyed[key]
-            results[stamp] = digest
-            _remember(stamp, digest)
+    buckets: dict[str, list[FileStamp]] = {}
+    if cache is not None:
+        keyed = {s.cache_key(): s for s in missing if s.size >= shared_from}
+        # Small files are shared in buckets: one cache entry per few hundred files costs a
+        # round-trip per bucket instead of per file, and an edit invalidates one bucket.
+        buckets = _buckets([s for s in missing if s.size < shared_from])
+        found = cache.get_many([*keyed, *buckets])
+        for key, value in found.items():
+            if key in keyed:
+                results[keyed[key]] = value
+                _remember(keyed[key], value)
+            else:
+                for stamp, digest in zip(buckets.pop(key), value, strict=True):
+                    results[stamp] = digest
+                    _remember(stamp, digest)
         missing = [stamp for stamp in missing if stamp not in results]
 
     now_ns = time.time_ns()
-    computed: dict[str, str] = {}
+    computed: dict[str, object] = {}
     for stamp in missing:
         try:
             digest = _hash_file(stamp, config["MAX_HASH_BYTES"])
@@ -108,9 +118,30 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
             _remember(stamp, digest)
             if stamp.size >= shared_from:
                 computed[stamp.cache_key()] = digest
+    for key, members in buckets.items():
+        digests = [results.get(stamp) for stamp in members]
+        if all(isinstance(d, str) for d in digests) and not any(
+            stamp.is_racy(now_ns) for stamp in members
+        ):
+            computed[key] = digests
     if cache is not None and computed:
         cache.set_many(computed, timeout=config["CACHE_TIMEOUT"])
     return results
+
+
+def _buckets(stamps: list[FileStamp]) -> dict[str, list[FileStamp]]:
+    """Group stamps by a hash of their folder; key each group by every stamp in it."""
+    groups: dict[int, list[FileStamp]] = {}
+    for stamp in stamps:
+        folder = os.path.dirname(stamp.location).encode("utf-8", "surrogateescape")
+        groups.setdefault(zlib.crc32(folder) % _BUCKETS, []).append(stamp)
+    keyed = {}
+    for members in groups.values():
+        members.sort()
+        raw = "\0".join(f"{s.location}\0{s.size}\0{s.mtime_ns}\0{s.inode}" for s in members)
+        digest = hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+        keyed["inspector:md5-bucket:" + digest] = members
+    return keyed
 
 
 def md5(stamp: FileStamp) -> str:

@@ -191,3 +191,26 @@ def test_listings_shared_between_processes_still_see_changes(layout: Layout) -> 
         layout.write(project, "css/new.css", "new")
         (project / "js/b.js").unlink()
         assert {r.path for r in get_inventory()} == {"css/a.css", "css/new.css"}
+
+
+def test_small_files_share_their_fingerprints_in_buckets(layout: Layout) -> None:
+    project = layout.folder("project")
+    files = [layout.write(project, f"d{i % 7}/f{i}.css", f"body{{n:{i}}}") for i in range(60)]
+    age(project)
+    with layout.settings(ASSET_INSPECTOR={"CACHE": "inspector"}):
+        stamps = [fingerprints.FileStamp.of(str(path)) for path in files]
+        first = fingerprints.md5_many(stamps)
+        # A new process: empty memory. Disguise one file (new bytes, same stamp) and really
+        # change another: the first is answered from the shared bucket, the second is read.
+        fingerprints.clear_memory_cache()
+        disguised, changed = files[3], files[4]
+        disguised.write_bytes(b"XXXX{n:3}")
+        os.utime(disguised, ns=(stamps[3].mtime_ns, stamps[3].mtime_ns))
+        changed.write_text("body{n:4; changed: yes}")
+        os.utime(changed, ns=(stamps[4].mtime_ns - 10**9, stamps[4].mtime_ns - 10**9))
+        again = [fingerprints.FileStamp.of(str(path)) for path in files]
+        assert again[3] == stamps[3] and again[4] != stamps[4]
+        second = fingerprints.md5_many(again)
+    assert second[again[3]] == first[stamps[3]] == hashlib.md5(b"body{n:3}").hexdigest()
+    assert second[again[4]] == hashlib.md5(b"body{n:4; changed: yes}").hexdigest()
+    assert all(second[a] == first[s] for a, s in zip(again, stamps, strict=True) if a == s)
