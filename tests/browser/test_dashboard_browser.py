@@ -36,6 +36,8 @@ def settled(page: Page) -> None:
     """Wait until htmx has swapped, settled and wired up the new content."""
     page.wait_for_function(
         "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+        " && [...document.querySelectorAll('#results thead a')]"
+        ".every(a => a['htmx-internal-data'] && a['htmx-internal-data'].boosted)"
     )
 
 
@@ -65,6 +67,7 @@ def test_overview_to_conflicts_filter_sort_detail_and_csv(
     page.get_by_label("duplicate").check()
     page.wait_for_url(lambda url: query(url).get("status", []) == ["duplicate", "conflict"])
     expect(page.locator("#results tbody")).to_contain_text("img/logo.svg")
+    settled(page)
     assert same_document(page), "the filter reloaded the whole page instead of swapping"
 
     # Sort by size, largest first (two clicks), with the keyboard.
@@ -79,6 +82,7 @@ def test_overview_to_conflicts_filter_sort_detail_and_csv(
     page.keyboard.press("Enter")
     page.wait_for_url("**sort=-size**")
     expect(page.locator('#results th[aria-sort="descending"]')).to_contain_text("Size")
+    settled(page)
     assert same_document(page)
     sizes = page.locator("#results tbody td.num:nth-child(6)").all_inner_texts()
     assert len(sizes) >= 2
@@ -117,6 +121,7 @@ def test_search_as_you_type_and_back_button(
     page.wait_for_url("**q=icon-addlink**")
     expect(page.locator("#results .summary")).to_contain_text("1 of")
     assert rows(page) == ["admin/img/icon-addlink.svg"]
+    settled(page)
     assert same_document(page)
     page.go_back()
     page.wait_for_url("**/assets/paths/")
