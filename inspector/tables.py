@@ -100,7 +100,6 @@ class PathsTable(tables.Table):
     manifest = tables.Column(verbose_name="Manifest")
 
     class Meta:
-        template_name = "inspector/_table.html"
         attrs = {"class": "paths"}
         order_by_field = "sort"
         page_field = "page"

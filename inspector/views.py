@@ -93,6 +93,11 @@ def paths(request: HttpRequest) -> HttpResponse:
 
     htmx = HtmxDetails(request)
     partial = bool(htmx) and not htmx.history_restore_request
+    # The form sends its empty fields too; links and the address bar carry only criteria set.
+    query = _criteria(request)
+    export_query = query.copy()
+    for name in ("page", "_export"):
+        export_query.pop(name, None)
     response = render(
         request,
         "inspector/_paths_results.html" if partial else "inspector/paths.html",
@@ -101,16 +106,15 @@ def paths(request: HttpRequest) -> HttpResponse:
             "table": table,
             "matched": len(records),
             "total": len(inventory),
-            "querystring": _without(request, "page", "_export"),
-            "query": QueryDict(_canonical(request)),
+            "querystring": export_query.urlencode(),
+            "query": query,
             "sort_field": request.GET.get("sort", ""),
             "layers": {"manifest": manifest.applicable, "live": False},
         },
         status=400 if form.errors else 200,
     )
     if partial:
-        # The form sends its empty fields too; the address bar gets only the criteria set.
-        push_url(response, f"{request.path}?{_canonical(request)}".rstrip("?"))
+        push_url(response, f"{request.path}?{query.urlencode()}".rstrip("?"))
     # The same URL answers a whole page or an htmx fragment: caches must keep them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -151,14 +155,8 @@ def _per_page(request: HttpRequest) -> int:
     return min(wanted, config["MAX_PAGE_SIZE"])
 
 
-def _without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
-def _canonical(request: HttpRequest) -> str:
+def _criteria(request: HttpRequest) -> QueryDict:
+    """Return the query string's parameters without the empty ones."""
     query = request.GET.copy()
     for name in list(query):
         values = [value for value in query.getlist(name) if value]
@@ -166,4 +164,4 @@ def _canonical(request: HttpRequest) -> str:
             query.setlist(name, values)
         else:
             del query[name]
-    return query.urlencode()
+    return query
