@@ -33,6 +33,20 @@ DEFAULTS: dict[str, Any] = {
     "DIFF_MAX_LINES": 2000,
     # Images up to this size are previewed inline on the detail page.
     "PREVIEW_MAX_BYTES": 1024 * 1024,
+    # Seconds any request to a remote storage or a served URL may take; a page never waits on
+    # a remote listing longer than this.
+    "TIMEOUT": 10.0,
+    # Seconds a remote storage's listing is reused by pages before it is taken again (the
+    # dashboard's "Re-check now" takes it at once; the CLI always does).
+    "REMOTE_MAX_AGE": 300.0,
+    # Storages without a fast listing are walked folder by folder up to this many files.
+    "GENERIC_MAX_FILES": 20_000,
+    # Where a listing carries no usable md5 (multipart ETags, gzipped objects), up to this many
+    # bytes of collected copies are read to compare them; the rest are reported unknown.
+    "LIVE_READ_MAX_BYTES": 64 * 1024 * 1024,
+    # The served probe: parallel requests and the seconds one run may take in all.
+    "PROBE_CONCURRENCY": 4,
+    "PROBE_BUDGET": 30.0,
 }
 
 

@@ -1,5 +1,5 @@
-"""What the detail page shows of each candidate: hashes, times, diffs against the winner,
-previews. Every file opened here is a candidate the inventory listed."""
+"""What the detail page shows of each candidate: hashes, times, diffs against the winner and
+against the collected copy, previews. Every file opened here is one the layers listed."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from django.contrib.staticfiles.storage import staticfiles_storage
 
 from .conf import get_config
-from .diffs import TextDiff, diff_files
+from .deployed import LiveEntry, LiveReport
+from .diffs import TextDiff, TooLargeToDiff, diff_bytes, diff_files, read_capped
 from .inventory import Candidate, PathRecord
 from .previews import Preview, image_preview, is_image
 from .report import candidate_md5
+from .status import LiveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,31 @@ def _diff_against_winner(candidate: Candidate, winner: Candidate, config: dict) 
         f"shadowed: {candidate.source}",
         f"winner: {winner.source}",
         max_bytes=config["DIFF_MAX_BYTES"],
+        max_lines=config["DIFF_MAX_LINES"],
+    )
+
+
+def live_diff(record: PathRecord, entry: LiveEntry, live: LiveReport) -> TextDiff | None:
+    """Return the diff from the collected copy to the file collection would take now, for a
+    ``modified`` path; None for any other status."""
+    source = record.collect_winner or record.winner
+    if entry.status != LiveStatus.MODIFIED or source is None:
+        return None
+    config = get_config()
+    try:
+        deployed = live.read_collected(record.path, config["DIFF_MAX_BYTES"])
+        if deployed is None:
+            return TextDiff(skipped=f"larger than {config['DIFF_MAX_BYTES']:,} bytes: not diffed")
+        current = read_capped(source.location, config["DIFF_MAX_BYTES"])
+    except TooLargeToDiff as exc:
+        return TextDiff(skipped=str(exc))
+    except Exception as exc:  # the storage's or the file system's error, said on the page
+        return TextDiff(skipped=f"could not read: {exc}")
+    return diff_bytes(
+        deployed,
+        current,
+        f"collected: {entry.stored_name}",
+        f"source now: {source.source}",
         max_lines=config["DIFF_MAX_LINES"],
     )
 

@@ -12,7 +12,7 @@ from django import forms
 
 from .filters import PathFilter
 from .inventory import Inventory, PathRecord
-from .manifest import ManifestReport
+from .layers import Layers
 from .status import Flag, LiveStatus, ManifestStatus, SourceStatus
 
 NO_EXTENSION = "none"
@@ -71,13 +71,12 @@ class PathFilterForm(forms.Form):
     source = forms.ChoiceField(required=False, label="Source")
     ext = forms.ChoiceField(required=False, label="Extension")
 
-    def __init__(
-        self, data: Any, *, inventory: Inventory, manifest: ManifestReport | None = None
-    ) -> None:
+    def __init__(self, data: Any, *, layers: Layers) -> None:
         super().__init__(data)
+        inventory = layers.inventory
         facets = facets_of(inventory)
-        counts = facets.counts + (manifest.counts() if manifest else Counter())
-        for name in ("status", "flag", "manifest"):
+        counts = layers.counts
+        for name in ("status", "flag", "manifest", "live"):
             field = self.fields[name]
             assert isinstance(field, forms.MultipleChoiceField)
             field.choices = [(value, f"{value} ({counts[value]})") for value, _ in field.choices]
@@ -104,9 +103,7 @@ class PathFilterForm(forms.Form):
             manifest_statuses=frozenset(data.get("manifest", ())),
         )
 
-    def select(
-        self, inventory: Inventory, manifest: ManifestReport | None = None
-    ) -> list[PathRecord]:
+    def select(self, layers: Layers) -> list[PathRecord]:
         """Return the records every valid criterion matches (invalid ones are ignored)."""
         path_filter = self.path_filter()
         data = self.valid_criteria()
@@ -115,7 +112,7 @@ class PathFilterForm(forms.Form):
         ext = data.get("ext") or ""
         return [
             record
-            for record in path_filter.apply(inventory, manifest)
+            for record in path_filter.apply(layers.records, layers)
             if (not source or any(c.source == source for c in record.candidates))
             and (not ext or extension_of(record.path) == ext)
             and all(word in record.path.casefold() for word in words)

@@ -17,18 +17,17 @@ from typing import Any
 
 from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
-from django.utils.module_loading import import_string
 
+from .collected import Snapshot, collected_storage, file_size, read_bytes, snapshot_of
 from .inventory import Inventory, get_inventory
 from .manifest_checks import Finding, Judge, Verdict, storage_findings
-from .manifest_files import Snapshot, clear_verdicts, file_size, read_bytes, take_snapshot
+from .manifest_files import clear_verdicts
 from .manifest_hashing import (
     ExpectedNames,
     SourceFile,
     clear_rewrites,
     compute_expected,
     configured_class,
-    inspecting_class,
     key_of,
 )
 from .status import ManifestFinding, ManifestStatus
@@ -110,6 +109,16 @@ class ManifestReport:
     def findings_of(self, kind: ManifestFinding) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.kind == kind)
 
+    def accounted_names(self) -> set[str]:
+        """Return the stored names this report explains: hashed copies the manifest points
+        to, old hashed versions and compressed variants it found, and the manifest itself."""
+        names = {v.hashed_name for v in self._verdicts.values() if v.hashed_name}
+        names.update(f.file for f in self.findings)
+        storage = self._storage
+        if storage is not None and storage.manifest_storage is storage:
+            names.add(storage.manifest_name)
+        return names
+
     @property
     def reclaimable_bytes(self) -> int:
         """Return the bytes the old hashed versions take (what deleting them would free)."""
@@ -122,7 +131,6 @@ class ManifestReport:
 
 @dataclass
 class _State:
-    params: str | None = None
     storage: Any = None
     storage_error: str | None = None
     inventory: Inventory | None = None
@@ -163,18 +171,15 @@ def get_manifest_report(
             _state.__init__()  # type: ignore[misc]
         params = settings.STORAGES.get(STATICFILES_STORAGE_ALIAS) or {}
         backend = str(params.get("BACKEND", ""))
-        # The storage reads these at construction; setting_changed also clears the cache.
-        configured = repr((params, settings.STATIC_ROOT, settings.STATIC_URL))
-        if _state.params != configured:
+        storage, storage_error = collected_storage()
+        if _state.storage is not storage or _state.storage_error != storage_error:
             _state.__init__()  # type: ignore[misc]
             clear_rewrites()  # keyed by the old instance's id
-            _state.params = configured
-            _state.storage, _state.storage_error = _make_storage(params)
-        storage = _state.storage
-        if storage is None and _state.storage_error is None:
-            return ManifestReport(backend, False, None, None, None, 0, None, built_at=time.time())
+            _state.storage, _state.storage_error = storage, storage_error
         if storage is None:
-            return _broken(backend, None, None, [str(_state.storage_error)], inventory)
+            return _broken(backend, None, None, [str(storage_error)], inventory)
+        if not isinstance(storage, ManifestFilesMixin):
+            return ManifestReport(backend, False, None, None, None, 0, None, built_at=time.time())
         started = time.monotonic()
         last = _state.report
         same_inventory = last is not None and _state.inventory is inventory
@@ -183,12 +188,12 @@ def get_manifest_report(
         raw, read_error = _read_manifest(storage)
         # An unreadable manifest makes every path unknown anyway; not listing then halves the
         # wait when a remote endpoint is down or stalls (each request waits out its timeout).
-        snapshot = take_snapshot(storage) if read_error is None else Snapshot()
+        snapshot = snapshot_of(storage, max_age=max_age) if read_error is None else Snapshot()
         if (
             same_inventory
             and (raw, read_error) == _state.manifest
             and not _state.racy
-            and snapshot.same_files(_state.snapshot)
+            and (snapshot is _state.snapshot or snapshot.same_files(_state.snapshot))
         ):
             _state.checked_at = started
             return last  # type: ignore[return-value]
@@ -198,20 +203,6 @@ def get_manifest_report(
         # A file changed within the last clock tick may change again unseen: check in full.
         _state.racy = snapshot.racy
         return report
-
-
-def _make_storage(params: dict[str, Any]) -> tuple[Any, str | None]:
-    """Return a fresh inspecting instance of the configured class, or (None, why not)."""
-    try:
-        cls = import_string(params["BACKEND"])
-    except Exception as exc:
-        return None, f"cannot import the staticfiles storage {params.get('BACKEND')!r}: {exc}"
-    if not (isinstance(cls, type) and issubclass(cls, ManifestFilesMixin)):
-        return None, None
-    try:
-        return inspecting_class(cls)(**params.get("OPTIONS", {})), None
-    except Exception as exc:  # misconfiguration of any backend (STATIC_ROOT, credentials...)
-        return None, f"cannot create {params['BACKEND']}: {exc}"
 
 
 def _read_manifest(storage: Any) -> tuple[str | None, str | None]:

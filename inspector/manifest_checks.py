@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import fingerprints
+from .collected import Snapshot, StoredFile, file_size, md5_of
 from .inventory import Inventory
-from .manifest_files import Snapshot, StoredFile, check_variants, file_size, md5_of, old_versions
+from .manifest_files import check_variants, old_versions
 from .manifest_hashing import ExpectedNames, key_of, uses_md5_names, verify_hashed_file
 from .status import ManifestFinding, ManifestStatus
 

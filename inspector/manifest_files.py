@@ -1,10 +1,6 @@
-"""The files a manifest storage holds: one listing, old hashed versions, compressed variants.
+"""The files of a manifest storage beyond the manifest: old hashed versions, compressed variants.
 
-Three ways to list, fastest first: an ``os.scandir`` walk for local folders (whose stamps also
-let digests and verdicts be cached by file version); one paginated ListObjectsV2 over the
-``location`` of django-storages' S3 backends (1,000 keys a request, with sizes and ETags, where
-the Storage API would cost a ListObjects per folder and then a HEAD and a GET per object); and
-the Storage API (``listdir``, ``size``, ``open``) for anything else.
+The listing itself comes from ``inspector.collected``.
 """
 
 from __future__ import annotations
@@ -14,169 +10,17 @@ import hashlib
 import os
 import re
 import threading
-import time
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.storage import Storage
 
-from . import fingerprints
-from .fingerprints import FileStamp
+from .collected import Snapshot, StoredFile, md5_of, read_bytes
 
 COMPRESSED_SUFFIXES = (".br", ".gz")
-
-
-class StoredFile(NamedTuple):
-    """One file of the storage; ``stamp`` is set for local files only.
-
-    A tuple, so comparing two listings of tens of thousands of files stays a C-level loop.
-    """
-
-    name: str
-    size: int | None
-    stamp: FileStamp | None
-    # The md5 a remote listing claims for the bytes (an S3 ETag). A claim only: an ETag is not the
-    # md5 for SSE-KMS objects, and some servers differ, so a mismatch must be confirmed by reading.
-    listed_md5: str | None = None
-
-
-@dataclass
-class Snapshot:
-    """Every file the storage holds now, by storage name (``/``-separated)."""
-
-    files: dict[str, StoredFile] = field(default_factory=dict)
-    local: bool = False
-    errors: list[str] = field(default_factory=list)
-    # A file changed too recently for its stamp to prove it has not changed again since.
-    racy: bool = False
-
-    def same_files(self, other: Snapshot | None) -> bool:
-        """Return True if ``other`` lists the same versions of the same files."""
-        return other is not None and self.local and other.local and self.files == other.files
-
-
-def take_snapshot(storage: Storage) -> Snapshot:
-    """List the whole storage once; errors are reported, never raised."""
-    if isinstance(storage, FileSystemStorage) and storage.location:
-        return _walk_local(str(storage.location))
-    if _is_s3(storage):
-        return _list_s3(storage)
-    snapshot = Snapshot()
-    pending = [""]
-    while pending:
-        folder = pending.pop()
-        try:
-            dirs, names = storage.listdir(folder)
-        except FileNotFoundError:
-            continue
-        except Exception as exc:  # any backend's error: report it, keep the rest working
-            snapshot.errors.append(f"cannot list {folder or 'the storage root'!r}: {exc}")
-            continue
-        prefix = f"{folder}/" if folder else ""
-        pending.extend(prefix + d for d in dirs)
-        for name in names:
-            snapshot.files[prefix + name] = StoredFile(prefix + name, None, None)
-    return snapshot
-
-
-def _walk_local(root: str) -> Snapshot:
-    snapshot = Snapshot(local=True)
-    now_ns = time.time_ns()
-    pending = [("", root)]
-    while pending:
-        prefix, folder = pending.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            snapshot.errors.append(f"cannot list {folder}: {exc.strerror or exc}")
-            continue
-        for entry in entries:
-            name = prefix + entry.name
-            try:
-                if entry.is_dir():
-                    pending.append((name + "/", entry.path))
-                    continue
-                st = entry.stat()
-            except OSError:
-                continue  # deleted while walking: it is simply not there
-            stamp = FileStamp(entry.path, st.st_size, st.st_mtime_ns, st.st_ino)
-            snapshot.racy = snapshot.racy or stamp.is_racy(now_ns)
-            snapshot.files[name] = StoredFile(name, st.st_size, stamp)
-    return snapshot
-
-
-def _is_s3(storage: Storage) -> bool:
-    """Return True for django-storages' S3 backends (an optional dependency)."""
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # django-storages or boto3 not installed: not an S3 storage then
-        return False
-    return isinstance(storage, S3Storage)
-
-
-_MD5_ETAG = re.compile(r'^"?([0-9a-f]{32})"?$')
-
-
-def _list_s3(storage: Any) -> Snapshot:
-    """List every object under the storage's ``location`` with one ListObjectsV2 paginator.
-
-    Names are made relative to ``location``, as the storage's own API gives them. A plain
-    32-hex ETag is kept as the claimed md5, except when the storage gzips on upload
-    (``AWS_IS_GZIPPED``): the ETag is then the md5 of the gzipped bytes. Multipart ETags
-    (``...-N``) carry no md5 and are left out.
-    """
-    snapshot = Snapshot()
-    prefix = str(storage.location or "").strip("/")
-    prefix = f"{prefix}/" if prefix else ""
-    trust_etags = not getattr(storage, "gzip", False)
-    try:
-        client = storage.connection.meta.client
-        pages = client.get_paginator("list_objects_v2").paginate(
-            Bucket=storage.bucket_name, Prefix=prefix
-        )
-        for page in pages:
-            for item in page.get("Contents", ()):
-                name = str(item["Key"])[len(prefix) :]
-                if not name or name.endswith("/"):
-                    continue  # the prefix itself, or a "folder" marker object
-                match = _MD5_ETAG.match(str(item.get("ETag", ""))) if trust_etags else None
-                md5 = match.group(1) if match else None
-                snapshot.files[name] = StoredFile(name, int(item.get("Size", 0)), None, md5)
-    except Exception as exc:  # network, credentials, missing bucket: report it, keep working
-        where = f"{storage.bucket_name}/{prefix}"
-        snapshot.errors.append(f"cannot list {where!r}: {exc}")
-    return snapshot
-
-
-def file_size(storage: Storage, stored: StoredFile) -> int | None:
-    """Return the size of a stored file, asking the storage only when the listing lacked it."""
-    if stored.size is not None:
-        return stored.size
-    try:
-        return int(storage.size(stored.name))
-    except Exception:
-        return None
-
-
-def read_bytes(storage: Storage, stored: StoredFile) -> bytes:
-    """Return the bytes of a stored file (raises ``OSError`` or the backend's error)."""
-    if stored.stamp is not None:
-        with open(stored.stamp.location, "rb") as stream:
-            return stream.read()
-    with storage.open(stored.name, "rb") as stream:
-        return bytes(stream.read())
-
-
-def md5_of(storage: Storage, stored: StoredFile) -> str:
-    """Return the md5 of a stored file, from the fingerprint cache when it is local."""
-    if stored.stamp is not None:
-        return fingerprints.md5(stored.stamp)
-    return hashlib.md5(read_bytes(storage, stored), usedforsecurity=False).hexdigest()
 
 
 # --- old hashed versions ----------------------------------------------------------------------

@@ -11,7 +11,9 @@ from . import fingerprints
 from .inventory import Candidate, PathRecord
 
 if TYPE_CHECKING:
-    from .manifest import ManifestEntry, ManifestReport
+    from .layers import Layers
+    from .manifest import ManifestEntry
+    from .served import ServedResult
 
 CSV_COLUMNS = (
     "path",
@@ -24,6 +26,8 @@ CSV_COLUMNS = (
     "live_status",
     "manifest_status",
     "hashed_name",
+    # Extension: the served probe's status (empty when not probed).
+    "served_status",
 )
 # Lists inside one CSV cell are joined with this; it appears in no status word.
 LIST_SEPARATOR = "|"
@@ -37,14 +41,17 @@ def csv_safe(value: object) -> str:
 
 
 def record_to_dict(
-    record: PathRecord, *, force_hash: bool = False, manifest: ManifestReport | None = None
+    record: PathRecord, *, force_hash: bool = False, layers: Layers | None = None
 ) -> dict[str, Any]:
     """Return the JSON object of one path (``force_hash`` computes every md5).
 
-    ``manifest`` None means the manifest layer was not computed: ``"manifest"`` is then null.
+    A layer that was not computed (no ``layers``, or one of them None) gives null values.
     """
     files = [_file_dict(c, force_hash) for c in record.candidates]
     collected = record.collect_winner
+    manifest = layers.manifest if layers is not None else None
+    live = layers.live.entry(record.path) if layers is not None and layers.live else None
+    served = layers.served.get(record.path) if layers is not None and layers.served else None
     return {
         "path": record.path,
         "status": str(record.status),
@@ -54,8 +61,14 @@ def record_to_dict(
             {**file, "identical_to_winner": c.identical_to_winner}
             for file, c in zip(files, record.candidates, strict=True)
         ],
-        "live_status": None,
+        "live_status": str(live.status) if live else None,
         "manifest": manifest_to_dict(manifest.entry(record.path)) if manifest else None,
+        "live": (
+            {"stored_name": live.stored_name, "stored_size": live.stored_size, "note": live.note}
+            if live
+            else None
+        ),
+        "served": served_to_dict(served) if served else None,
         # Extensions beyond design.md's minimum: what collection takes, and what went wrong.
         "collected_from": (
             {"source": collected.source, "location": collected.location} if collected else None
@@ -79,10 +92,24 @@ def manifest_to_dict(entry: ManifestEntry) -> dict[str, Any]:
     }
 
 
-def record_to_row(record: PathRecord, manifest: ManifestReport | None = None) -> dict[str, str]:
+def served_to_dict(result: ServedResult) -> dict[str, Any]:
+    """Return the ``served`` object of one path (an extension: design.md's served layer)."""
+    return {
+        "status": str(result.status),
+        "http_status": result.http_status,
+        "url": result.url or None,
+        "detail": result.detail,
+        "problems": list(result.problems),
+        "notes": list(result.notes),
+    }
+
+
+def record_to_row(record: PathRecord, layers: Layers | None = None) -> dict[str, str]:
     """Return the flattened CSV row of one path, every cell formula-safe."""
     winner = record.winner
+    manifest = layers.manifest if layers is not None else None
     entry = manifest.entry(record.path) if manifest else None
+    live = layers.live_status(record.path) if layers is not None else None
     row = {
         "path": record.path,
         "status": record.status,
@@ -91,22 +118,21 @@ def record_to_row(record: PathRecord, manifest: ManifestReport | None = None) ->
         "winner_location": winner.location if winner else "",
         "candidates": len(record.candidates),
         "shadowed_sources": LIST_SEPARATOR.join(c.source for c in record.shadowed),
-        "live_status": "",
+        "live_status": live or "",
         "manifest_status": entry.status if entry else "",
         "hashed_name": (entry.hashed_name or "") if entry else "",
+        "served_status": (layers.served_status(record.path) or "") if layers is not None else "",
     }
     return {column: csv_safe(row[column]) for column in CSV_COLUMNS}
 
 
-def write_csv(
-    records: Iterable[PathRecord], stream: IO[str], manifest: ManifestReport | None = None
-) -> None:
+def write_csv(records: Iterable[PathRecord], stream: IO[str], layers: Layers | None = None) -> None:
     """Write the header and one line per path to ``stream``."""
     # RFC 4180 line ends: the writer quotes a cell only for line breaks its terminator contains,
     # and file names can hold a lone carriage return.
     writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(record_to_row(record, manifest) for record in records)
+    writer.writerows(record_to_row(record, layers) for record in records)
 
 
 def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from .collected import forget_storage
 from .conf import get_config
 from .inventory import clear_inventory_cache
 from .manifest import clear_manifest_cache
@@ -29,4 +30,5 @@ def reset_caches(*, setting: str, **kwargs: Any) -> None:
         clear_inventory_cache()
     # whitenoise reads its settings when the storage is built (strictness, compression).
     if setting in _WATCHED or setting.startswith("WHITENOISE_"):
+        forget_storage()
         clear_manifest_cache()

@@ -65,5 +65,6 @@ def all_values() -> set[str]:
         LiveStatus,
         ManifestStatus,
         ManifestFinding,
+        ServedStatus,
     )
     return {member.value for enum in enums for member in enum}

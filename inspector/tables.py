@@ -13,11 +13,12 @@ from django_tables2.export import TableExport
 from django_tables2.utils import OrderBy
 
 from .inventory import PathRecord
+from .probes import Probed, last_probes
 from .report import CSV_COLUMNS, csv_safe, record_to_row
 from .status import SourceStatus
 
 if TYPE_CHECKING:
-    from .manifest import ManifestReport
+    from .layers import Layers
 
 EXPORT_FORMATS = ("csv", "json")
 
@@ -30,6 +31,7 @@ class PathRow:
     manifest: str = ""
     hashed_name: str = ""
     live: str = ""
+    served: str = ""  # the last probe's status, if the path was probed
 
 
 _STATUS_RANK = {status: rank for rank, status in enumerate(SourceStatus)}
@@ -49,41 +51,56 @@ SORT_KEYS: dict[str, Callable[[PathRecord], Any]] = {
     "winner": lambda record: record.winner.source if record.winner else "",
     "candidates": lambda record: len(record.candidates),
     "size": _size,
-    # The live layer is not computed yet: every row has the same (empty) live status.
-    "live": lambda record: "",
 }
+# Sorted by the word of a later layer (see PathRowsData.order_by).
+LAYER_COLUMNS = ("manifest", "live")
 
 
 class PathRowsData(TableListData):
     """The filtered records; sorted with ``SORT_KEYS`` (ties keep the inventory's path order)
     and turned into ``PathRow`` only for the page being shown."""
 
-    def __init__(self, records: list[PathRecord], manifest: ManifestReport | None = None) -> None:
+    def __init__(self, records: list[PathRecord], layers: Layers | None = None) -> None:
         super().__init__(records)
-        self.manifest = manifest
+        self.layers = layers
 
     def order_by(self, aliases: Iterable[str]) -> None:
         for alias in reversed(list(aliases)):
             order = OrderBy(alias)
-            key = self._manifest_key if order.bare == "manifest" else SORT_KEYS[order.bare]
+            key = (
+                self._layer_key(order.bare)
+                if order.bare in LAYER_COLUMNS
+                else SORT_KEYS[order.bare]
+            )
             self.data.sort(key=key, reverse=order.is_descending)
 
     def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            return [self.row(record) for record in self.data[key]]
-        return self.row(self.data[key])
+        records = self.data[key] if isinstance(key, slice) else [self.data[key]]
+        # One cache round trip for the page's probe results, not one per row.
+        probed = last_probes(r.path for r in records)
+        rows = [self.row(record, probed.get(record.path)) for record in records]
+        return rows if isinstance(key, slice) else rows[0]
 
     def __iter__(self) -> Iterator[PathRow]:
         return (self.row(record) for record in self.data)
 
-    def row(self, record: PathRecord) -> PathRow:
-        if self.manifest is None:
-            return PathRow(record)
-        entry = self.manifest.entry(record.path)
-        return PathRow(record, str(entry.status), entry.hashed_name or "")
+    def row(self, record: PathRecord, probed: Probed | None = None) -> PathRow:
+        served = str(probed.result.status) if probed is not None else ""
+        layers = self.layers
+        if layers is None:
+            return PathRow(record, served=served)
+        live = layers.live_status(record.path) or ""
+        if layers.manifest is None:
+            return PathRow(record, live=live, served=served)
+        entry = layers.manifest.entry(record.path)
+        return PathRow(record, str(entry.status), entry.hashed_name or "", live, served)
 
-    def _manifest_key(self, record: PathRecord) -> str:
-        return str(self.manifest.status_of(record.path)) if self.manifest else ""
+    def _layer_key(self, column: str) -> Callable[[PathRecord], str]:
+        layers = self.layers
+        if layers is None:
+            return lambda record: ""
+        status_of = layers.live_status if column == "live" else layers.manifest_status
+        return lambda record: status_of(record.path) or ""
 
 
 class PathsTable(tables.Table):
@@ -98,6 +115,7 @@ class PathsTable(tables.Table):
     size = tables.Column(verbose_name="Size", attrs={"cell": {"class": "num"}})
     live = tables.Column(verbose_name="Live")
     manifest = tables.Column(verbose_name="Manifest")
+    served = tables.Column(verbose_name="Served", orderable=False)
 
     class Meta:
         attrs = {"class": "paths"}
@@ -143,9 +161,9 @@ def export_response(
     records: Iterable[PathRecord],
     export_format: str,
     name: str,
-    manifest: ManifestReport | None = None,
+    layers: Layers | None = None,
 ) -> HttpResponse:
     """Return every record as a CSV or JSON download, with design.md's columns."""
-    table = PathsExportTable([record_to_row(record, manifest) for record in records])
+    table = PathsExportTable([record_to_row(record, layers) for record in records])
     exporter = SafeTableExport(export_format, table, dataset_kwargs={"title": "paths"})
     return exporter.response(filename=f"{name}.{export_format}")

@@ -25,4 +25,6 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("paths/", views.paths, name="paths"),
     path("paths/<static_path:path>", views.path_detail, name="path"),
+    path("recheck/", views.recheck, name="recheck"),
+    path("probe/", views.probe, name="probe"),
 ]

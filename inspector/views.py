@@ -6,40 +6,40 @@ import math
 
 from django.core.handlers.wsgi import get_script_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
 from .charts import source_chart
+from .collected import forget_snapshots
 from .conf import get_config
-from .details import candidate_details, static_url
-from .forms import PathFilterForm, facets_of
-from .inventory import Inventory, recent_inventory
-from .manifest import ManifestReport, get_manifest_report
+from .details import candidate_details, live_diff, static_url
+from .forms import PathFilterForm
+from .layers import page_layers
 from .permissions import VIEW_PERMISSION, staff_permission_required
+from .probes import last_probes, run_probe
 from .resolution import resolution_settings
-from .status import Flag, ManifestFinding, ManifestStatus, SourceStatus
+from .status import Flag, LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
 from .tables import EXPORT_FORMATS, PathRowsData, PathsTable, export_response
 
 # The overview previews this many paths that need a look; the paths table has them all.
 NOTABLE_ROWS_SHOWN = 10
 
 
-def recent_manifest(inventory: Inventory) -> ManifestReport:
-    """Return the manifest layer for a page: reused while younger than ``RECHECK_SECONDS``."""
-    return get_manifest_report(inventory, max_age=get_config()["RECHECK_SECONDS"])
-
-
 @staff_permission_required(VIEW_PERMISSION)
 def overview(request: HttpRequest) -> HttpResponse:
-    inventory = recent_inventory()
-    manifest = recent_manifest(inventory)
+    layers = page_layers()
+    inventory, manifest, live = layers.inventory, layers.manifest, layers.live
+    assert manifest is not None and live is not None
     manifest_counts = manifest.counts()
-    counts = facets_of(inventory).counts
+    counts = layers.counts
     notable = [
         record
-        for record in inventory
+        for record in layers.records
         if record.status in (SourceStatus.CONFLICT, SourceStatus.ABSENT)
         or record.flags
         or record.errors
@@ -64,16 +64,17 @@ def overview(request: HttpRequest) -> HttpResponse:
             "manifest_findings": [
                 (kind.value, len(manifest.findings_of(kind))) for kind in ManifestFinding
             ],
+            "live": live,
+            "live_counts": [(s.value, counts[s]) for s in LiveStatus],
         },
     )
 
 
 @staff_permission_required(VIEW_PERMISSION)
 def paths(request: HttpRequest) -> HttpResponse:
-    inventory = recent_inventory()
-    manifest = recent_manifest(inventory)
-    form = PathFilterForm(request.GET, inventory=inventory, manifest=manifest)
-    records = form.select(inventory, manifest)
+    layers = page_layers()
+    form = PathFilterForm(request.GET, layers=layers)
+    records = form.select(layers)
     export_format = request.GET.get("_export")
     if export_format is not None:
         if export_format not in EXPORT_FORMATS:
@@ -81,9 +82,9 @@ def paths(request: HttpRequest) -> HttpResponse:
                 f"Unknown export format. Use one of: {', '.join(EXPORT_FORMATS)}.",
                 content_type="text/plain; charset=utf-8",
             )
-        return export_response(records, export_format, name="asset-paths", manifest=manifest)
+        return export_response(records, export_format, name="asset-paths", layers=layers)
 
-    table = PathsTable(PathRowsData(records, manifest), request=request)
+    table = PathsTable(PathRowsData(records, layers), request=request)
     table.order_by = request.GET.getlist("sort")
     per_page = _per_page(request)
     page_count = max(1, math.ceil(len(records) / per_page))
@@ -105,11 +106,14 @@ def paths(request: HttpRequest) -> HttpResponse:
             "form": form,
             "table": table,
             "matched": len(records),
-            "total": len(inventory),
+            "total": len(layers.records),
             "querystring": export_query.urlencode(),
             "query": query,
             "sort_field": request.GET.get("sort", ""),
-            "layers": {"manifest": manifest.applicable, "live": False},
+            "layers": {
+                "manifest": layers.manifest is not None and layers.manifest.applicable,
+                "live": layers.live is not None and layers.live.checked,
+            },
         },
         status=400 if form.errors else 200,
     )
@@ -122,12 +126,14 @@ def paths(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required(VIEW_PERMISSION)
 def path_detail(request: HttpRequest, path: str) -> HttpResponse:
-    # Only paths the inventory lists exist here: nothing is opened from the request itself.
-    inventory = recent_inventory()
-    record = inventory.get(path)
+    # Only paths the layers list exist here: nothing is opened from the request itself.
+    layers = page_layers()
+    record = layers.get(path)
     if record is None:
-        raise Http404("No static source has this path.")
-    manifest = recent_manifest(inventory)
+        raise Http404("No static source and no collected file has this path.")
+    manifest, live = layers.manifest, layers.live
+    assert manifest is not None and live is not None
+    live_entry = live.entry(record.path)
     return render(
         request,
         "inspector/path_detail.html",
@@ -137,8 +143,51 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
             "static_url": static_url(record.path),
             "manifest": manifest,
             "manifest_entry": manifest.entry(record.path),
+            "live": live,
+            "live_entry": live_entry,
+            "live_diff": live_diff(record, live_entry, live),
+            "probed": last_probes([record.path]).get(record.path),
         },
     )
+
+
+@staff_permission_required(VIEW_PERMISSION)
+@require_POST
+def recheck(request: HttpRequest) -> HttpResponse:
+    """Take the collected storage's listing again now (pages otherwise reuse it for a while)."""
+    forget_snapshots()
+    return redirect(_safe_next(request))
+
+
+# A page of the paths table at most: a probe run is bounded in time, not unlimited in size.
+MAX_PROBED_PATHS = 500
+
+
+@staff_permission_required(VIEW_PERMISSION)
+@require_POST
+def probe(request: HttpRequest) -> HttpResponse:
+    """Request the served URL of the posted paths (each one the layers list) and keep the
+    results; then back to the page that asked."""
+    layers = page_layers()
+    wanted = request.POST.getlist("path")
+    records = [layers.get(path) for path in wanted[: MAX_PROBED_PATHS + 1]]
+    if not wanted or len(wanted) > MAX_PROBED_PATHS or None in records:
+        return HttpResponseBadRequest(
+            f"Post 1 to {MAX_PROBED_PATHS} paths that the inspector lists.",
+            content_type="text/plain; charset=utf-8",
+        )
+    # A relative STATIC_URL is served by this very site: its origin is the base URL.
+    run_probe(layers, [r for r in records if r is not None], request.build_absolute_uri("/"))
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("inspector:overview")
 
 
 def _positive_int(raw: str | None, default: int) -> int:

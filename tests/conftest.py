@@ -9,6 +9,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from inspector import fingerprints
+from inspector.collected import forget_storage
 from inspector.inventory import clear_inventory_cache
 from inspector.manifest import clear_manifest_cache
 
@@ -20,11 +21,13 @@ def _fresh_caches() -> Iterator[None]:
     """Every test starts cold: no inventory, no fingerprints in memory or in the shared cache."""
     clear_inventory_cache()
     clear_manifest_cache()
+    forget_storage()
     fingerprints.clear_memory_cache()
     caches["inspector"].clear()
     yield
     clear_inventory_cache()
     clear_manifest_cache()
+    forget_storage()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote, urljoin
 
 from django import template
@@ -22,3 +23,11 @@ def inspector_static(path: str) -> str:
         return static(path)
     except ValueError:
         return urljoin(settings.STATIC_URL or "/static/", quote(path))
+
+
+@register.filter
+def epoch_datetime(seconds: float | None) -> datetime | None:
+    """Turn a ``time.time()`` value into an aware datetime for ``date`` and ``timesince``."""
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)

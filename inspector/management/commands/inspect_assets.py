@@ -6,13 +6,18 @@ import fnmatch
 import json
 from argparse import ArgumentParser
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from inspector.deployed import LiveReport
+from inspector.details import live_diff
 from inspector.filters import PathFilter, failing
-from inspector.inventory import Inventory, PathRecord, get_inventory
-from inspector.manifest import ManifestReport, get_manifest_report
+from inspector.inventory import PathRecord
+from inspector.layers import Layers, command_layers
+from inspector.manifest import ManifestReport
+from inspector.probes import run_probe
 from inspector.report import record_to_dict, write_csv
 from inspector.status import (
     Flag,
@@ -80,6 +85,28 @@ class Command(BaseCommand):
             "manifest that cannot be read.",
         )
         parser.add_argument(
+            "--no-live",
+            action="store_true",
+            help="Do not compare with the collected storage (live_status is then null).",
+        )
+        parser.add_argument(
+            "--probe",
+            action="store_true",
+            help="Request the served URL of every listed path (bounded: PROBE_CONCURRENCY, "
+            "TIMEOUT, PROBE_BUDGET) and compare it with the collected copy.",
+        )
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="Where a relative STATIC_URL is served from, e.g. https://www.example.com "
+            "(for --probe).",
+        )
+        parser.add_argument(
+            "--diff",
+            metavar="PATH",
+            help="Print the diff from the collected copy of PATH to its source now, and exit.",
+        )
+        parser.add_argument(
             "--hash",
             action="store_true",
             help="Compute the md5 of every file, not only where a status needs it.",
@@ -94,22 +121,40 @@ class Command(BaseCommand):
             globs=tuple(options["path"]),
             manifest_statuses=frozenset(options["manifest"]),
         )
-        if path_filter.live_statuses:
-            self.stderr.write("Note: the live layer is not checked yet; no path has a live status.")
-        inventory = get_inventory()
-        manifest = get_manifest_report(inventory)
-        records = list(path_filter.apply(inventory, manifest))
+        base_url = options["base_url"]
+        if base_url is not None and not base_url.startswith(("http://", "https://")):
+            raise CommandError(f"--base-url must be an http(s) URL, not {base_url!r}", returncode=2)
+        if options["probe"] and options["no_live"]:
+            raise CommandError(
+                "--probe compares with the collected copies: drop --no-live.", returncode=2
+            )
+        if options["no_live"] and path_filter.live_statuses:
+            raise CommandError("--live-status needs the live layer: drop --no-live.", returncode=2)
+        layers = command_layers(live=not options["no_live"])
+        if options["diff"] is not None:
+            self._write_diff(layers, options["diff"])
+            return
+        inventory = layers.inventory
+        manifest = layers.manifest
+        assert manifest is not None
+        records = list(path_filter.apply(layers.records, layers))
+        if options["probe"]:
+            layers = replace(layers, served=run_probe(layers, records, options["base_url"]))
         with paused_gc():
-            self._write(inventory, manifest, records, options["format"], options["hash"])
+            self._write(layers, records, options["format"], options["hash"])
         for problem in inventory.problems:
             where = " ".join(x for x in (problem.source, problem.path and repr(problem.path)) if x)
             self.stderr.write(f"warning: {where}: {problem.message}")
         self._warn_manifest(manifest)
-        matched = [r.path for r in failing(records, fail_on, manifest)]
-        matched += _manifest_only_failures(inventory, manifest, path_filter, fail_on)
+        for problem in layers.live.problems if layers.live else ():
+            self.stderr.write(f"warning: live: {problem}")
+        matched = [r.path for r in failing(records, fail_on, layers)]
+        matched += _manifest_only_failures(layers, manifest, path_filter, fail_on)
         manifest_words = {str(s) for s in ManifestStatus} | {str(f) for f in ManifestFinding}
         if manifest.problems and fail_on & manifest_words:
             matched.append(f"(manifest: {manifest.problems[0]})")
+        if layers.live and not layers.live.checked and fail_on & {str(s) for s in LiveStatus}:
+            matched.append(f"(live: {layers.live.problems[0] if layers.live.problems else '?'})")
         if matched:
             raise CommandError(
                 f"{len(matched)} path(s) match --fail-on {','.join(sorted(fail_on))}: "
@@ -135,32 +180,46 @@ class Command(BaseCommand):
                 + more
             )
 
+    def _write_diff(self, layers: Layers, path: str) -> None:
+        record = layers.get(path)
+        if record is None:
+            raise CommandError(f"no source and no collected file has {path!r}", returncode=2)
+        if layers.live is None:
+            raise CommandError("--diff needs the live layer: drop --no-live.", returncode=2)
+        entry = layers.live.entry(path)
+        diff = live_diff(record, entry, layers.live)
+        if diff is None:
+            self.stdout.write(f"{path}: {entry.status} ({entry.note}); nothing to diff.")
+        elif diff.skipped:
+            self.stdout.write(f"{path}: {entry.status}; no diff: {diff.skipped}.")
+        else:
+            self.stdout.write("\n".join(line.text for line in diff.lines))
+            if diff.truncated:
+                self.stdout.write("... (cut short: DIFF_MAX_LINES)")
+
     def _write(
-        self,
-        inventory: Inventory,
-        manifest: ManifestReport,
-        records: Sequence[PathRecord],
-        output: str,
-        force_hash: bool,
+        self, layers: Layers, records: Sequence[PathRecord], output: str, force_hash: bool
     ) -> None:
         if output == "json":
             # One object per line: greppable, and json's C encoder (indent= falls back to Python).
             lines = (
                 json.dumps(
-                    record_to_dict(r, force_hash=force_hash, manifest=manifest), ensure_ascii=False
+                    record_to_dict(r, force_hash=force_hash, layers=layers), ensure_ascii=False
                 )
                 for r in records
             )
             self.stdout.write("[\n" + ",\n".join(lines) + "\n]")
         elif output == "csv":
-            write_csv(records, self.stdout, manifest)
+            write_csv(records, self.stdout, layers)
         else:
-            self._write_table(inventory, manifest, records)
+            self._write_table(layers, records)
 
-    def _write_table(
-        self, inventory: Inventory, manifest: ManifestReport, records: Sequence[PathRecord]
-    ) -> None:
-        headers = ("PATH", "STATUS", "FLAGS", "WINNER", "CANDIDATES", "MANIFEST")
+    def _write_table(self, layers: Layers, records: Sequence[PathRecord]) -> None:
+        inventory, manifest = layers.inventory, layers.manifest
+        assert manifest is not None
+        headers = ("PATH", "STATUS", "FLAGS", "WINNER", "CANDIDATES", "LIVE", "MANIFEST")
+        if layers.served is not None:
+            headers += ("SERVED",)
         rows = [
             tuple(
                 _printable(cell)
@@ -170,7 +229,9 @@ class Command(BaseCommand):
                     ",".join(r.flags) or "-",
                     r.winner.source if r.winner else "-",
                     str(len(r.candidates)),
-                    manifest.entry(r.path).status,
+                    layers.live_status(r.path) or "-",
+                    manifest.status_of(r.path),
+                    *((layers.served_status(r.path) or "-",) if layers.served is not None else ()),
                 )
             )
             for r in records
@@ -184,11 +245,14 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(cells).rstrip())
         # Before the paths summary: scripts read that one from the last line.
         self.stdout.write("\n" + _manifest_summary(manifest))
-        counts = inventory.counts()
+        if layers.live is not None:
+            self.stdout.write(_live_summary(layers.live))
+        counts = layers.counts
         summary = ", ".join(f"{counts[s]} {s}" for s in SourceStatus if counts[s])
         self.stdout.write(
-            f"\n{len(records)} of {len(inventory)} paths shown. All paths: {summary or 'none'}; "
-            f"{len(inventory.sources)} sources, {len(inventory.problems)} problems."
+            f"\n{len(records)} of {len(layers.records)} paths shown. "
+            f"All paths: {summary or 'none'}; {len(inventory.sources)} sources, "
+            f"{len(inventory.problems)} problems."
         )
 
 
@@ -211,13 +275,25 @@ def _manifest_summary(manifest: ManifestReport) -> str:
     )
 
 
+def _live_summary(live: LiveReport) -> str:
+    if not live.checked:
+        why = live.problems[0] if live.problems else "nothing to compare"
+        return f"Live: {live.location or 'no collected storage'}: not checked ({why})."
+    counts = live.counts()
+    statuses = ", ".join(f"{counts[s]} {s}" for s in LiveStatus if counts[s])
+    return (
+        f"Live: {live.location} ({live.file_count} files listed in "
+        f"{live.listing_seconds:.2f} s): {statuses}."
+    )
+
+
 def _manifest_only_failures(
-    inventory: Inventory, manifest: ManifestReport, path_filter: PathFilter, fail_on: set[str]
+    layers: Layers, manifest: ManifestReport, path_filter: PathFilter, fail_on: set[str]
 ) -> list[str]:
     """Return the paths only the manifest knows (no source any more) that match ``fail_on``."""
     failed = []
     for path in manifest.paths():
-        if inventory.get(path) is not None:
+        if layers.get(path) is not None:
             continue
         if path_filter.globs and not any(fnmatch.fnmatchcase(path, g) for g in path_filter.globs):
             continue

@@ -1,0 +1,420 @@
+"""The collected layer: what the staticfiles storage holds now, read without ever writing.
+
+Three adapters behind one ``take_snapshot``, fastest first: an ``os.scandir`` walk for local
+folders (whose stamps let digests be cached by file version); one paginated ListObjectsV2 over the
+``location`` of django-storages' S3 backends (1,000 keys a request, with sizes and ETags, where
+the Storage API would cost a ListObjects per folder and then a HEAD and a GET per object); and
+the Storage API (``listdir``) for anything else, bounded in files.
+
+``collected_storage()`` gives one inspecting instance of the configured class per settings, and
+``snapshot_of()`` one listing shared by the manifest and live layers: kept for
+``RECHECK_SECONDS`` when local, ``REMOTE_MAX_AGE`` when remote (also across processes, through
+the shared cache), and never waited on longer than ``TIMEOUT``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from django.conf import STATICFILES_STORAGE_ALIAS, settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import FileSystemStorage, Storage
+from django.utils.module_loading import import_string
+
+from . import fingerprints
+from .conf import get_config, shared_cache
+from .fingerprints import FileStamp
+
+
+class StoredFile(NamedTuple):
+    """One file of the storage; ``stamp`` is set for local files only.
+
+    A tuple, so comparing two listings of tens of thousands of files stays a C-level loop.
+    """
+
+    name: str
+    size: int | None
+    stamp: FileStamp | None
+    # The md5 a remote listing claims for the bytes (an S3 ETag). A claim only: an ETag is not the
+    # md5 for SSE-KMS objects, and some servers differ, so a mismatch must be confirmed by reading.
+    listed_md5: str | None = None
+
+
+@dataclass
+class Snapshot:
+    """Every file the storage holds now, by storage name (``/``-separated)."""
+
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    local: bool = False
+    errors: list[str] = field(default_factory=list)
+    # A file changed too recently for its stamp to prove it has not changed again since.
+    racy: bool = False
+    # time.time() when the listing was taken: pages say "checked N minutes ago".
+    taken_at: float = field(default_factory=time.time)
+    # Seconds the listing took.
+    duration: float = 0.0
+
+    def same_files(self, other: Snapshot | None) -> bool:
+        """Return True if ``other`` lists the same versions of the same files."""
+        return other is not None and self.local and other.local and self.files == other.files
+
+
+def take_snapshot(storage: Storage, s3_client: Any = None) -> Snapshot:
+    """List the whole storage once; errors are reported, never raised.
+
+    ``s3_client`` lets another thread list with the caller's client: django-storages keeps one
+    connection per thread, and a new one costs a boto3 session.
+    """
+    if isinstance(storage, FileSystemStorage) and storage.location:
+        return _walk_local(str(storage.location))
+    if _is_s3(storage):
+        return _list_s3(storage, s3_client)
+    return _list_generic(storage, get_config()["GENERIC_MAX_FILES"])
+
+
+def _list_generic(storage: Storage, max_files: int) -> Snapshot:
+    """Walk any storage through ``listdir``: one request per folder on most remote backends,
+    so the walk stops after ``max_files`` files and says so."""
+    snapshot = Snapshot()
+    pending = [""]
+    while pending:
+        if len(snapshot.files) >= max_files:
+            snapshot.errors.append(
+                f"listing stopped after {max_files:,} files (GENERIC_MAX_FILES): "
+                f"{type(storage).__name__} has no fast listing, the rest is not checked"
+            )
+            break
+        folder = pending.pop()
+        try:
+            dirs, names = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        except Exception as exc:  # any backend's error: report it, keep the rest working
+            snapshot.errors.append(f"cannot list {folder or 'the storage root'!r}: {exc}")
+            continue
+        prefix = f"{folder}/" if folder else ""
+        pending.extend(prefix + d for d in dirs)
+        for name in names:
+            snapshot.files[prefix + name] = StoredFile(prefix + name, None, None)
+    return snapshot
+
+
+def _walk_local(root: str) -> Snapshot:
+    snapshot = Snapshot(local=True)
+    now_ns = time.time_ns()
+    pending = [("", root)]
+    while pending:
+        prefix, folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            snapshot.errors.append(f"cannot list {folder}: {exc.strerror or exc}")
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            try:
+                if entry.is_dir():
+                    pending.append((name + "/", entry.path))
+                    continue
+                st = entry.stat()
+            except OSError:
+                continue  # deleted while walking: it is simply not there
+            stamp = FileStamp(entry.path, st.st_size, st.st_mtime_ns, st.st_ino)
+            snapshot.racy = snapshot.racy or stamp.is_racy(now_ns)
+            snapshot.files[name] = StoredFile(name, st.st_size, stamp)
+    return snapshot
+
+
+def _is_s3(storage: Storage) -> bool:
+    """Return True for django-storages' S3 backends (an optional dependency)."""
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # django-storages or boto3 not installed: not an S3 storage then
+        return False
+    return isinstance(storage, S3Storage)
+
+
+_MD5_ETAG = re.compile(r'^"?([0-9a-f]{32})"?$')
+
+
+def _list_s3(storage: Any, client: Any = None) -> Snapshot:
+    """List every object under the storage's ``location`` with one ListObjectsV2 paginator.
+
+    Names are made relative to ``location``, as the storage's own API gives them. A plain
+    32-hex ETag is kept as the claimed md5, except when the storage gzips on upload
+    (``AWS_IS_GZIPPED``): the ETag is then the md5 of the gzipped bytes. Multipart ETags
+    (``...-N``) carry no md5 and are left out.
+    """
+    snapshot = Snapshot()
+    prefix = str(storage.location or "").strip("/")
+    prefix = f"{prefix}/" if prefix else ""
+    trust_etags = not getattr(storage, "gzip", False)
+    try:
+        client = client or storage.connection.meta.client
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=storage.bucket_name, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                name = str(item["Key"])[len(prefix) :]
+                if not name or name.endswith("/"):
+                    continue  # the prefix itself, or a "folder" marker object
+                match = _MD5_ETAG.match(str(item.get("ETag", ""))) if trust_etags else None
+                md5 = match.group(1) if match else None
+                snapshot.files[name] = StoredFile(name, int(item.get("Size", 0)), None, md5)
+    except Exception as exc:  # network, credentials, missing bucket: report it, keep working
+        where = f"{storage.bucket_name}/{prefix}"
+        snapshot.errors.append(f"cannot list {where!r}: {exc}")
+    return snapshot
+
+
+def file_size(storage: Storage, stored: StoredFile) -> int | None:
+    """Return the size of a stored file, asking the storage only when the listing lacked it."""
+    if stored.size is not None:
+        return stored.size
+    try:
+        return int(storage.size(stored.name))
+    except Exception:
+        return None
+
+
+def read_bytes(storage: Storage, stored: StoredFile) -> bytes:
+    """Return the bytes of a stored file (raises ``OSError`` or the backend's error)."""
+    if stored.stamp is not None:
+        with open(stored.stamp.location, "rb") as stream:
+            return stream.read()
+    with storage.open(stored.name, "rb") as stream:
+        return bytes(stream.read())
+
+
+def md5_of(storage: Storage, stored: StoredFile) -> str:
+    """Return the md5 of a stored file, from the fingerprint cache when it is local."""
+    if stored.stamp is not None:
+        return fingerprints.md5(stored.stamp)
+    return hashlib.md5(read_bytes(storage, stored), usedforsecurity=False).hexdigest()
+
+
+# --- one inspecting storage instance per configuration --------------------------------------
+
+
+@dataclass
+class _Made:
+    params: str = ""
+    storage: Any = None
+    error: str | None = None
+
+
+_made = _Made()
+_made_lock = threading.Lock()
+
+
+def staticfiles_params() -> dict[str, Any]:
+    return dict(settings.STORAGES.get(STATICFILES_STORAGE_ALIAS) or {})
+
+
+def _params_key() -> str:
+    # The storage reads these at construction; a change (tests, setting_changed) makes a new one.
+    return repr((staticfiles_params(), settings.STATIC_ROOT, settings.STATIC_URL))
+
+
+def collected_storage() -> tuple[Any, str | None]:
+    """Return (a fresh inspecting instance of the configured staticfiles storage, error).
+
+    Never the shared ``staticfiles_storage``: manifest storages get a subclass that does not
+    load the manifest on construction (see ``manifest_hashing``), and remote clients get the
+    inspector's own timeouts so that a page never waits on a stalled endpoint for long.
+    """
+    key = _params_key()
+    with _made_lock:
+        if _made.params != key:
+            storage, error = _make(staticfiles_params())
+            _made.params, _made.storage, _made.error = key, storage, error
+        return _made.storage, _made.error
+
+
+def forget_storage() -> None:
+    """Forget the storage instance and its listings (tests, settings changes)."""
+    with _made_lock:
+        _made.params, _made.storage, _made.error = "", None, None
+    with _snapshots_lock:
+        _snapshots.clear()
+
+
+def _make(params: dict[str, Any]) -> tuple[Any, str | None]:
+    from .manifest_hashing import inspecting_class
+
+    backend = params.get("BACKEND")
+    if not backend:
+        return None, "no staticfiles storage is configured (STORAGES['staticfiles'])"
+    try:
+        cls = import_string(str(backend))
+    except Exception as exc:
+        return None, f"cannot import the staticfiles storage {backend!r}: {exc}"
+    if isinstance(cls, type) and issubclass(cls, ManifestFilesMixin):
+        cls = inspecting_class(cls)
+    try:
+        storage = cls(**params.get("OPTIONS", {}))
+    except Exception as exc:  # misconfiguration of any backend (STATIC_ROOT, credentials...)
+        return None, f"cannot create {backend}: {exc}"
+    if _is_s3(storage):
+        _bound_waits(storage, float(get_config()["TIMEOUT"]))
+    return storage, None
+
+
+def _bound_waits(storage: Any, timeout: float) -> None:
+    """Give the S3 client the inspector's timeouts, and one retry instead of botocore's
+    several with backoff (which turn a refused connection into a long wait)."""
+    from botocore.config import Config
+
+    ours = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"mode": "standard", "total_max_attempts": 2},
+    )
+    base = storage.client_config
+    storage.client_config = base.merge(ours) if base is not None else ours
+
+
+def is_remote(storage: Any) -> bool:
+    return not (isinstance(storage, FileSystemStorage) and storage.location)
+
+
+def describe(storage: Any) -> str:
+    """Return where the storage keeps files: a folder, ``s3://bucket/location``, or its class."""
+    from .manifest_hashing import configured_class
+
+    if not is_remote(storage):
+        return str(storage.location)
+    if _is_s3(storage):
+        location = str(storage.location or "").strip("/")
+        return f"s3://{storage.bucket_name}/{location}".rstrip("/")
+    return configured_class(storage).__name__
+
+
+# --- one listing shared by the layers -------------------------------------------------------
+
+_snapshots: dict[str, Snapshot] = {}
+_snapshots_lock = threading.Lock()
+_listing: dict[str, threading.Thread] = {}
+
+
+def page_max_age(storage: Any) -> float:
+    """Return how old a listing a page accepts: remote listings cost requests, local ones little."""
+    config = get_config()
+    return float(config["REMOTE_MAX_AGE"] if is_remote(storage) else config["RECHECK_SECONDS"])
+
+
+def snapshot_of(storage: Any, *, max_age: float = 0.0) -> Snapshot:
+    """Return a listing of ``storage`` taken at most ``max_age`` seconds ago.
+
+    Remote listings are shared through the cache too, so the CLI and every web worker reuse
+    one. A remote listing that takes longer than ``TIMEOUT`` is not waited for: the caller gets
+    an empty snapshot that says so, and the listing, once done, serves the next call.
+    """
+    remote = is_remote(storage)
+    key = f"inspector:snapshot:{_hashlib_key(_params_key())}"
+    kept = _kept(key, remote)
+    if kept is not None and time.time() - kept.taken_at <= max_age:
+        return kept
+    if not remote:
+        return _store(key, _timed(storage), remote=False)
+    return _remote_snapshot(storage, key, float(get_config()["TIMEOUT"]))
+
+
+def forget_snapshots() -> None:
+    """Drop every kept listing (here and in the shared cache): the next call lists again."""
+    with _snapshots_lock:
+        keys = list(_snapshots)
+        _snapshots.clear()
+    keys.append(f"inspector:snapshot:{_hashlib_key(_params_key())}")
+    cache = shared_cache()
+    if cache is not None:
+        with contextlib.suppress(Exception):
+            cache.delete_many(keys)
+
+
+def _hashlib_key(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _kept(key: str, remote: bool) -> Snapshot | None:
+    with _snapshots_lock:
+        kept = _snapshots.get(key)
+    if kept is None and remote:
+        cache = shared_cache()
+        try:
+            kept = cache.get(key) if cache is not None else None
+        except Exception:  # an unreachable cache server is no reason to fail
+            kept = None
+        if kept is not None:
+            with _snapshots_lock:
+                _snapshots[key] = kept
+    return kept
+
+
+def _store(key: str, snapshot: Snapshot, *, remote: bool) -> Snapshot:
+    if remote and snapshot.errors:
+        return snapshot  # an endpoint that failed is asked again next time, not kept failing
+    with _snapshots_lock:
+        _snapshots[key] = snapshot
+    if remote:
+        cache = shared_cache()
+        if cache is not None:
+            # Too large for the backend (memcached's 1 MB), or the cache is down: kept here only.
+            with contextlib.suppress(Exception):
+                cache.set(key, snapshot, timeout=int(get_config()["REMOTE_MAX_AGE"]) or None)
+    return snapshot
+
+
+def _timed(storage: Any, s3_client: Any = None) -> Snapshot:
+    started = time.monotonic()
+    snapshot = take_snapshot(storage, s3_client)
+    snapshot.duration = time.monotonic() - started
+    return snapshot
+
+
+def _remote_snapshot(storage: Any, key: str, timeout: float) -> Snapshot:
+    result: list[Snapshot] = []
+    client = None
+    if _is_s3(storage):
+        try:  # boto3 clients, unlike django-storages' per-thread resources, are thread-safe
+            client = storage.connection.meta.client
+        except Exception as exc:
+            return Snapshot(errors=[f"cannot connect to {describe(storage)}: {exc}"])
+
+    def run() -> None:
+        snapshot = _timed(storage, client)
+        result.append(snapshot)
+        _store(key, snapshot, remote=True)
+        with _snapshots_lock:
+            _listing.pop(key, None)
+
+    with _snapshots_lock:
+        thread = _listing.get(key)
+        if thread is None or not thread.is_alive():
+            # A daemon: a CLI run that gave up waiting must still be able to exit.
+            thread = threading.Thread(target=run, name="inspector-listing", daemon=True)
+            _listing[key] = thread
+            thread.start()
+    thread.join(timeout)
+    if result:
+        return result[0]
+    if not thread.is_alive():  # finished for an earlier caller
+        kept = _kept(key, remote=True)
+        if kept is not None:
+            return kept
+    return Snapshot(
+        errors=[
+            f"{describe(storage)} did not answer within {timeout:g} s (TIMEOUT); the listing "
+            "goes on in the background and the next page uses it"
+        ]
+    )
