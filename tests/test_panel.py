@@ -220,7 +220,7 @@ def test_conflict_row_names_winner_and_the_differing_shadowed_file(
             "differs": True,
         }
     ]
-    assert row["live"] is None  # no live layer yet: the template shows "unchecked"
+    assert row["live"] == "missing"  # nothing was collected into this layout's STATIC_ROOT
     assert assets_stats(toolbar)["summary"]["conflicts"] == 1
 
 
