@@ -11,7 +11,7 @@ PY_NEW ?= $(shell for c in python3.13 python3.12 \
 VENV6 := .venv-django6
 N ?= 20000
 
-.PHONY: demo test test-django52 test-django61 lint bench clean chromium
+.PHONY: demo demo-s3 test test-django52 test-django61 lint bench clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(PY) manage.py demo_setup
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The same demo with the collected files in a local S3: SeaweedFS (weed mini, loopback only, data in
+# var/seaweed/) and django-storages' S3ManifestStaticStorage (config/settings_s3.py). Ctrl-C stops both.
+demo-s3: $(VENV)/.installed
+	$(PY) -m demo.run_s3
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

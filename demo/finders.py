@@ -31,7 +31,7 @@ class BundleFinder(BaseFinder):
         """Return no errors: a missing bundles folder just means nothing was built yet."""
         return []
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str] | None:
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
         """Return the absolute path of ``path`` in the bundles folder (a list with find_all)."""
         # Django 5.2 may still pass the deprecated ``all``; 6.1 dropped both it and the helper.
         if kwargs:
@@ -46,7 +46,8 @@ class BundleFinder(BaseFinder):
         candidate = safe_join(self.location, path)
         if os.path.isfile(candidate):
             return [candidate] if find_all else candidate
-        return [] if find_all else None
+        # Not None: finders.find() wraps a non-list in a list, and [None] breaks the serve view.
+        return []
 
     def list(
         self, ignore_patterns: Iterable[str] | None

@@ -1,12 +1,19 @@
-"""Prepare the demo in one step: database, collected static files and a local superuser."""
+"""Prepare the demo in one step: database, collected static files (with an older release planted
+in them) and a local superuser."""
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 USERNAME = "admin"
 PASSWORD = "admin"
@@ -17,12 +24,53 @@ PANEL_URL = "http://127.0.0.1:8000/checkout/"
 # panel shows "would be a 500 with DEBUG=False" on the checkout page. It stands in for the most
 # common real cause, a file added after the last collectstatic, without writing into the sources.
 NOT_COLLECTED = ["shop/css/new-arrivals.css"]
+# An older release left behind in the collected storage, for the live layer (sources vs collected):
+# after collectstatic, each of these unhashed copies is overwritten with the previous release's
+# bytes from demo/releases/previous/<path>. The value is the live status each should then show:
+# "modified" (the collected copy differs from the source winner), "orphaned" (no source has it).
+# The manifest and the hashed copies stay as collectstatic wrote them.
+PREVIOUS_RELEASE = Path(__file__).resolve().parents[3] / "releases" / "previous"
+OLDER_RELEASE = {
+    "shop/css/shop.css": "modified",
+    "shop/js/cart.js": "modified",
+    "shop/js/legacy-carousel.js": "orphaned",
+}
+# On a file system the planted copies get the older release's date, so a later collectstatic (which
+# skips a destination at least as new as its source) replaces them, as it would a real old file.
+OLDER_RELEASE_MTIME = datetime(2024, 1, 15, 9, 30, tzinfo=UTC).timestamp()
+
+
+def plant_older_release(storage: Storage | None = None) -> list[str]:
+    """Write the previous release's files into the collected storage; return their names.
+
+    Writes through a fresh instance of the configured staticfiles storage (never through the
+    finders, never touching the manifest or the hashed copies), deleting each name first so the
+    storage keeps it (``FileSystemStorage`` would otherwise save under a new, suffixed name).
+    """
+    if storage is None:
+        storage = storages.create_storage(settings.STORAGES["staticfiles"])
+    for name in OLDER_RELEASE:
+        content = (PREVIOUS_RELEASE / name).read_bytes()
+        storage.delete(name)
+        saved = storage.save(name, ContentFile(content))
+        if saved != name:
+            raise CommandError(f"the staticfiles storage saved {name} as {saved}")
+        if isinstance(storage, FileSystemStorage):
+            os.utime(storage.path(name), (OLDER_RELEASE_MTIME, OLDER_RELEASE_MTIME))
+    return list(OLDER_RELEASE)
 
 
 class Command(BaseCommand):
-    """Migrate, collect static files and create or reset the demo superuser (idempotent)."""
+    """Migrate, collect static files, plant an older release, create or reset the superuser.
 
-    help = "Set up the local demo: migrate, collectstatic, superuser admin/admin."
+    Idempotent: each run collects again (replacing the planted copies on a file system, where
+    they carry an old date), plants the same files again and resets the superuser.
+    """
+
+    help = (
+        "Set up the local demo: migrate, collectstatic, plant an older release in the collected "
+        "storage, superuser admin/admin."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Run every step; safe to repeat."""
@@ -34,6 +82,7 @@ class Command(BaseCommand):
         call_command(
             "collectstatic", interactive=False, verbosity=0, ignore_patterns=list(NOT_COLLECTED)
         )
+        planted = plant_older_release()
 
         user_model = get_user_model()
         user, created = user_model._default_manager.get_or_create(
@@ -48,15 +97,32 @@ class Command(BaseCommand):
         user.save()
 
         action = "Created" if created else "Reset"
+        older = ", ".join(f"{name} ({OLDER_RELEASE[name]})" for name in planted)
+        start = "python manage.py runserver"
+        if settings.SETTINGS_MODULE not in (None, "config.settings"):
+            start += f" --settings={settings.SETTINGS_MODULE}"
         self.stdout.write(
             self.style.SUCCESS(
                 "\n"
                 "  Asset inspector demo is ready.\n"
                 f"  {action} superuser.\n"
+                f"  Collected into {describe(settings.STORAGES['staticfiles'])}, then planted:\n"
+                f"    an older release: {older}\n"
+                "      (the previous release's files, from demo/releases/previous/)\n"
+                f"    never collected:  {', '.join(NOT_COLLECTED)} (missing)\n"
                 "\n"
-                "  Start:     python manage.py runserver\n"
+                f"  Start:     {start}\n"
                 f"  Open:      {URL}\n"
                 f"  Toolbar:   {PANEL_URL}  (Assets panel: each planted finding)\n"
                 f"  Log in:    user {USERNAME} / password {PASSWORD}  (local demo only)\n"
             )
         )
+
+
+def describe(config: dict[str, Any]) -> str:
+    """Name the collected storage for the summary: STATIC_ROOT, or the backend's bucket."""
+    options = config.get("OPTIONS", {})
+    if options.get("bucket_name"):
+        location = options.get("location", "")
+        return f"bucket {options['bucket_name']}" + (f" ({location}/)" if location else "")
+    return str(settings.STATIC_ROOT)

