@@ -86,9 +86,9 @@ def test_differing_text_candidate_gets_a_unified_diff_against_the_winner(
     layout.write(second, "css/site.css", "a {}\nbody { color: blue }\nz {}\n")
     body = detail(viewer_client, layout, "css/site.css", first, second)
     diff = body[body.index('<pre class="diff"') : body.index("</pre>")]
-    assert '<span class="diff-removed">-body { color: blue }</span>' in diff
-    assert '<span class="diff-added">+body { color: red }</span>' in diff
-    assert '<span class="diff-context"> a {}</span>' in diff
+    assert '<span class="diff-removed">-body { color: blue }\n</span>' in diff
+    assert '<span class="diff-added">+body { color: red }\n</span>' in diff
+    assert '<span class="diff-context"> a {}\n</span>' in diff
     assert '+1</span> <span class="removed">−1</span>' in body
 
 
