@@ -192,6 +192,14 @@ def read_bytes(storage: Storage, stored: StoredFile) -> bytes:
     if stored.stamp is not None:
         with open(stored.stamp.location, "rb") as stream:
             return stream.read()
+    if _is_s3(storage):
+        # One GetObject: the Storage API's open() adds two HEADs (exists, then size).
+        from storages.utils import clean_name
+
+        key = storage._normalize_name(clean_name(stored.name))  # type: ignore[attr-defined]
+        client = storage.connection.meta.client  # type: ignore[attr-defined]
+        answer = client.get_object(Bucket=storage.bucket_name, Key=key)  # type: ignore[attr-defined]
+        return bytes(answer["Body"].read())
     with storage.open(stored.name, "rb") as stream:
         return bytes(stream.read())
 

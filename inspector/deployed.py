@@ -165,6 +165,7 @@ def get_live_report(
     """
     from .manifest import get_manifest_report
 
+    started = time.time()
     if inventory is None:
         inventory = get_inventory()
     if manifest is None:
@@ -172,7 +173,8 @@ def get_live_report(
     storage, error = collected_storage()
     if storage is None:
         return _unknown_for_all(inventory, "", "", False, [str(error)])
-    snapshot = snapshot_of(storage, max_age=max_age)
+    # A listing the manifest layer took during this call is fresh enough: not a second one.
+    snapshot = snapshot_of(storage, max_age=max(max_age, time.time() - started))
     key = (id(inventory), id(manifest), id(snapshot), id(storage))
     with _lock:
         if _last.key == key and _last.report is not None:

@@ -136,13 +136,19 @@ def _cached(
     key: tuple[Any, ...], storage: Storage, original: StoredFile, variant: StoredFile
 ) -> str | None:
     """Return why ``variant`` does not match ``original`` (None if it does), cached by version."""
-    cacheable = original.stamp is not None and variant.stamp is not None
+    local = original.stamp is not None and variant.stamp is not None
+    # A remote listing's ETags name the versions as well as stamps do.
+    listed = original.listed_md5 is not None and variant.listed_md5 is not None
+    cacheable = local or listed
     if cacheable and key in _verdicts:
         return _verdicts[key]
     try:
         packed = read_bytes(storage, variant)
         unpacked = _decompress(variant.name, packed)
-        expected = md5_of(storage, original)
+        actual = hashlib.md5(unpacked, usedforsecurity=False).hexdigest()
+        # The original's ETag settles a match without reading it; only a mismatch is confirmed
+        # by its bytes (an ETag is not the md5 for SSE-KMS objects).
+        expected = actual if actual == original.listed_md5 else md5_of(storage, original)
     except ImportError:
         raise
     except (OSError, EOFError, zlib.error) as exc:
@@ -150,9 +156,10 @@ def _cached(
     except Exception as exc:  # brotli.error and backend errors
         verdict = f"cannot be read or decompressed: {exc!r}"
     else:
-        same = hashlib.md5(unpacked, usedforsecurity=False).hexdigest() == expected
+        same = actual == expected
         verdict = None if same else "decompresses to other bytes than its original"
-    if cacheable and not (original.stamp.is_racy() or variant.stamp.is_racy()):  # type: ignore[union-attr]
+    racy = local and (original.stamp.is_racy() or variant.stamp.is_racy())  # type: ignore[union-attr]
+    if cacheable and not racy:
         with _verdicts_lock:
             if len(_verdicts) > 200_000:
                 _verdicts.clear()
