@@ -315,10 +315,12 @@ _snapshots_lock = threading.Lock()
 _listing: dict[str, threading.Thread] = {}
 
 
-def page_max_age(storage: Any) -> float:
+def page_max_age() -> float:
     """Return how old a listing a page accepts: remote listings cost requests, local ones little."""
     config = get_config()
-    return float(config["REMOTE_MAX_AGE"] if is_remote(storage) else config["RECHECK_SECONDS"])
+    storage, _ = collected_storage()
+    remote = storage is not None and is_remote(storage)
+    return float(config["REMOTE_MAX_AGE"] if remote else config["RECHECK_SECONDS"])
 
 
 def snapshot_of(storage: Any, *, max_age: float = 0.0) -> Snapshot:
@@ -329,7 +331,7 @@ def snapshot_of(storage: Any, *, max_age: float = 0.0) -> Snapshot:
     an empty snapshot that says so, and the listing, once done, serves the next call.
     """
     remote = is_remote(storage)
-    key = f"inspector:snapshot:{_hashlib_key(_params_key())}"
+    key = _snapshot_key()
     kept = _kept(key, remote)
     if kept is not None and time.time() - kept.taken_at <= max_age:
         return kept
@@ -343,15 +345,17 @@ def forget_snapshots() -> None:
     with _snapshots_lock:
         keys = list(_snapshots)
         _snapshots.clear()
-    keys.append(f"inspector:snapshot:{_hashlib_key(_params_key())}")
+    keys.append(_snapshot_key())
     cache = shared_cache()
     if cache is not None:
         with contextlib.suppress(Exception):
             cache.delete_many(keys)
 
 
-def _hashlib_key(text: str) -> str:
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+def _snapshot_key() -> str:
+    """Return the cache key of the configured storage's listing (the settings it depends on)."""
+    digest = hashlib.md5(_params_key().encode(), usedforsecurity=False).hexdigest()
+    return f"inspector:snapshot:{digest}"
 
 
 def _kept(key: str, remote: bool) -> Snapshot | None:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import fingerprints
@@ -75,7 +76,7 @@ class LiveReport:
     _storage: Any = field(default=None, repr=False, compare=False)
     _snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @cached_property
     def checked(self) -> bool:
         """Return True if the storage could be listed (some paths may still be unknown)."""
         return bool(self._entries) and not all(
@@ -160,7 +161,7 @@ def get_live_report(
     """Return the live status of every path of ``inventory`` (the current one by default).
 
     ``max_age`` accepts a listing of the storage taken at most that many seconds ago (pages
-    pass ``collected.page_max_age``; 0 lists again). Never raises for a storage that is down,
+    pass ``collected.page_max_age()``; 0 lists again). Never raises for a storage that is down,
     slow or misconfigured: every path is then ``unknown`` and ``problems`` says why.
     """
     from .manifest import get_manifest_report
@@ -215,7 +216,8 @@ class _Pending:
 def _compare(
     inventory: Inventory, manifest: ManifestReport, storage: Any, snapshot: Snapshot
 ) -> LiveReport:
-    backend = configured_class(storage).__module__ + "." + configured_class(storage).__name__
+    cls = configured_class(storage)
+    backend = f"{cls.__module__}.{cls.__name__}"
     location, remote = describe(storage), is_remote(storage)
     problems = list(snapshot.errors)
     if snapshot.errors and not snapshot.files:

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from .collected import collected_storage, page_max_age
-from .conf import get_config
+from .collected import page_max_age
 from .deployed import LiveReport, get_live_report, orphan_record
 from .inventory import Inventory, PathRecord, get_inventory, recent_inventory
 from .manifest import ManifestReport, get_manifest_report
@@ -83,8 +82,7 @@ def page_layers() -> Layers:
     for ``REMOTE_MAX_AGE`` (pages say how old it is, and "Re-check now" takes it again).
     """
     inventory = recent_inventory()
-    storage, _ = collected_storage()
-    max_age = page_max_age(storage) if storage is not None else get_config()["RECHECK_SECONDS"]
+    max_age = page_max_age()
     manifest = get_manifest_report(inventory, max_age=max_age)
     live = get_live_report(inventory, manifest, max_age=max_age)
     global _last_page_layers

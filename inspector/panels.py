@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import usage
-from .collected import collected_storage, page_max_age
+from .collected import page_max_age
 from .deployed import LiveReport, get_live_report
 from .fingerprints import FileStamp
 from .inventory import Candidate, Inventory, PathRecord, get_inventory
@@ -133,10 +133,8 @@ class _Keeper:
 def _build() -> _Kept:
     inventory = get_inventory()
     report = get_manifest_report(inventory)
-    storage, _ = collected_storage()
     # A remote listing is reused as pages reuse it: the panel never waits on one per request.
-    max_age = page_max_age(storage) if storage is not None else 0.0
-    live = get_live_report(inventory, report, max_age=max_age)
+    live = get_live_report(inventory, report, max_age=page_max_age())
     return _Kept(inventory, report, _manifest_stamp(report), live)
 
 

@@ -19,6 +19,7 @@ from .conf import get_config, shared_cache
 from .inventory import PathRecord
 from .layers import Layers
 from .served import ProbeTarget, ServedResult, absolute_url, probe
+from .status import ServedStatus
 
 _KEY = "inspector:served:"
 # Probe results are kept this long (seconds): long enough to compare, short enough to not mislead.
@@ -73,8 +74,6 @@ def _target(
 
 
 def _unchecked(path: str, why: str) -> ServedResult:
-    from .status import ServedStatus
-
     return ServedResult(path, "", ServedStatus.UNCHECKED, None, f"not probed: {why}")
 
 
