@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Runtime state (database, collected files, caches) stays out of the source tree's tracked files.
@@ -36,7 +38,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "inspector",
     "demo.shop",
+    # The task backend that runs collections in the background: `manage.py db_worker`.
+    "django_tasks_db",
 ]
+if django.VERSION < (6, 0):
+    # Django 5.2 gets the tasks framework from the django-tasks backport.
+    INSTALLED_APPS.append("django_tasks")
 
 MIDDLEWARE = [
     # As early as possible, but after anything that encodes the response (there is no GZip here).
@@ -74,8 +81,17 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "db.sqlite3",
+        # The web server and the worker write to one file: WAL lets readers go on while a
+        # collection writes its progress, and IMMEDIATE transactions wait instead of failing.
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
     }
 }
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -47,6 +47,13 @@ DEFAULTS: dict[str, Any] = {
     # The served probe: parallel requests and the seconds one run may take in all.
     "PROBE_CONCURRENCY": 4,
     "PROBE_BUDGET": 30.0,
+    # Collection runs (the "Collect" pages): the tasks backend alias and queue the run is
+    # enqueued on; how often a running collection says it is alive; and after how many silent
+    # seconds a run counts as dead (its worker killed) and is marked failed, releasing the lock.
+    "TASK_BACKEND": "default",
+    "TASK_QUEUE": "default",
+    "HEARTBEAT_SECONDS": 2.0,
+    "HEARTBEAT_TIMEOUT": 60.0,
 }
 
 

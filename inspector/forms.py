@@ -117,3 +117,51 @@ class PathFilterForm(forms.Form):
             and (not ext or extension_of(record.path) == ext)
             and all(word in record.path.casefold() for word in words)
         ]
+
+
+class CollectForm(forms.Form):
+    """Start a collection: ``clear`` must be confirmed by typing where the files live."""
+
+    clear = forms.BooleanField(
+        required=False,
+        label="Clear the storage first",
+        help_text="Deletes every collected file, including old hashed versions, before copying.",
+    )
+    confirm = forms.CharField(required=False, label="Type the storage's location to confirm")
+
+    def __init__(self, *args: Any, location: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.location = location
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("clear") and cleaned.get("confirm", "").strip() != self.location:
+            self.add_error(
+                "confirm",
+                f"Clearing deletes every collected file: type {self.location} exactly to confirm.",
+            )
+        return cleaned
+
+
+class RunFilterForm(forms.Form):
+    """The history's filters (GET): by phase and by who asked."""
+
+    phase = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Phase"
+    )
+    user = forms.CharField(required=False, label="Requested by")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import Phase
+
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].choices = Phase.choices
+
+    def filter(self, runs: Any) -> Any:
+        if not self.is_valid():
+            return runs.none()
+        if phases := self.cleaned_data["phase"]:
+            runs = runs.filter(phase__in=phases)
+        if user := self.cleaned_data["user"].strip():
+            runs = runs.filter(requested_by_name__icontains=user)
+        return runs

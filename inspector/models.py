@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AssetInspector(models.Model):
@@ -16,3 +20,72 @@ class AssetInspector(models.Model):
 
     def __str__(self) -> str:
         return "asset inspector"
+
+
+class Phase(models.TextChoices):
+    QUEUED = "queued"
+    COPYING = "copying"
+    POST_PROCESSING = "post-processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+ACTIVE_PHASES = (Phase.QUEUED, Phase.COPYING, Phase.POST_PROCESSING)
+
+
+class CollectionRun(models.Model):
+    """One ``collectstatic`` run started from the dashboard: what was asked, and how it went."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept apart from the foreign key so the history still says who after the user is deleted.
+    requested_by_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.QUEUED)
+    # The run lock: True while the run is queued or running, NULL after. A unique column admits
+    # one True and any number of NULLs on every database, so two processes racing to start a
+    # run cannot both succeed.
+    active = models.BooleanField(null=True, default=True, unique=True, editable=False)
+    clear = models.BooleanField(default=False)
+    storage = models.CharField(max_length=500, blank=True)
+    task_id = models.CharField(max_length=100, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    # What the preview promised when the run was requested (counts by action).
+    promised = models.JSONField(default=dict, blank=True)
+    files_done = models.PositiveIntegerField(default=0)
+    files_total = models.PositiveIntegerField(default=0)
+    copied = models.PositiveIntegerField(default=0)
+    unmodified = models.PositiveIntegerField(default=0)
+    post_processed = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    log_tail = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"collection #{self.pk} ({self.phase})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.phase in ACTIVE_PHASES
+
+    @property
+    def percent(self) -> int:
+        if self.phase == Phase.DONE:
+            return 100
+        if not self.files_total:
+            return 0
+        return min(99, self.files_done * 100 // self.files_total)
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.started_at is None:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at

@@ -20,9 +20,6 @@ from .status import SourceStatus
 if TYPE_CHECKING:
     from .layers import Layers
 
-EXPORT_FORMATS = ("csv", "json")
-
-
 @dataclass(frozen=True, slots=True)
 class PathRow:
     """One row of a page of the paths table: the sources record and the later layers' words."""
@@ -165,5 +162,44 @@ def export_response(
 ) -> HttpResponse:
     """Return every record as a CSV or JSON download, with design.md's columns."""
     table = PathsExportTable([record_to_row(record, layers) for record in records])
-    exporter = SafeTableExport(export_format, table, dataset_kwargs={"title": "paths"})
+    return export_table(table, export_format, name, title="paths")
+
+
+class CollectionRunTable(tables.Table):
+    """The collection history, newest first; exported through ``SafeTableExport`` too."""
+
+    id = tables.Column(verbose_name="Run", linkify=("inspector:run", {"pk": tables.A("pk")}))
+    created_at = tables.DateTimeColumn(verbose_name="Requested", format="Y-m-d H:i:s")
+    requested_by_name = tables.Column(verbose_name="By", default="—")
+    phase = tables.Column(verbose_name="Phase")
+    clear = tables.BooleanColumn(verbose_name="Clear")
+    copied = tables.Column(verbose_name="Copied", attrs={"cell": {"class": "num"}})
+    unmodified = tables.Column(verbose_name="Unmodified", attrs={"cell": {"class": "num"}})
+    post_processed = tables.Column(
+        verbose_name="Post-processed", attrs={"cell": {"class": "num"}}
+    )
+    deleted = tables.Column(verbose_name="Deleted", attrs={"cell": {"class": "num"}})
+    duration = tables.Column(verbose_name="Duration", orderable=False, empty_values=())
+    storage = tables.Column(verbose_name="Storage")
+    error = tables.Column(verbose_name="Error", default="")
+
+    class Meta:
+        attrs = {"class": "runs"}
+        order_by_field = "sort"
+        page_field = "page"
+        empty_text = "No collection has been run from the inspector yet."
+
+    def render_duration(self, record: Any) -> str:
+        duration = record.duration
+        return "" if duration is None else f"{duration.total_seconds():.1f} s"
+
+    def value_duration(self, record: Any) -> str:
+        return self.render_duration(record)
+
+
+def export_table(
+    table: tables.Table, export_format: str, name: str, *, title: str
+) -> HttpResponse:
+    """Return every row of ``table`` as a formula-safe CSV or JSON download."""
+    exporter = SafeTableExport(export_format, table, dataset_kwargs={"title": title})
     return exporter.response(filename=f"{name}.{export_format}")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from . import views
+from . import collect_views, views
 
 
 class StaticPathConverter:
@@ -27,4 +27,8 @@ urlpatterns = [
     path("paths/<static_path:path>", views.path_detail, name="path"),
     path("recheck/", views.recheck, name="recheck"),
     path("probe/", views.probe, name="probe"),
+    path("collect/", collect_views.collect, name="collect"),
+    path("collect/runs/", collect_views.runs, name="runs"),
+    path("collect/runs/<int:pk>/", collect_views.run_detail, name="run"),
+    path("collect/runs/<int:pk>/cancel/", collect_views.run_cancel, name="run-cancel"),
 ]

@@ -5,26 +5,33 @@ from __future__ import annotations
 import math
 
 from django.core.handlers.wsgi import get_script_name
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
 from .charts import source_chart
 from .collected import forget_snapshots
-from .conf import get_config
 from .details import candidate_details, live_diff, static_url
 from .forms import PathFilterForm
-from .layers import page_layers
+from .http import (
+    EXPORT_FORMATS,
+    criteria,
+    export_query,
+    per_page,
+    positive_int,
+    safe_next,
+    unknown_export_format,
+)
+from .models import CollectionRun
 from .permissions import VIEW_PERMISSION, staff_permission_required
 from .probes import last_probes, run_probe
 from .resolution import resolution_settings
 from .status import Flag, LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
-from .tables import EXPORT_FORMATS, PathRowsData, PathsTable, export_response
+from .runs import fresh_page_layers
+from .tables import PathRowsData, PathsTable, export_response
 
 # The overview previews this many paths that need a look; the paths table has them all.
 NOTABLE_ROWS_SHOWN = 10
@@ -32,7 +39,7 @@ NOTABLE_ROWS_SHOWN = 10
 
 @staff_permission_required(VIEW_PERMISSION)
 def overview(request: HttpRequest) -> HttpResponse:
-    layers = page_layers()
+    layers = fresh_page_layers()
     inventory, manifest, live = layers.inventory, layers.manifest, layers.live
     assert manifest is not None and live is not None
     manifest_counts = manifest.counts()
@@ -66,39 +73,35 @@ def overview(request: HttpRequest) -> HttpResponse:
             ],
             "live": live,
             "live_counts": [(s.value, counts[s]) for s in LiveStatus],
+            "live_differs": counts[LiveStatus.MISSING] + counts[LiveStatus.MODIFIED],
+            "last_run": CollectionRun.objects.first(),
         },
     )
 
 
 @staff_permission_required(VIEW_PERMISSION)
 def paths(request: HttpRequest) -> HttpResponse:
-    layers = page_layers()
+    layers = fresh_page_layers()
     form = PathFilterForm(request.GET, layers=layers)
     records = form.select(layers)
     export_format = request.GET.get("_export")
     if export_format is not None:
         if export_format not in EXPORT_FORMATS:
-            return HttpResponseBadRequest(
-                f"Unknown export format. Use one of: {', '.join(EXPORT_FORMATS)}.",
-                content_type="text/plain; charset=utf-8",
-            )
+            return unknown_export_format()
         return export_response(records, export_format, name="asset-paths", layers=layers)
 
     table = PathsTable(PathRowsData(records, layers), request=request)
     table.order_by = request.GET.getlist("sort")
-    per_page = _per_page(request)
-    page_count = max(1, math.ceil(len(records) / per_page))
+    page_size = per_page(request)
+    page_count = max(1, math.ceil(len(records) / page_size))
     table.paginate(
-        page=min(_positive_int(request.GET.get("page"), 1), page_count), per_page=per_page
+        page=min(positive_int(request.GET.get("page"), 1), page_count), per_page=page_size
     )
 
     htmx = HtmxDetails(request)
     partial = bool(htmx) and not htmx.history_restore_request
     # The form sends its empty fields too; links and the address bar carry only criteria set.
-    query = _criteria(request)
-    export_query = query.copy()
-    for name in ("page", "_export"):
-        export_query.pop(name, None)
+    query = criteria(request)
     response = render(
         request,
         "inspector/_paths_results.html" if partial else "inspector/paths.html",
@@ -107,7 +110,7 @@ def paths(request: HttpRequest) -> HttpResponse:
             "table": table,
             "matched": len(records),
             "total": len(layers.records),
-            "querystring": export_query.urlencode(),
+            "querystring": export_query(query),
             "query": query,
             "sort_field": request.GET.get("sort", ""),
             "layers": {
@@ -127,7 +130,7 @@ def paths(request: HttpRequest) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     # Only paths the layers list exist here: nothing is opened from the request itself.
-    layers = page_layers()
+    layers = fresh_page_layers()
     record = layers.get(path)
     if record is None:
         raise Http404("No static source and no collected file has this path.")
@@ -156,7 +159,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
 def recheck(request: HttpRequest) -> HttpResponse:
     """Take the collected storage's listing again now (pages otherwise reuse it for a while)."""
     forget_snapshots()
-    return redirect(_safe_next(request))
+    return redirect(safe_next(request))
 
 
 # A page of the paths table at most: a probe run is bounded in time, not unlimited in size.
@@ -168,7 +171,7 @@ MAX_PROBED_PATHS = 500
 def probe(request: HttpRequest) -> HttpResponse:
     """Request the served URL of the posted paths (each one the layers list) and keep the
     results; then back to the page that asked."""
-    layers = page_layers()
+    layers = fresh_page_layers()
     wanted = request.POST.getlist("path")
     records = [layers.get(path) for path in wanted[: MAX_PROBED_PATHS + 1]]
     if not wanted or len(wanted) > MAX_PROBED_PATHS or None in records:
@@ -178,39 +181,4 @@ def probe(request: HttpRequest) -> HttpResponse:
         )
     # A relative STATIC_URL is served by this very site: its origin is the base URL.
     run_probe(layers, [r for r in records if r is not None], request.build_absolute_uri("/"))
-    return redirect(_safe_next(request))
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("inspector:overview")
-
-
-def _positive_int(raw: str | None, default: int) -> int:
-    try:
-        value = int(raw or "")
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
-def _per_page(request: HttpRequest) -> int:
-    config = get_config()
-    wanted = _positive_int(request.GET.get("per_page"), config["PAGE_SIZE"])
-    return min(wanted, config["MAX_PAGE_SIZE"])
-
-
-def _criteria(request: HttpRequest) -> QueryDict:
-    """Return the query string's parameters without the empty ones."""
-    query = request.GET.copy()
-    for name in list(query):
-        values = [value for value in query.getlist(name) if value]
-        if values:
-            query.setlist(name, values)
-        else:
-            del query[name]
-    return query
+    return redirect(safe_next(request))
