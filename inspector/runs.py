@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from django.conf import STATICFILES_STORAGE_ALIAS
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import storages
 from django.core.management import call_command
@@ -26,7 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .collected import forget_snapshots, forget_storage
+from .collected import forget_snapshots, forget_storage, staticfiles_params
 from .collection import CollectionPlan, plan_collection
 from .collector import Collector
 from .conf import get_config
@@ -172,7 +171,7 @@ def execute_run(run_id: int) -> dict[str, int]:
         with heartbeat(run_id):
             forget_collected()
             plan = plan_collection(command_layers(), clear=run.clear)
-            storage = storages.create_storage(storages.backends[STATICFILES_STORAGE_ALIAS])
+            storage = storages.create_storage(staticfiles_params())
             copy_total = len(plan.files) + len(plan.deleted)
             post_total = len(plan.files) if plan.post_processor else 0
             progress.set_total(copy_total + post_total)

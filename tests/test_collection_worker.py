@@ -1,0 +1,250 @@
+"""Collection runs in a real worker process: django-tasks-db's ``db_worker`` on the test database.
+
+The dashboard only enqueues; the worker claims the run, collects into a manifest storage whose
+writes are slowed down (so the run can be watched, and killed, half-way) and writes its progress
+to the run's row, which these tests read from their own process as the progress page does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import AbstractUser, Permission
+from django.test import Client
+from django.urls import reverse
+
+from inspector.collection import Action, plan_collection
+from inspector.layers import command_layers
+from inspector.models import CollectionRun, Phase
+from inspector.runs import forget_collected
+from inspector.status import LiveStatus
+
+from .layout import Layout, age, collect
+from .workers import TASK_APPS, WORKER_BACKEND, db_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FILE_COUNT = 120
+SAVE_DELAY = 0.02
+WAIT_LIMIT = 90.0
+
+
+@dataclass
+class Project:
+    layout: Layout
+    static: Path
+    log: Path
+
+    @property
+    def root(self) -> Path:
+        return self.layout.root / "collected"
+
+    def collected(self) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(self.root)): p.read_bytes()
+            for p in self.root.rglob("*")
+            if p.is_file()
+        }
+
+
+@pytest.fixture
+def project(layout: Layout, tmp_path: Path) -> Iterator[Project]:
+    app, static = layout.app("worker")
+    for i in range(FILE_COUNT):
+        layout.write(static, f"js/module{i:03}.js", f"console.log({i});\n")
+    layout.write(static, "css/site.css", 'body { background: url("../img/dot.svg"); }\n')
+    layout.write(static, "img/dot.svg", "<svg/>\n")
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "tests.storages.SlowManifestStorage"},
+    }
+    config = {
+        "CACHE": "inspector",
+        "RECHECK_SECONDS": 0,
+        "TASK_BACKEND": WORKER_BACKEND,
+        "HEARTBEAT_SECONDS": 0.2,
+        "HEARTBEAT_TIMEOUT": 2.0,
+    }
+    with layout.settings(
+        apps=[app, *TASK_APPS], STORAGES=storages, ASSET_INSPECTOR=config, DEBUG=False
+    ):
+        collect(layout)
+        age(layout.root)
+        # Every run from here on pays the delay: the first collection above did not need to.
+        storages["staticfiles"]["OPTIONS"] = {"delay": SAVE_DELAY}
+        forget_collected()
+        yield Project(layout, static, tmp_path / "worker.log")
+
+
+def drift(project: Project, count: int) -> set[str]:
+    """Edit ``count`` sources after the deploy; return their paths."""
+    edited = {f"js/module{i:03}.js" for i in range(count)}
+    for path in edited:
+        project.layout.write(project.static, path, f"console.log('{path} v2');\n")
+    age(project.static, seconds=30)
+    forget_collected()
+    return edited
+
+
+@pytest.fixture
+def runner(django_user_model: type[AbstractUser]) -> AbstractUser:
+    user = django_user_model.objects.create_user("runner", password="x", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="inspector", codename__in=["view_assets", "run_collection"]
+        )
+    )
+    return user
+
+
+def runner_client(runner: AbstractUser) -> Client:
+    client = Client()
+    client.force_login(runner)
+    return client
+
+
+def wait_for(condition: Callable[[], bool], what: str, limit: float = WAIT_LIMIT) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {limit:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def watch(run_id: int, worker: subprocess.Popen[bytes], log: Path) -> list[tuple[str, int, int]]:
+    """Read the run's row until it ends; return every (phase, done, total) seen on the way."""
+    seen: list[tuple[str, int, int]] = []
+
+    def ended() -> bool:
+        if worker.poll() is not None:
+            raise AssertionError(f"the worker exited ({worker.returncode}):\n{log.read_text()}")
+        run = CollectionRun.objects.get(pk=run_id)
+        state = (run.phase, run.files_done, run.files_total)
+        if not seen or seen[-1] != state:
+            seen.append(state)
+        return not run.is_active
+
+    wait_for(ended, f"run {run_id} to end")
+    return seen
+
+
+def test_the_worker_collects_with_progress_and_keeps_the_preview_s_promise(
+    project: Project, runner: AbstractUser
+) -> None:
+    edited = drift(project, 30)
+    plan = plan_collection(command_layers())
+    assert {f.path for f in plan.of(Action.COPY)} == edited
+    client = runner_client(runner)
+    with db_worker(project.log) as worker:
+        response = client.post(reverse("inspector:collect"), {})
+        run = CollectionRun.objects.get()
+        assert response["Location"] == reverse("inspector:run", args=[run.pk])
+        seen = watch(run.pk, worker, project.log)
+        assert worker.poll() is None, "the worker died"
+    run.refresh_from_db()
+    assert run.phase == Phase.DONE, (run.error, project.log.read_text())
+    phases = [phase for phase, _, _ in seen]
+    assert phases[0] in (Phase.QUEUED, Phase.COPYING)
+    assert Phase.COPYING in phases and Phase.POST_PROCESSING in phases
+    assert phases.index(Phase.COPYING) < phases.index(Phase.POST_PROCESSING)
+    done = [files_done for _, files_done, _ in seen]
+    assert done == sorted(done), seen
+    assert len(set(done)) >= 4, f"the progress hardly moved: {seen}"
+    assert run.files_done == run.files_total > 0
+    assert run.worker.endswith(f":{worker.pid}")
+    assert run.promised == plan.counts()
+    assert run.copied == len(edited)
+    assert run.unmodified == len(plan.of(Action.LEAVE))
+    assert run.post_processed == plan.counts()["post_processed"]
+    assert run.deleted == 0
+    # What the dashboard shows now: every path current.
+    page = client.get(reverse("inspector:overview")).content.decode()
+    assert "files differ" not in page
+    layers = command_layers()
+    assert {layers.live_status(r.path) for r in layers.records} == {LiveStatus.CURRENT}
+
+
+def test_two_triggers_at_once_start_one_run(project: Project, runner: AbstractUser) -> None:
+    drift(project, 3)
+    barrier = threading.Barrier(2)
+    locations: list[str] = []
+
+    def trigger() -> None:
+        client = runner_client(runner)
+        barrier.wait()
+        locations.append(client.post(reverse("inspector:collect"), {})["Location"])
+
+    threads = [threading.Thread(target=trigger) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    run = CollectionRun.objects.get()
+    url = reverse("inspector:run", args=[run.pk])
+    assert sorted(locations) == [url, f"{url}?already=1"]
+
+    # Clear without the typed location is refused, and nothing more is queued.
+    refused = runner_client(runner).post(reverse("inspector:collect"), {"clear": "on"})
+    assert refused.status_code == 400
+    assert CollectionRun.objects.count() == 1
+    with db_worker(project.log) as worker:
+        watch(run.pk, worker, project.log)
+    run.refresh_from_db()
+    assert run.phase == Phase.DONE, run.error
+    assert run.copied == 3
+
+
+def test_a_killed_worker_fails_its_run_loses_nothing_and_the_next_run_succeeds(
+    project: Project, runner: AbstractUser
+) -> None:
+    edited = drift(project, 40)
+    before = project.collected()
+    client = runner_client(runner)
+    with db_worker(project.log) as worker:
+        client.post(reverse("inspector:collect"), {})
+        run = CollectionRun.objects.get()
+
+        def copying_half_way() -> bool:
+            run.refresh_from_db()
+            return run.phase == Phase.COPYING and run.files_done >= 5
+
+        wait_for(copying_half_way, "the run to be copying")
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    run.refresh_from_db()
+    assert run.is_active, "the run ended before the worker was killed"
+
+    # Silence past HEARTBEAT_TIMEOUT: the next look at the run fails it and frees the lock.
+    time.sleep(2.5)
+    page = client.get(reverse("inspector:run", args=[run.pk])).content.decode()
+    run.refresh_from_db()
+    assert run.phase == Phase.FAILED
+    assert run.active is None
+    assert "no heartbeat" in run.error
+    assert "Failed" in page
+
+    after = project.collected()
+    untouched = {name for name in before if name not in edited}
+    assert {name: after.get(name) for name in untouched} == {
+        name: before[name] for name in untouched
+    }
+    json.loads(after["staticfiles.json"])  # the manifest is still the old, whole one
+
+    with db_worker(project.log) as worker:
+        response = client.post(reverse("inspector:collect"), {})
+        second = CollectionRun.objects.exclude(pk=run.pk).get()
+        assert response["Location"] == reverse("inspector:run", args=[second.pk])
+        watch(second.pk, worker, project.log)
+    second.refresh_from_db()
+    assert second.phase == Phase.DONE, (second.error, project.log.read_text())
+    layers = command_layers()
+    assert {layers.live_status(r.path) for r in layers.records} == {LiveStatus.CURRENT}
