@@ -27,6 +27,14 @@ PAGES = [
     reverse("inspector:paths") + "?_export=csv",
     reverse("inspector:path", args=["css/site.css"]),
 ]
+# The collection pages: the same permissions (starting a run needs more: test_collection.py).
+COLLECT_PAGES = [
+    reverse("inspector:collect"),
+    reverse("inspector:collect") + "?clear=1",
+    reverse("inspector:runs"),
+    reverse("inspector:runs") + "?_export=csv",
+]
+ALL_PAGES = PAGES + COLLECT_PAGES
 
 
 @pytest.fixture
@@ -59,7 +67,7 @@ class _Scripts(HTMLParser):
 # --- permissions ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ALL_PAGES)
 def test_anonymous_is_sent_to_log_in(client: Client, small: Layout, url: str) -> None:
     response = get(client, small, url, dirs=[small.root / "project"])
     assert response.status_code == 302
@@ -68,7 +76,7 @@ def test_anonymous_is_sent_to_log_in(client: Client, small: Layout, url: str) ->
     assert parse_qs(location.query)["next"] == [url]
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ALL_PAGES)
 def test_non_staff_is_refused_even_with_the_permission(
     client: Client, django_user_model: type[AbstractUser], small: Layout, url: str
 ) -> None:
@@ -80,7 +88,7 @@ def test_non_staff_is_refused_even_with_the_permission(
     assert b"css/site.css" not in response.content
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ALL_PAGES)
 def test_staff_without_the_permission_is_refused(
     client: Client, django_user_model: type[AbstractUser], small: Layout, url: str
 ) -> None:
@@ -91,17 +99,17 @@ def test_staff_without_the_permission_is_refused(
     assert b"css/site.css" not in response.content
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ALL_PAGES)
 def test_staff_with_the_permission_sees_every_page(
     viewer_client: Client, small: Layout, url: str
 ) -> None:
     response = get(viewer_client, small, url, dirs=[small.root / "project"])
     assert response.status_code == 200
-    if url != PAGES[0]:
+    if url in PAGES[1:] or url in COLLECT_PAGES[:2]:
         assert "css/site.css" in response.content.decode()
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ALL_PAGES)
 def test_superuser_sees_every_page(
     client: Client, django_user_model: type[AbstractUser], small: Layout, url: str
 ) -> None:
@@ -211,7 +219,7 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("page", ["overview", "paths"])
+@pytest.mark.parametrize("page", ["overview", "paths", "collect"])
 def test_hostile_file_names_are_rendered_inert(
     viewer_client: Client, layout: Layout, page: str
 ) -> None:
@@ -245,7 +253,7 @@ def test_no_sources_at_all_renders_200(viewer_client: Client, layout: Layout) ->
     assert "0 paths" in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["overview", "paths"])
+@pytest.mark.parametrize("page", ["overview", "paths", "collect", "runs"])
 def test_pages_have_no_inline_script(viewer_client: Client, layout: Layout, page: str) -> None:
     project = layout.folder("project")
     layout.write(project, "<script>alert(1)</script>.js", "x")
