@@ -8,6 +8,7 @@ recognised by its silence (``HEARTBEAT_TIMEOUT``) and marked failed, which relea
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.storage import storages
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -43,6 +44,8 @@ __all__ = [
     "reap_dead_runs",
     "start_run",
 ]
+
+logger = logging.getLogger(__name__)
 
 # Lines of collectstatic's output kept on the run.
 LOG_TAIL_LINES = 40
@@ -282,9 +285,12 @@ def heartbeat(run_id: int) -> Iterator[None]:
     def beat() -> None:
         try:
             while not stop.wait(interval):
-                CollectionRun.objects.filter(pk=run_id, phase__in=ACTIVE_PHASES).update(
-                    heartbeat_at=timezone.now()
-                )
+                try:
+                    CollectionRun.objects.filter(pk=run_id, phase__in=ACTIVE_PHASES).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:  # a locked or lost database: the next beat tries again
+                    logger.warning("collection %s: heartbeat not written", run_id, exc_info=True)
         finally:
             connection.close()
 
