@@ -50,8 +50,7 @@ def collect(request: HttpRequest) -> HttpResponse:
             "may_run": may_run,
             "running": active_run(),
             "groups": [
-                (action, plan.of(action)[:PLANNED_SHOWN], len(plan.of(action)))
-                for action in Action
+                (action, plan.of(action)[:PLANNED_SHOWN], len(plan.of(action))) for action in Action
             ],
             "deleted_shown": plan.deleted[:PLANNED_SHOWN],
             "orphans_shown": plan.orphans[:PLANNED_SHOWN],

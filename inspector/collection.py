@@ -91,9 +91,7 @@ class CollectionPlan:
         """Return, per collected path, whether the run copies it (absent: collectstatic decides)."""
         if self.clear:
             return {}
-        return {
-            f.path: f.action == Action.COPY for f in self.files if f.action != Action.UNDECIDED
-        }
+        return {f.path: f.action == Action.COPY for f in self.files if f.action != Action.UNDECIDED}
 
     @property
     def changes_anything(self) -> bool:

@@ -20,6 +20,7 @@ from .status import SourceStatus
 if TYPE_CHECKING:
     from .layers import Layers
 
+
 @dataclass(frozen=True, slots=True)
 class PathRow:
     """One row of a page of the paths table: the sources record and the later layers' words."""
@@ -175,9 +176,7 @@ class CollectionRunTable(tables.Table):
     clear = tables.BooleanColumn(verbose_name="Clear")
     copied = tables.Column(verbose_name="Copied", attrs={"cell": {"class": "num"}})
     unmodified = tables.Column(verbose_name="Unmodified", attrs={"cell": {"class": "num"}})
-    post_processed = tables.Column(
-        verbose_name="Post-processed", attrs={"cell": {"class": "num"}}
-    )
+    post_processed = tables.Column(verbose_name="Post-processed", attrs={"cell": {"class": "num"}})
     deleted = tables.Column(verbose_name="Deleted", attrs={"cell": {"class": "num"}})
     duration = tables.Column(verbose_name="Duration", orderable=False, empty_values=())
     storage = tables.Column(verbose_name="Storage")
@@ -197,9 +196,7 @@ class CollectionRunTable(tables.Table):
         return self.render_duration(record)
 
 
-def export_table(
-    table: tables.Table, export_format: str, name: str, *, title: str
-) -> HttpResponse:
+def export_table(table: tables.Table, export_format: str, name: str, *, title: str) -> HttpResponse:
     """Return every row of ``table`` as a formula-safe CSV or JSON download."""
     exporter = SafeTableExport(export_format, table, dataset_kwargs={"title": title})
     return exporter.response(filename=f"{name}.{export_format}")

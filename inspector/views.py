@@ -29,8 +29,8 @@ from .models import CollectionRun
 from .permissions import VIEW_PERMISSION, staff_permission_required
 from .probes import last_probes, run_probe
 from .resolution import resolution_settings
-from .status import Flag, LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
 from .runs import fresh_page_layers
+from .status import Flag, LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
 from .tables import PathRowsData, PathsTable, export_response
 
 # The overview previews this many paths that need a look; the paths table has them all.

@@ -7,42 +7,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspector', '0001_initial'),
+        ("inspector", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CollectionRun',
+            name="CollectionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_by_name', models.CharField(blank=True, max_length=150)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('phase', models.CharField(choices=[('queued', 'Queued'), ('copying', 'Copying'), ('post-processing', 'Post Processing'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('active', models.BooleanField(default=True, editable=False, null=True, unique=True)),
-                ('clear', models.BooleanField(default=False)),
-                ('storage', models.CharField(blank=True, max_length=500)),
-                ('task_id', models.CharField(blank=True, max_length=100)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('promised', models.JSONField(blank=True, default=dict)),
-                ('files_done', models.PositiveIntegerField(default=0)),
-                ('files_total', models.PositiveIntegerField(default=0)),
-                ('copied', models.PositiveIntegerField(default=0)),
-                ('unmodified', models.PositiveIntegerField(default=0)),
-                ('post_processed', models.PositiveIntegerField(default=0)),
-                ('deleted', models.PositiveIntegerField(default=0)),
-                ('log_tail', models.TextField(blank=True)),
-                ('error', models.TextField(blank=True)),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_by_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("copying", "Copying"),
+                            ("post-processing", "Post Processing"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "active",
+                    models.BooleanField(default=True, editable=False, null=True, unique=True),
+                ),
+                ("clear", models.BooleanField(default=False)),
+                ("storage", models.CharField(blank=True, max_length=500)),
+                ("task_id", models.CharField(blank=True, max_length=100)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("promised", models.JSONField(blank=True, default=dict)),
+                ("files_done", models.PositiveIntegerField(default=0)),
+                ("files_total", models.PositiveIntegerField(default=0)),
+                ("copied", models.PositiveIntegerField(default=0)),
+                ("unmodified", models.PositiveIntegerField(default=0)),
+                ("post_processed", models.PositiveIntegerField(default=0)),
+                ("deleted", models.PositiveIntegerField(default=0)),
+                ("log_tail", models.TextField(blank=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'default_permissions': (),
+                "ordering": ["-created_at", "-pk"],
+                "default_permissions": (),
             },
         ),
     ]
