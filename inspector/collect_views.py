@@ -110,7 +110,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             "table": table,
             "querystring": export_query(query),
             "query": query,
-            "running": selected.filter(active=True).first(),
+            "running": CollectionRun.objects.filter(active=True).first(),
         },
         status=400 if form.errors else 200,
     )

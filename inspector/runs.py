@@ -71,20 +71,25 @@ def start_run(
 
     reap_dead_runs()
     authenticated = bool(user.is_authenticated)
-    try:
-        with transaction.atomic():
-            run = CollectionRun.objects.create(
-                requested_by=user if authenticated else None,
-                requested_by_name=user.get_username() if authenticated else "",
-                clear=plan.clear,
-                storage=plan.storage,
-                promised=plan.counts(),
-            )
-    except IntegrityError:
-        running = CollectionRun.objects.filter(active=True).first()
-        if running is None:  # it ended between the two queries: try once more
-            return start_run(user, plan)
-        return running, False
+    # Twice at most: the running run may end between our insert and our look at it.
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                run = CollectionRun.objects.create(
+                    requested_by=user if authenticated else None,
+                    requested_by_name=user.get_username() if authenticated else "",
+                    clear=plan.clear,
+                    storage=plan.storage,
+                    promised=plan.counts(),
+                )
+        except IntegrityError:
+            running = CollectionRun.objects.filter(active=True).first()
+            if running is not None:
+                return running, False
+            continue
+        break
+    else:
+        raise RuntimeError("a collection run could not be recorded")
     config = get_config()
     try:
         result = collect_static.using(
