@@ -99,7 +99,8 @@ def serve(
             f"dashboard: http://{addrport}/assets/  ·  collections run in the db_worker started "
             "next to it  ·  Ctrl-C stops both"
         )
-        children["worker"] = start(manage("db_worker", settings=settings), env)
+        # No autoreload: a reload would kill a running collection half-way.
+        children["worker"] = start(manage("db_worker", "--no-reload", settings=settings), env)
         children["web server"] = start(manage("runserver", addrport, settings=settings), env)
         while True:
             for name, child in children.items():

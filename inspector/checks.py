@@ -20,3 +20,21 @@ def check_htmx_installed(**kwargs: Any) -> list[checks.CheckMessage]:
             id="inspector.W001",
         )
     ]
+
+
+@checks.register()
+def check_heartbeat(**kwargs: Any) -> list[checks.CheckMessage]:
+    from .conf import get_config
+
+    config = get_config()
+    beat, timeout = float(config["HEARTBEAT_SECONDS"]), float(config["HEARTBEAT_TIMEOUT"])
+    if timeout > 2 * beat > 0:
+        return []
+    return [
+        checks.Error(
+            f"ASSET_INSPECTOR['HEARTBEAT_TIMEOUT'] ({timeout:g} s) must be more than twice "
+            f"HEARTBEAT_SECONDS ({beat:g} s), which must be positive: live collection runs "
+            "would be failed as dead.",
+            id="inspector.E001",
+        )
+    ]

@@ -71,7 +71,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_run": request.user.has_perm(RUN_PERMISSION),
     }
     if htmx and not htmx.history_restore_request:
-        response = render(request, "inspector/_run_progress.html", context)
+        response = render(request, "inspector/_run_progress.html", {**context, "fragment": True})
         if not run.is_active:
             # htmx 2 stops polling on 286; the fragment it swaps in carries no trigger either.
             response.status_code = HttpResponseStopPolling.status_code
@@ -95,10 +95,13 @@ def runs(request: HttpRequest) -> HttpResponse:
     form = RunFilterForm(request.GET)
     selected = form.filter(CollectionRun.objects.all())
     table = CollectionRunTable(selected)
+    if criteria(request).keys() - {"sort", "page", "per_page"}:
+        table.empty_text = "No run matches these filters."
     export_format = request.GET.get("_export")
     if export_format is not None:
         if export_format not in EXPORT_FORMATS:
             return unknown_export_format()
+        table.order_by = request.GET.get("sort") or ()
         return export_table(table, export_format, "collection-runs", title="runs")
     RequestConfig(request, paginate={"per_page": per_page(request)}).configure(table)
     query = criteria(request)

@@ -61,7 +61,9 @@ class CollectionPlan:
     post_processor: str | None
     post_process: int | None
     problems: tuple[str, ...] = ()
-    _by_action: dict[Action, list[PlannedFile]] = field(default_factory=dict, repr=False)
+    _by_action: dict[Action, list[PlannedFile]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for action in Action:

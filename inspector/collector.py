@@ -40,6 +40,9 @@ class Collector(collectstatic.Command):
         self.copy_total = copy_total
         # Django 6.1 counts deletions itself (``deleted_files``); 5.2 does not.
         self.cleared: list[str] = []
+        # Collected paths post-processing wrote (collectstatic's own list counts a path once per
+        # pass, and whitenoise's compressed copies too).
+        self.post_processed: set[str] = set()
         self._clearing = False
         # Wrapped on this private instance only: the storage's own methods do the work.
         storage.delete = self._counting_delete(storage.delete)  # type: ignore[method-assign]
@@ -99,10 +102,15 @@ class Collector(collectstatic.Command):
             self.progress.begin("post-processing", len(paths))
             seen: set[str] = set()
             for item in post_process(paths, dry_run=dry_run, **options):
-                # Files whose references are rewritten come by more than once (one per pass).
-                if item[0] not in seen:
-                    seen.add(item[0])
-                    self.progress.advance()
+                name, processed = item[0], item[2]
+                # Files whose references are rewritten come by more than once (one per pass);
+                # whitenoise also yields the compressed copies it writes, which are not paths.
+                if name in paths:
+                    if name not in seen:
+                        seen.add(name)
+                        self.progress.advance()
+                    if processed is True:
+                        self.post_processed.add(name)
                 yield item
 
         return reporting_post_process
@@ -111,7 +119,6 @@ class Collector(collectstatic.Command):
         return {
             "copied": len(self.copied_files) + len(self.symlinked_files),
             "unmodified": len(self.unmodified_files),
-            # Distinct paths: collectstatic's own summary counts a rewritten file once per pass.
-            "post_processed": len(set(self.post_processed_files)),
+            "post_processed": len(self.post_processed),
             "deleted": len(self.cleared),
         }

@@ -135,7 +135,11 @@ class CollectForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("clear") and cleaned.get("confirm", "").strip() != self.location:
+        if cleaned.get("clear") and not self.location:
+            self.add_error(
+                "clear", "The collected storage could not be identified: nothing to clear."
+            )
+        elif cleaned.get("clear") and cleaned.get("confirm", "").strip() != self.location:
             self.add_error(
                 "confirm",
                 f"Clearing deletes every collected file: type {self.location} exactly to confirm.",

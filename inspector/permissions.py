@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
 
 VIEW_PERMISSION = "inspector.view_assets"
 RUN_PERMISSION = "inspector.run_collection"
@@ -24,6 +26,12 @@ def staff_permission_required(permission: str) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             if not user.is_authenticated:
+                if request.headers.get("HX-Request") == "true":
+                    # A poll after the session expired: send the whole page to log in,
+                    # instead of swapping the login form into a fragment.
+                    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+                    login = redirect_to_login(urlunsplit(("", "", page.path, page.query, "")))
+                    return HttpResponseClientRedirect(login["Location"])
                 return redirect_to_login(request.get_full_path())
             if not (user.is_active and user.is_staff and user.has_perm(permission)):
                 raise PermissionDenied

@@ -1,57 +1,46 @@
-"""Collection runs: starting one (one at a time), running it in a worker, and noticing dead ones.
+"""Collection runs seen from the web: starting one (one at a time), cancelling, noticing dead ones.
 
-The request only records a ``CollectionRun`` and enqueues ``tasks.collect_static``; the worker
-claims the run, takes a fresh plan, runs ``Collector`` and writes its progress to the row. A
-thread beats the row's ``heartbeat_at`` while it works, so a run whose worker was killed is
-recognised by its silence (``HEARTBEAT_TIMEOUT``) and marked failed, which releases the lock.
+The request only records a ``CollectionRun`` and enqueues ``tasks.collect_static`` once the row
+is committed; ``worker.py`` runs it. A worker beats the row's ``heartbeat_at`` while it works, so
+a run whose worker was killed is recognised by its silence (``HEARTBEAT_TIMEOUT``, measured on
+the database's clock) and marked failed, which releases the lock.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-import time
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.files.storage import storages
-from django.core.management import call_command
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.db.models.functions import Now
 
-from .collected import forget_snapshots, forget_storage, staticfiles_params
-from .collection import CollectionPlan, plan_collection
-from .collector import Collector
+from .collected import forget_snapshots, forget_storage
+from .collection import CollectionPlan
 from .conf import get_config
 from .deployed import clear_live_cache
-from .layers import Layers, command_layers, page_layers
+from .layers import Layers, page_layers
 from .manifest import clear_manifest_cache
 from .models import ACTIVE_PHASES, CollectionRun, Phase
 
 __all__ = [
     "active_run",
     "cancel_run",
-    "execute_run",
     "forget_after_collection",
     "fresh_page_layers",
     "reap_dead_runs",
+    "finish_run",
+    "forget_collected",
     "start_run",
 ]
 
 logger = logging.getLogger(__name__)
 
-# Lines of collectstatic's output kept on the run.
-LOG_TAIL_LINES = 40
-# Progress is written at most this often (seconds): a row update per file would be the
-# slowest part of collecting small files.
-WRITE_INTERVAL = 0.25
+# Queued runs whose task the reaper asks the backend about, per look.
+QUEUED_CHECKED = 5
 
 
 def active_run() -> CollectionRun | None:
@@ -67,8 +56,6 @@ def start_run(
 
     The unique ``active`` column decides between two triggers, even from two processes.
     """
-    from .tasks import collect_static
-
     reap_dead_runs()
     authenticated = bool(user.is_authenticated)
     # Twice at most: the running run may end between our insert and our look at it.
@@ -77,7 +64,7 @@ def start_run(
             with transaction.atomic():
                 run = CollectionRun.objects.create(
                     requested_by=user if authenticated else None,
-                    requested_by_name=user.get_username() if authenticated else "",
+                    requested_by_name=(user.get_username() if authenticated else "")[:150],
                     clear=plan.clear,
                     storage=plan.storage,
                     promised=plan.counts(),
@@ -90,49 +77,88 @@ def start_run(
         break
     else:
         raise RuntimeError("a collection run could not be recorded")
+    # The worker must find the row: enqueue once it is committed (at once outside a transaction;
+    # after the request's under ATOMIC_REQUESTS, so an immediate backend runs outside it too).
+    transaction.on_commit(partial(_enqueue, run.pk))
+    run.refresh_from_db()
+    return run, True
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import collect_static
+
     config = get_config()
     try:
         result = collect_static.using(
             backend=config["TASK_BACKEND"], queue_name=config["TASK_QUEUE"]
-        ).enqueue(run.pk)
+        ).enqueue(run_id)
     except Exception as exc:  # a misconfigured or unreachable task backend
-        _finish(run.pk, Phase.FAILED, error=f"could not enqueue the run: {exc}")
-        run.refresh_from_db()
-        return run, True
+        logger.exception("collection %s could not be enqueued", run_id)
+        finish_run(run_id, Phase.FAILED, error=f"could not enqueue the run: {exc}")
+        return
     # An immediate backend has already run it; a queue has not: keep whatever the row says.
-    CollectionRun.objects.filter(pk=run.pk, task_id="").update(task_id=str(result.id))
-    run.refresh_from_db()
-    return run, True
+    CollectionRun.objects.filter(pk=run_id, task_id="").update(task_id=str(result.id))
 
 
 def cancel_run(run: CollectionRun) -> bool:
     """Fail a run no worker has claimed yet; return False if one already has."""
     return bool(
-        _finish(run.pk, Phase.FAILED, error="cancelled before a worker started it", queued=True)
+        finish_run(run.pk, Phase.FAILED, error="cancelled before a worker started it", queued=True)
     )
 
 
 def reap_dead_runs() -> int:
-    """Fail running runs whose heartbeat is older than ``HEARTBEAT_TIMEOUT``; return how many."""
+    """Fail runs that will never end by themselves; return how many.
+
+    A running run whose heartbeat is older than ``HEARTBEAT_TIMEOUT`` lost its worker. A queued
+    run whose task the backend says has ended (it failed before it could start, or was lost)
+    will never be claimed.
+    """
+    active = CollectionRun.objects.filter(active=True)
+    # Pages and every progress poll call this: a write only when there is something to reap.
+    if not active.exists():
+        return 0
     timeout = float(get_config()["HEARTBEAT_TIMEOUT"])
-    silent_since = timezone.now() - timedelta(seconds=timeout)
-    dead = CollectionRun.objects.filter(
-        active=True,
+    reaped = active.filter(
         phase__in=[Phase.COPYING, Phase.POST_PROCESSING],
-        heartbeat_at__lt=silent_since,
-    )
-    return dead.update(
+        heartbeat_at__lt=Now() - timedelta(seconds=timeout),
+    ).update(
         phase=Phase.FAILED,
         active=None,
-        finished_at=timezone.now(),
+        finished_at=Now(),
         error=(
             f"the worker stopped answering (no heartbeat for {timeout:g} s): it was killed or "
             "lost its database connection. Files it had not replaced yet are untouched."
         ),
     )
+    for run in active.filter(phase=Phase.QUEUED).exclude(task_id="")[:QUEUED_CHECKED]:
+        ended = _ended_task(run.task_id)
+        if ended is not None:
+            reaped += finish_run(run.pk, Phase.FAILED, error=ended, queued=True)
+    return reaped
 
 
-_seen_finish: Any = None
+def _ended_task(task_id: str) -> str | None:
+    """Return why the task of a queued run ended without running it; None if it has not."""
+    from .tasks import collect_static
+
+    try:
+        backend = collect_static.using(backend=get_config()["TASK_BACKEND"]).get_backend()
+        if not backend.supports_get_result:
+            return None
+        result = backend.get_result(task_id)
+    except Exception:  # pruned results, an unreachable backend: nothing to conclude
+        return None
+    status = str(getattr(result.status, "value", result.status))
+    if status not in ("FAILED", "SUCCESSFUL"):
+        return None
+    errors = getattr(result, "errors", None) or []
+    last_lines = errors[-1].traceback.strip().splitlines() if errors else []
+    detail = last_lines[-1] if last_lines else status.lower()
+    return f"the task ended before it could run the collection ({detail})"
+
+
+_seen_finish: datetime | None = None
 
 
 def forget_after_collection() -> None:
@@ -160,149 +186,9 @@ def forget_collected() -> None:
     clear_live_cache()
 
 
-# --- in the worker --------------------------------------------------------------------------
-
-
-def execute_run(run_id: int) -> dict[str, int]:
-    """Run collection ``run_id`` (the task's body); return its counts."""
-    claimed = CollectionRun.objects.filter(pk=run_id, phase=Phase.QUEUED, active=True).update(
-        phase=Phase.COPYING,
-        started_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-        worker=f"{socket.gethostname()}:{os.getpid()}",
-    )
-    if not claimed:  # cancelled, or failed while it waited
-        return {}
-    run = CollectionRun.objects.get(pk=run_id)
-    progress = RunProgress(run_id)
-    try:
-        with heartbeat(run_id):
-            forget_collected()
-            plan = plan_collection(command_layers(), clear=run.clear)
-            storage = storages.create_storage(staticfiles_params())
-            copy_total = len(plan.files) + len(plan.deleted)
-            post_total = len(plan.files) if plan.post_processor else 0
-            progress.set_total(copy_total + post_total)
-            collector = Collector(
-                storage, decisions=plan.decisions(), progress=progress, copy_total=copy_total
-            )
-            call_command(
-                collector,
-                interactive=False,
-                clear=run.clear,
-                verbosity=2,
-                stdout=progress.log,
-                stderr=progress.log,
-            )
-    except BaseException as exc:
-        progress.flush()
-        _finish(run_id, Phase.FAILED, error=_describe(exc), log_tail=progress.log.text())
-        forget_collected()
-        raise
-    counts = collector.counts()
-    progress.flush()
-    _finish(run_id, Phase.DONE, log_tail=progress.log.text(), **counts)
-    forget_collected()
-    return counts
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt | SystemExit):
-        return "the worker was stopped during the run"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def _finish(run_id: int, phase: Phase, *, queued: bool = False, **fields: Any) -> int:
+def finish_run(run_id: int, phase: Phase, *, queued: bool = False, **fields: Any) -> int:
+    """End an active run (only a queued one if ``queued``); return 1 if it was still active."""
     runs = CollectionRun.objects.filter(pk=run_id, phase__in=ACTIVE_PHASES)
     if queued:
         runs = runs.filter(phase=Phase.QUEUED)
-    return runs.update(phase=phase, active=None, finished_at=timezone.now(), **fields)
-
-
-class LogTail:
-    """A file-like sink for collectstatic's output that keeps the last lines."""
-
-    def __init__(self, lines: int = LOG_TAIL_LINES) -> None:
-        self._lines: deque[str] = deque(maxlen=lines)
-
-    def write(self, text: str) -> int:
-        self._lines.extend(line for line in text.splitlines() if line.strip())
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def text(self) -> str:
-        return "\n".join(self._lines)
-
-
-class RunProgress:
-    """Counts files as the collector reports them and writes them to the run, now and then."""
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.log = LogTail()
-        self.phase = Phase.COPYING
-        self.done = 0
-        self.total = 0
-        self._written_at = 0.0
-
-    def set_total(self, total: int) -> None:
-        self.total = total
-        self.flush()
-
-    def begin(self, phase: str, total: int) -> None:
-        self.phase = Phase(phase)
-        # Post-processing may see a different number of files than planned (sources changed).
-        if self.phase == Phase.POST_PROCESSING:
-            self.total = self.done + total
-        self.flush()
-
-    def advance(self) -> None:
-        self.done += 1
-        if time.monotonic() - self._written_at >= WRITE_INTERVAL:
-            self.flush()
-
-    def flush(self) -> None:
-        self._written_at = time.monotonic()
-        CollectionRun.objects.filter(pk=self.run_id, phase__in=ACTIVE_PHASES).update(
-            phase=self.phase,
-            files_done=self.done,
-            files_total=max(self.total, self.done),
-            log_tail=self.log.text(),
-            heartbeat_at=timezone.now(),
-        )
-
-
-@contextmanager
-def heartbeat(run_id: int) -> Iterator[None]:
-    """Beat the run's ``heartbeat_at`` from a thread while the body works.
-
-    A single long step (a large upload, a slow post-process pass) writes no progress for a
-    while; the beat says the worker is alive all the same, and stops with the process.
-    """
-    interval = float(get_config()["HEARTBEAT_SECONDS"])
-    stop = threading.Event()
-
-    def beat() -> None:
-        try:
-            while not stop.wait(interval):
-                try:
-                    CollectionRun.objects.filter(pk=run_id, phase__in=ACTIVE_PHASES).update(
-                        heartbeat_at=timezone.now()
-                    )
-                except DatabaseError:  # a locked or lost database: the next beat tries again
-                    logger.warning("collection %s: heartbeat not written", run_id, exc_info=True)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=beat, name=f"collection-{run_id}-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=interval + 5)
+    return runs.update(phase=phase, active=None, finished_at=Now(), **fields)

@@ -8,7 +8,7 @@ try:
 except ImportError:  # Django 5.2: the backport has the same API
     from django_tasks import task  # type: ignore[no-redef]
 
-from .runs import execute_run
+from .worker import execute_run
 
 
 @task()

@@ -1,8 +1,10 @@
 """Collection from the dashboard, in process: the preview, the run, its pages and its safety.
 
-Runs go through Django's tasks framework with the immediate backend (the task runs inside the
-request), which shows that a backend other than the demo's database one works; the real worker
-process is in ``test_collection_worker.py``.
+Runs go through Django's tasks framework with the immediate backend (the task runs when the
+request's row is committed, inside the request), which shows that a backend other than the demo's
+database one works; the real worker process is in ``test_collection_worker.py``. The database is
+transactional, as in production: the run is enqueued on commit, and the heartbeat thread has its
+own connection.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractUser
@@ -27,10 +30,12 @@ from inspector.models import CollectionRun, Phase
 from inspector.status import LiveStatus
 
 from .layout import Layout, age, collect
+from .workers import TASK_APPS
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+WHITENOISE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 FILES: dict[str, str] = {
     "css/site.css": 'body { background: url("../img/dot.svg"); }\n',
     "img/dot.svg": '<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>\n',
@@ -60,14 +65,14 @@ class Project:
         return {r.path: layers.live_status(r.path) for r in layers.records}
 
 
-@pytest.fixture
-def project(layout: Layout) -> Iterator[Project]:
+@pytest.fixture(params=[MANIFEST, WHITENOISE], ids=["django", "whitenoise"])
+def project(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Project]:
     app, static = layout.app("collect")
     for path, content in FILES.items():
         layout.write(static, path, content)
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": MANIFEST},
+        "staticfiles": {"BACKEND": request.param},
     }
     with layout.settings(apps=[app], STORAGES=storages, DEBUG=False):
         collect(layout)
@@ -257,14 +262,69 @@ def test_a_failing_run_says_why_and_keeps_the_other_files(
     runner_client.post(reverse("inspector:collect"), {})
     run = CollectionRun.objects.get()
     assert run.phase == Phase.FAILED
-    assert run.error
+    assert "FileNotFoundError" in run.error and "js/app.js" in run.error, run.error
     assert run.active is None
     page = runner_client.get(reverse("inspector:run", args=[run.pk])).content.decode()
-    assert "Failed" in page
+    assert "Failed" in page and "js/app.js" in page
     after = project.collected()
     for name, content in before.items():
         if name not in {"img/logo.svg", "css/new.css", "js/app.js"}:
             assert after.get(name) == content, name
+    # The manifest is written last: the failed run left the previous one whole.
+    assert after["staticfiles.json"] == before["staticfiles.json"]
+
+
+def test_an_expired_session_sends_a_poll_to_log_in(runner_client: Client) -> None:
+    run = CollectionRun.objects.create(phase=Phase.COPYING, heartbeat_at=timezone.now())
+    url = reverse("inspector:run", args=[run.pk])
+    poll = Client().get(
+        url, headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"}
+    )
+    assert poll.status_code == 200
+    assert poll["HX-Redirect"].endswith(f"?next={url}")
+    assert "login" in poll["HX-Redirect"]
+
+
+def test_non_staff_may_not_run_even_with_the_permission(
+    project: Project, client: Client, runner: AbstractUser
+) -> None:
+    runner.is_staff = False
+    runner.save()
+    client.force_login(runner)
+    assert client.post(reverse("inspector:collect"), {}).status_code == 403
+    queued = CollectionRun.objects.create()
+    assert client.post(reverse("inspector:run-cancel", args=[queued.pk])).status_code == 403
+    assert CollectionRun.objects.get().phase == Phase.QUEUED
+
+
+def test_a_queued_run_whose_task_ended_is_failed(
+    layout: Layout, runner_client: Client, settings: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.ASSET_INSPECTOR = {**settings.ASSET_INSPECTOR, "TASK_BACKEND": "worker"}
+    project = layout.folder("project")
+    layout.write(project, "a.css", "a")
+    with layout.settings(dirs=[project], apps=TASK_APPS):
+        runner_client.post(reverse("inspector:collect"), {})
+        run = CollectionRun.objects.get()
+        assert run.phase == Phase.QUEUED and run.task_id
+        # A worker that could not import the task, say: its result says failed, nothing ran.
+        DBTaskResult.objects.filter(id=run.task_id).update(status="FAILED")
+        runner_client.get(reverse("inspector:runs"))
+    run.refresh_from_db()
+    assert run.phase == Phase.FAILED
+    assert "ended before it could run" in run.error
+    assert run.active is None
+
+
+def test_a_heartbeat_timeout_too_short_is_an_error(settings: Any) -> None:
+    from inspector.checks import check_heartbeat
+
+    settings.ASSET_INSPECTOR = {"HEARTBEAT_SECONDS": 5, "HEARTBEAT_TIMEOUT": 8}
+    assert [m.id for m in check_heartbeat()] == ["inspector.E001"]
+    settings.ASSET_INSPECTOR = {"HEARTBEAT_SECONDS": 2, "HEARTBEAT_TIMEOUT": 60}
+    assert check_heartbeat() == []
 
 
 def test_permissions(project: Project, viewer_client: Client) -> None:
@@ -275,6 +335,9 @@ def test_permissions(project: Project, viewer_client: Client) -> None:
     assert "needs the <code>inspector.run_collection</code> permission" in preview.content.decode()
     assert viewer_client.post(reverse("inspector:collect"), {}).status_code == 403
     assert CollectionRun.objects.count() == 0
+    queued = CollectionRun.objects.create()
+    assert viewer_client.post(reverse("inspector:run-cancel", args=[queued.pk])).status_code == 403
+    assert CollectionRun.objects.get().phase == Phase.QUEUED
 
 
 def test_csrf_is_required(project: Project, runner: AbstractUser) -> None:
