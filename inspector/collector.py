@@ -44,10 +44,16 @@ class Collector(collectstatic.Command):
         # pass, and whitenoise's compressed copies too).
         self.post_processed: set[str] = set()
         self._clearing = False
+        self._seen: set[str] = set()
         # Wrapped on this private instance only: the storage's own methods do the work.
         storage.delete = self._counting_delete(storage.delete)  # type: ignore[method-assign]
         if hasattr(storage, "post_process"):
             storage.post_process = self._reporting_post_process(storage.post_process)  # type: ignore[attr-defined]
+        # Django's hashing storages hand CSS and JS back only after their last pass, so the
+        # public generator is silent while most of the work happens; their per-file pass is not.
+        self._per_file = hasattr(storage, "_post_process")
+        if self._per_file:
+            storage._post_process = self._reporting_pass(storage._post_process)  # type: ignore[attr-defined]
 
     def collect(self) -> dict[str, list[str]]:
         self.progress.begin("copying", self.copy_total)
@@ -100,20 +106,34 @@ class Collector(collectstatic.Command):
             paths: dict[str, Any], dry_run: bool = False, **options: Any
         ) -> Iterator[Any]:
             self.progress.begin("post-processing", len(paths))
-            seen: set[str] = set()
+            self._seen.clear()
             for item in post_process(paths, dry_run=dry_run, **options):
                 name, processed = item[0], item[2]
                 # Files whose references are rewritten come by more than once (one per pass);
                 # whitenoise also yields the compressed copies it writes, which are not paths.
                 if name in paths:
-                    if name not in seen:
-                        seen.add(name)
-                        self.progress.advance()
+                    if not self._per_file:
+                        self._advance_once(name)
                     if processed is True:
                         self.post_processed.add(name)
                 yield item
 
         return reporting_post_process
+
+    def _reporting_pass(
+        self, one_pass: Callable[..., Iterator[Any]]
+    ) -> Callable[..., Iterator[Any]]:
+        def reporting_pass(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            for item in one_pass(*args, **kwargs):
+                self._advance_once(item[0])
+                yield item
+
+        return reporting_pass
+
+    def _advance_once(self, name: str) -> None:
+        if name not in self._seen:
+            self._seen.add(name)
+            self.progress.advance()
 
     def counts(self) -> dict[str, int]:
         return {

@@ -13,9 +13,7 @@ import csv
 import io
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +27,7 @@ from inspector.layers import command_layers
 from inspector.models import CollectionRun, Phase
 from inspector.status import LiveStatus
 
+from .collect_project import Collected
 from .layout import Layout, age, collect
 from .workers import TASK_APPS
 
@@ -46,27 +45,8 @@ FILES: dict[str, str] = {
 }
 
 
-@dataclass
-class Project:
-    layout: Layout
-    static: Path
-
-    @property
-    def root(self) -> Path:
-        return self.layout.root / "collected"
-
-    def collected(self) -> dict[str, bytes]:
-        files = (p for p in self.root.rglob("*") if p.is_file())
-        return {str(p.relative_to(self.root)): p.read_bytes() for p in files}
-
-    def live(self) -> dict[str, str | None]:
-        layers = command_layers()
-        assert layers.live is not None
-        return {r.path: layers.live_status(r.path) for r in layers.records}
-
-
 @pytest.fixture(params=[MANIFEST, WHITENOISE], ids=["django", "whitenoise"])
-def project(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Project]:
+def project(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Collected]:
     app, static = layout.app("collect")
     for path, content in FILES.items():
         layout.write(static, path, content)
@@ -77,10 +57,10 @@ def project(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Project]
     with layout.settings(apps=[app], STORAGES=storages, DEBUG=False):
         collect(layout)
         age(layout.root)
-        yield Project(layout, static)
+        yield Collected(layout, static)
 
 
-def drift(project: Project) -> None:
+def drift(project: Collected) -> None:
     """After the deploy: one source edited, one added, one deleted; a copy made newer by hand."""
     project.layout.write(project.static, "js/app.js", "console.log('app v2');\n")
     project.layout.write(project.static, "css/new.css", "p { margin: 0 }\n")
@@ -97,7 +77,7 @@ def runner_client(client: Client, runner: AbstractUser) -> Client:
 
 
 def test_preview_lists_what_differs_and_the_run_does_exactly_that(
-    project: Project, runner_client: Client
+    project: Collected, runner_client: Client
 ) -> None:
     drift(project)
     plan = plan_collection(command_layers())
@@ -149,7 +129,7 @@ def test_preview_lists_what_differs_and_the_run_does_exactly_that(
 
 
 def test_the_run_page_reports_the_end_and_stops_polling(
-    project: Project, runner_client: Client
+    project: Collected, runner_client: Client
 ) -> None:
     drift(project)
     runner_client.post(reverse("inspector:collect"), {})
@@ -175,7 +155,7 @@ def test_the_run_page_reports_the_end_and_stops_polling(
 
 
 def test_the_dashboard_shows_the_collection_at_once(
-    project: Project, runner_client: Client
+    project: Collected, runner_client: Client
 ) -> None:
     drift(project)
     overview = runner_client.get(reverse("inspector:overview")).content.decode()
@@ -186,7 +166,7 @@ def test_the_dashboard_shows_the_collection_at_once(
     assert "done" in overview
 
 
-def test_clear_needs_the_location_typed(project: Project, runner_client: Client) -> None:
+def test_clear_needs_the_location_typed(project: Collected, runner_client: Client) -> None:
     drift(project)
     before = project.collected()
     refused = runner_client.post(reverse("inspector:collect"), {"clear": "on", "confirm": "yes"})
@@ -209,7 +189,7 @@ def test_clear_needs_the_location_typed(project: Project, runner_client: Client)
     assert set(project.live().values()) == {LiveStatus.CURRENT}
 
 
-def test_one_run_at_a_time(project: Project, runner_client: Client) -> None:
+def test_one_run_at_a_time(project: Collected, runner_client: Client) -> None:
     running = CollectionRun.objects.create(
         phase=Phase.COPYING, heartbeat_at=timezone.now(), started_at=timezone.now()
     )
@@ -224,7 +204,7 @@ def test_one_run_at_a_time(project: Project, runner_client: Client) -> None:
 
 
 def test_a_silent_run_is_failed_and_releases_the_lock(
-    project: Project, runner_client: Client
+    project: Collected, runner_client: Client
 ) -> None:
     silent = CollectionRun.objects.create(
         phase=Phase.COPYING,
@@ -251,7 +231,7 @@ def test_a_queued_run_can_be_cancelled(runner_client: Client) -> None:
 
 
 def test_a_failing_run_says_why_and_keeps_the_other_files(
-    project: Project, runner_client: Client
+    project: Collected, runner_client: Client
 ) -> None:
     drift(project)
     before = project.collected()
@@ -286,7 +266,7 @@ def test_an_expired_session_sends_a_poll_to_log_in(runner_client: Client) -> Non
 
 
 def test_non_staff_may_not_run_even_with_the_permission(
-    project: Project, client: Client, runner: AbstractUser
+    project: Collected, client: Client, runner: AbstractUser
 ) -> None:
     runner.is_staff = False
     runner.save()
@@ -327,7 +307,7 @@ def test_a_heartbeat_timeout_too_short_is_an_error(settings: Any) -> None:
     assert check_heartbeat() == []
 
 
-def test_permissions(project: Project, viewer_client: Client) -> None:
+def test_permissions(project: Collected, viewer_client: Client) -> None:
     anonymous = Client().post(reverse("inspector:collect"), {})
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
     preview = viewer_client.get(reverse("inspector:collect"))
@@ -340,7 +320,7 @@ def test_permissions(project: Project, viewer_client: Client) -> None:
     assert CollectionRun.objects.get().phase == Phase.QUEUED
 
 
-def test_csrf_is_required(project: Project, runner: AbstractUser) -> None:
+def test_csrf_is_required(project: Collected, runner: AbstractUser) -> None:
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(runner)
     assert strict.post(reverse("inspector:collect"), {}).status_code == 403

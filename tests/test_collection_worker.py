@@ -13,97 +13,29 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import AbstractUser
 from django.test import Client
 from django.urls import reverse
 
 from inspector.collection import Action, plan_collection
 from inspector.layers import command_layers
 from inspector.models import CollectionRun, Phase
-from inspector.runs import forget_collected
 from inspector.status import LiveStatus
 
-from .layout import Layout, age, collect
-from .workers import TASK_APPS, WORKER_BACKEND, db_worker
+from . import collect_project
+from .collect_project import Project, drift
+from .workers import db_worker
 
+# pytest looks fixtures up by name in the module; an assignment, unlike an import, does not read
+# as shadowed where a test takes ``project`` as an argument.
+project = collect_project.project
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FILE_COUNT = 120
-SAVE_DELAY = 0.02
 WAIT_LIMIT = 90.0
-
-
-@dataclass
-class Project:
-    layout: Layout
-    static: Path
-    log: Path
-
-    @property
-    def root(self) -> Path:
-        return self.layout.root / "collected"
-
-    def collected(self) -> dict[str, bytes]:
-        return {
-            str(p.relative_to(self.root)): p.read_bytes()
-            for p in self.root.rglob("*")
-            if p.is_file()
-        }
-
-
-@pytest.fixture
-def project(layout: Layout, tmp_path: Path) -> Iterator[Project]:
-    app, static = layout.app("worker")
-    for i in range(FILE_COUNT):
-        layout.write(static, f"js/module{i:03}.js", f"console.log({i});\n")
-    layout.write(static, "css/site.css", 'body { background: url("../img/dot.svg"); }\n')
-    layout.write(static, "img/dot.svg", "<svg/>\n")
-    storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "tests.storages.SlowManifestStorage"},
-    }
-    config = {
-        "CACHE": "inspector",
-        "RECHECK_SECONDS": 0,
-        "TASK_BACKEND": WORKER_BACKEND,
-        "HEARTBEAT_SECONDS": 0.2,
-        "HEARTBEAT_TIMEOUT": 2.0,
-    }
-    with layout.settings(
-        apps=[app, *TASK_APPS], STORAGES=storages, ASSET_INSPECTOR=config, DEBUG=False
-    ):
-        collect(layout)
-        age(layout.root)
-        # Every run from here on pays the delay: the first collection above did not need to.
-        storages["staticfiles"]["OPTIONS"] = {"delay": SAVE_DELAY}
-        forget_collected()
-        yield Project(layout, static, tmp_path / "worker.log")
-
-
-def drift(project: Project, count: int) -> set[str]:
-    """Edit ``count`` sources after the deploy; return their paths."""
-    edited = {f"js/module{i:03}.js" for i in range(count)}
-    for path in edited:
-        project.layout.write(project.static, path, f"console.log('{path} v2');\n")
-    age(project.static, seconds=30)
-    forget_collected()
-    return edited
-
-
-@pytest.fixture
-def runner(django_user_model: type[AbstractUser]) -> AbstractUser:
-    user = django_user_model.objects.create_user("runner", password="x", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="inspector", codename__in=["view_assets", "run_collection"]
-        )
-    )
-    return user
 
 
 def runner_client(runner: AbstractUser) -> Client:

@@ -1,9 +1,9 @@
 """Real Chromium (Debian's ``chromium``) driven by Playwright against pytest-django's live server.
 
 Fixtures: ``browser`` (one Chromium per session), ``page`` (a fresh context, light colour scheme),
-``dark_page`` (the same, dark), ``staff_session`` (logs a superuser into a context), and
-``screenshot_dir`` where tests save what they saw (``var/screenshots`` unless
-``INSPECTOR_SCREENSHOTS`` says otherwise).
+``dark_page`` (the same, dark), ``staff_session`` (logs a superuser into a context),
+``log_in_as`` (logs a given user into a context), and ``screenshot_dir`` where tests save what
+they saw (``var/screenshots`` unless ``INSPECTOR_SCREENSHOTS`` says otherwise).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.test import Client
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
@@ -75,7 +76,9 @@ def dark_page(browser: playwright_sync.Browser) -> Iterator[playwright_sync.Page
 
 
 @pytest.fixture
-def staff_session(live_server: object) -> Callable[[playwright_sync.Page], None]:
+def staff_session(
+    log_in_as: Callable[[playwright_sync.Page, AbstractBaseUser], None],
+) -> Callable[[playwright_sync.Page], None]:
     """Return a function that logs a superuser into the page's browser context."""
 
     def log_in(page: playwright_sync.Page) -> None:
@@ -83,12 +86,7 @@ def staff_session(live_server: object) -> Callable[[playwright_sync.Page], None]
         user = user_model.objects.filter(username="admin").first()
         if user is None:
             user = user_model.objects.create_superuser("admin", "admin@example.com", "admin")
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.add_cookies(
-            [{"name": cookie.key, "value": cookie.value, "url": str(live_server)}]
-        )
+        log_in_as(page, user)
 
     return log_in
 
@@ -100,3 +98,19 @@ def screenshot_dir() -> Path:
     )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def log_in_as(live_server: object) -> Callable[[playwright_sync.Page, AbstractBaseUser], None]:
+    """Return a function that logs a given user into the page's browser context: for pages whose
+    permissions matter, where the superuser of ``staff_session`` would prove nothing."""
+
+    def log_in(page: playwright_sync.Page, user: AbstractBaseUser) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": str(live_server)}]
+        )
+
+    return log_in
