@@ -99,6 +99,9 @@ CACHES = {
     "inspector": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": VAR_DIR / "cache" / "inspector",
+        # The default 300 entries is less than one inventory of a large project: past it the
+        # backend culls a third at random and fingerprints are computed again.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
     },
 }
 

@@ -164,3 +164,20 @@ def test_an_unknown_path_is_found_nowhere_not_by_a_broken_finder(client: Any) ->
 
     with override_settings(DEBUG=True), pytest.raises(Http404):
         serve(RequestFactory().get("/static/shop/img/banner.png"), "shop/img/banner.png")
+
+
+@pytest.mark.django_db
+def test_demo_setup_plants_the_missing_file_again_after_a_full_collection(
+    static_root: Path,
+) -> None:
+    demo_setup()
+    # What a collection from the dashboard does: everything collected, new-arrivals.css too.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    for name in NOT_COLLECTED:
+        assert (static_root / name).exists()
+    demo_setup()
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    for name in NOT_COLLECTED:
+        stem = name.rpartition(".")[0]
+        assert name not in manifest
+        assert not list(static_root.glob(f"{stem}*")), name

@@ -4,6 +4,8 @@ in them) and a local superuser."""
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,11 +62,30 @@ def plant_older_release(storage: Storage | None = None) -> list[str]:
     return list(OLDER_RELEASE)
 
 
+def remove_not_collected(storage: Storage | None = None) -> None:
+    """Delete the collected copies (and hashed copies) of ``NOT_COLLECTED`` files, as left by a
+    collection run from the dashboard, so they are missing again."""
+    if storage is None:
+        storage = storages.create_storage(settings.STORAGES["staticfiles"])
+    for name in NOT_COLLECTED:
+        folder, file_name = posixpath.split(name)
+        stem, extension = posixpath.splitext(file_name)
+        hashed = re.compile(rf"{re.escape(stem)}\.[0-9a-f]{{12}}{re.escape(extension)}")
+        try:
+            stored = storage.listdir(folder)[1]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for stored_name in stored:
+            if stored_name == file_name or hashed.fullmatch(stored_name):
+                storage.delete(posixpath.join(folder, stored_name))
+
+
 class Command(BaseCommand):
     """Migrate, collect static files, plant an older release, create or reset the superuser.
 
-    Idempotent: each run collects again (replacing the planted copies on a file system, where
-    they carry an old date), plants the same files again and resets the superuser.
+    Idempotent: each run removes what a full collection adds (the "missing" file), collects
+    again (replacing the planted copies on a file system, where they carry an old date), plants
+    the same files again and resets the superuser.
     """
 
     help = (
@@ -76,6 +97,7 @@ class Command(BaseCommand):
         """Run every step; safe to repeat."""
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=verbosity)
+        remove_not_collected()
         # Quiet: the per-file and "Found another file" chatter would bury the summary below.
         # Runs in this short-lived process only, so the reset of the manifest in memory is moot.
         # Django adds the default patterns (CVS, .*, *~) and extends the list it is given: a copy.
