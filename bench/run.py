@@ -257,6 +257,24 @@ def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str
     return elapsed, note
 
 
+def cli_after_edit(root: Path, run: Callable[[], float]) -> tuple[str, str]:
+    """Time one CLI run after appending to a CSS source (a change it must find), then put
+    the file back as it was (bytes and mtime)."""
+    sources = sorted((root / "benchapps").glob("app1*/static/**/*.css"))
+    if not sources:
+        return "n/a", "no CSS source to edit"
+    location = sources[len(sources) // 2]
+    original, stat = location.read_bytes(), location.stat()
+    try:
+        with location.open("ab") as stream:
+            stream.write(b"\n.bench-edit { color: red; }\n")
+        elapsed = run()
+    finally:
+        location.write_bytes(original)
+        os.utime(location, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return fmt(elapsed), f"recomputes every layer ({location.relative_to(root)})"
+
+
 def check_json(path: Path, counts: dict[str, int], report: Report) -> None:
     """Compare the CLI's JSON output with the in-process inventory."""
     try:
@@ -334,6 +352,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ratio inspect_assets / collectstatic --dry-run",
             f"{ratio:.2f}",
             f"target <= {DRY_RUN_RATIO_TARGET}: {verdict}",
+        )
+        edited, note = cli_after_edit(root, lambda: run_timed(inspect_cmd, env))
+        report.add("inspect_edit", "inspect_assets after editing one CSS source", edited, note)
+        no_live_cmd = django_cmd("inspect_assets", "--format", "json", "--no-live")
+        run_timed(no_live_cmd, env)  # the first run on these options keeps its answer
+        no_live = best_of(args.repeat, lambda: run_timed(no_live_cmd, env))
+        report.add(
+            "inspect_no_live",
+            f"inspect_assets --format json --no-live (best of {args.repeat})",
+            fmt(no_live),
         )
     else:
         report.warnings.append(f"inventory skipped: {why_not}")

@@ -29,6 +29,7 @@ from .collected import (
     StoredFile,
     collected_storage,
     describe,
+    forget_cli_answer,
     is_remote,
     read_bytes,
     snapshot_of,
@@ -150,6 +151,7 @@ _lock = threading.Lock()
 def clear_live_cache() -> None:
     with _lock:
         _last.key, _last.report = (), None
+    forget_cli_answer()
 
 
 def get_live_report(
@@ -157,12 +159,14 @@ def get_live_report(
     manifest: ManifestReport | None = None,
     *,
     max_age: float = 0.0,
+    snapshot: Snapshot | None = None,
 ) -> LiveReport:
     """Return the live status of every path of ``inventory`` (the current one by default).
 
     ``max_age`` accepts a listing of the storage taken at most that many seconds ago (pages
     pass ``collected.page_max_age()``; 0 lists again). Never raises for a storage that is down,
     slow or misconfigured: every path is then ``unknown`` and ``problems`` says why.
+    ``snapshot`` is a listing of the configured storage the caller took itself (the CLI).
     """
     from .manifest import get_manifest_report
 
@@ -175,7 +179,8 @@ def get_live_report(
     if storage is None:
         return _unknown_for_all(inventory, "", "", False, [str(error)])
     # A listing the manifest layer took during this call is fresh enough: not a second one.
-    snapshot = snapshot_of(storage, max_age=max(max_age, time.time() - started))
+    if snapshot is None:
+        snapshot = snapshot_of(storage, max_age=max(max_age, time.time() - started))
     key = (id(inventory), id(manifest), id(snapshot), id(storage))
     with _lock:
         if _last.key == key and _last.report is not None:

@@ -140,6 +140,25 @@ _state = _State()
 _lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class SourceCheck:
+    """Every source listed and every listed file stat'ed at one moment: an inventory's inputs.
+
+    The CLI compares these with its previous run's before deciding whether to build anything.
+    """
+
+    listings: list[SourceListing]
+    stamps: dict[str, FileStamp | None]
+    problems: list[Problem]
+    now_ns: int
+    started: float  # time.monotonic() when the check began
+
+    @property
+    def racy(self) -> bool:
+        """Return True if a file changed too recently for its stamp to prove it unchanged."""
+        return any(s is not None and s.is_racy(self.now_ns) for s in self.stamps.values())
+
+
 def get_inventory(*, refresh: bool = False, max_age: float = 0.0) -> Inventory:
     """Return the inventory of every static path as the finders see it now.
 
@@ -148,28 +167,10 @@ def get_inventory(*, refresh: bool = False, max_age: float = 0.0) -> Inventory:
     each. ``refresh`` forgets everything and starts cold.
     """
     with _lock:
-        key = tuple(id(f) for _, f in configured_finders())
-        if refresh or key != _state.key:
-            _state.__init__()  # type: ignore[misc]
-            _state.key = key
-        started = time.monotonic()
-        if _state.inventory is not None and started - _state.checked_at < max_age:
+        _sync_finders(refresh)
+        if _state.inventory is not None and time.monotonic() - _state.checked_at < max_age:
             return _state.inventory
-        listings = list_sources(_state.listings)
-        now_ns = time.time_ns()
-        stamps, problems = _stat_all(listings)
-        same_listings = len(listings) == len(_state.listings) and all(
-            a is b for a, b in zip(listings, _state.listings, strict=True)
-        )
-        unchanged = same_listings and not _state.racy and stamps == _state.stamps
-        _state.checked_at = started
-        if _state.inventory is not None and unchanged:
-            return _state.inventory
-        with paused_gc():
-            inventory = _build(listings, stamps, problems)
-        _state.listings, _state.stamps, _state.inventory = listings, stamps, inventory
-        _state.racy = any(s is not None and s.is_racy(now_ns) for s in stamps.values())
-        return inventory
+        return _inventory_from(_check())
 
 
 def recent_inventory() -> Inventory:
@@ -181,6 +182,54 @@ def clear_inventory_cache() -> None:
     """Forget the last inventory and listings of this process (the next call starts cold)."""
     with _lock:
         _state.__init__()  # type: ignore[misc]
+
+
+def check_sources() -> SourceCheck:
+    """List every source and stat every file now, without building an inventory."""
+    with _lock:
+        _sync_finders(False)
+        return _check()
+
+
+def inventory_from(check: SourceCheck) -> Inventory:
+    """Return the inventory of ``check``: the last one if nothing changed, else a new one."""
+    with _lock:
+        # Finders replaced since the check (settings changed) start from a clean state; the
+        # check's own listings still describe one consistent moment.
+        _sync_finders(False)
+        return _inventory_from(check)
+
+
+def _sync_finders(refresh: bool) -> None:
+    """Start from a clean state when asked to, or when the configured finders were replaced."""
+    key = tuple(id(f) for _, f in configured_finders())
+    if refresh or key != _state.key:
+        _state.__init__()  # type: ignore[misc]
+        _state.key = key
+
+
+def _check() -> SourceCheck:
+    started = time.monotonic()
+    listings = list_sources(_state.listings)
+    now_ns = time.time_ns()
+    stamps, problems = _stat_all(listings)
+    return SourceCheck(listings, stamps, problems, now_ns, started)
+
+
+def _inventory_from(check: SourceCheck) -> Inventory:
+    listings, stamps = check.listings, check.stamps
+    same_listings = len(listings) == len(_state.listings) and all(
+        a is b for a, b in zip(listings, _state.listings, strict=True)
+    )
+    unchanged = same_listings and not _state.racy and stamps == _state.stamps
+    _state.checked_at = check.started
+    if _state.inventory is not None and unchanged:
+        return _state.inventory
+    with paused_gc():
+        inventory = _build(listings, stamps, list(check.problems))
+    _state.listings, _state.stamps, _state.inventory = listings, stamps, inventory
+    _state.racy = check.racy
+    return inventory
 
 
 def _stat_all(

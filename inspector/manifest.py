@@ -18,7 +18,14 @@ from typing import Any
 from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 
-from .collected import Snapshot, collected_storage, file_size, read_bytes, snapshot_of
+from .collected import (
+    Snapshot,
+    collected_storage,
+    file_size,
+    forget_cli_answer,
+    read_bytes,
+    snapshot_of,
+)
 from .inventory import Inventory, get_inventory
 from .manifest_checks import Finding, Judge, Verdict, storage_findings
 from .manifest_files import clear_verdicts
@@ -29,6 +36,7 @@ from .manifest_hashing import (
     compute_expected,
     configured_class,
     key_of,
+    production_url,
 )
 from .status import ManifestFinding, ManifestStatus
 
@@ -88,7 +96,7 @@ class ManifestReport:
             return ManifestEntry(path, ManifestStatus.NOT_APPLICABLE, None, None, None, note)
         url = None
         if verdict.hashed_name is not None and self._storage is not None:
-            url = _production_url(self._storage, path, verdict.hashed_name)
+            url = production_url(self._storage, path, verdict.hashed_name)
         return ManifestEntry(
             path, verdict.status, verdict.hashed_name, url, verdict.expected, verdict.note, findings
         )
@@ -151,10 +159,16 @@ def clear_manifest_cache() -> None:
         _state.__init__()  # type: ignore[misc]
     clear_verdicts()
     clear_rewrites()
+    forget_cli_answer()
 
 
 def get_manifest_report(
-    inventory: Inventory | None = None, *, refresh: bool = False, max_age: float = 0.0
+    inventory: Inventory | None = None,
+    *,
+    refresh: bool = False,
+    max_age: float = 0.0,
+    snapshot: Snapshot | None = None,
+    manifest_text: tuple[str | None, str | None] | None = None,
 ) -> ManifestReport:
     """Return the manifest report for ``inventory`` (the current one by default).
 
@@ -163,6 +177,9 @@ def get_manifest_report(
     stamps that prove a file unchanged). ``max_age`` reuses a report checked at most that many
     seconds ago for the same inventory without even that, as pages do. Never raises for a broken
     manifest or storage: the report's ``problems`` carry the message instead.
+
+    ``snapshot`` and ``manifest_text`` (``read_manifest_text()``'s answer) are what the caller
+    read of the configured storage itself: the CLI reads them once for all its layers.
     """
     if inventory is None:
         inventory = get_inventory()
@@ -185,10 +202,13 @@ def get_manifest_report(
         same_inventory = last is not None and _state.inventory is inventory
         if same_inventory and started - _state.checked_at < max_age:
             return last  # type: ignore[return-value]
-        raw, read_error = _read_manifest(storage)
+        raw, read_error = manifest_text or read_manifest_text(storage)
         # An unreadable manifest makes every path unknown anyway; not listing then halves the
         # wait when a remote endpoint is down or stalls (each request waits out its timeout).
-        snapshot = snapshot_of(storage, max_age=max_age) if read_error is None else Snapshot()
+        if read_error is not None:
+            snapshot = Snapshot()
+        elif snapshot is None:
+            snapshot = snapshot_of(storage, max_age=max_age)
         if (
             same_inventory
             and (raw, read_error) == _state.manifest
@@ -205,7 +225,7 @@ def get_manifest_report(
         return report
 
 
-def _read_manifest(storage: Any) -> tuple[str | None, str | None]:
+def read_manifest_text(storage: Any) -> tuple[str | None, str | None]:
     """Return (manifest text or None if there is none, read error)."""
     try:
         return storage.read_manifest(), None
@@ -404,11 +424,3 @@ def manifest_location(storage: Any) -> str:
         )
         kind = configured_class(target).__name__
         return f"{kind}:{where}/{name}" if where else f"{kind}:{name}"
-
-
-def _production_url(storage: Any, path: str, hashed: str) -> str | None:
-    """Return the URL ``{% static path %}`` renders with DEBUG=False and this entry."""
-    try:
-        return str(storage._url(lambda _name: hashed, path, force=True))
-    except Exception:
-        return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMixin
 from django.contrib.staticfiles.utils import matches_patterns
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import FileSystemStorage
 
 from . import fingerprints
 from .fingerprints import FileStamp
@@ -189,6 +191,58 @@ def _fast_names_agree(storage: ManifestFilesMixin) -> bool:
         )
         storage._inspector_fast_names = agreed  # type: ignore[attr-defined]
     return bool(agreed)
+
+
+# Names whose URL is the storage's base URL followed by the name, unchanged: no character that
+# quoting, unquoting or URL joining would touch (dot segments are checked apart).
+_PLAIN_URL_NAME = re.compile(r"[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*")
+
+
+def production_url(storage: ManifestFilesMixin, path: str, hashed: str) -> str | None:
+    """Return the URL ``{% static path %}`` renders with DEBUG=False and ``hashed`` as entry."""
+    base = _plain_url_base(storage)
+    if (
+        base
+        and _PLAIN_URL_NAME.fullmatch(path)
+        and _PLAIN_URL_NAME.fullmatch(hashed)
+        and "/./" not in f"/{hashed}/"
+        and "/../" not in f"/{hashed}/"
+    ):
+        # What _url's urldefrag, urljoin and unquote give for such a name, at a fraction of the
+        # cost (a third of the CLI's JSON time at 20,000 paths).
+        return base + hashed
+    try:
+        return str(storage._url(lambda _name: hashed, path, force=True))  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
+def _plain_url_base(storage: ManifestFilesMixin) -> str:
+    """Return the base URL that plain names are appended to, or "" to always ask the storage.
+
+    Only for the stock ``_url`` over ``FileSystemStorage.url``, and only if the storage's own
+    answers for sample names agree (a base URL with dot segments or escapes would not).
+    """
+    known = getattr(storage, "_inspector_url_base", None)
+    if known is not None:
+        return str(known)
+    base = ""
+    mro = type(storage).__mro__
+    after = mro[mro.index(HashedFilesMixin) + 1 :] if HashedFilesMixin in mro else ()
+    url_owner = next((k for k in after if "url" in vars(k)), None)
+    if type(storage)._url is HashedFilesMixin._url and url_owner is FileSystemStorage:
+        try:
+            candidate = str(storage.base_url)
+            samples = ("a/b.c", "x.0123456789ab.css", "d-e/f_g.h.js")
+            if all(
+                storage._url(lambda _n, s=s: s, s, force=True) == candidate + s  # type: ignore[attr-defined]
+                for s in samples
+            ):
+                base = candidate
+        except Exception:
+            base = ""
+    storage._inspector_url_base = base  # type: ignore[attr-defined]
+    return base
 
 
 # (storage id, path, source stamp) -> (the hashed names its rewrite looked up, its hashed name)

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.apps import apps
 from django.conf import settings
@@ -39,9 +39,11 @@ class Source:
     prefix: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ListedFile:
-    """A file a source lists: the path it is served at and where its bytes are."""
+class ListedFile(NamedTuple):
+    """A file a source lists: the path it is served at and where its bytes are.
+
+    A tuple: a listing recalled from the shared cache makes tens of thousands of them.
+    """
 
     path: str
     relative: str
@@ -304,7 +306,11 @@ class _ReplayStorage:
 
 def _shared_key(source: Source, patterns: list[str]) -> str:
     raw = "\0".join([source.label, source.root or "", *sorted(patterns)])
-    return "inspector:listing:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+    # v2: files as one NUL-joined text (a file name never holds NUL): one string to unpickle
+    # instead of tens of thousands of tuples.
+    return (
+        "inspector:listing:v2:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+    )
 
 
 def _recall(
@@ -316,19 +322,19 @@ def _recall(
         return {}
     keys = {_shared_key(source, patterns): (source, storage) for source, storage in folders}
     recalled: dict[Source, SourceListing] = {}
-    for key, (mtimes, files) in cache.get_many(list(keys)).items():
+    for key, (mtimes, prefix, relatives, collectable) in cache.get_many(list(keys)).items():
         source, storage = keys[key]
-        root = source.root or ""
-        listing = SourceListing(
-            source,
-            [ListedFile(p, rel, os.path.join(root, rel), c) for p, rel, c in files],
-            [],
-            storage,
-            mtimes,
-            reusable=True,
-        )
-        if listing.is_unchanged():
-            recalled[source] = listing
+        listing = SourceListing(source, [], [], storage, mtimes, reusable=True)
+        if not listing.is_unchanged():
+            continue
+        base = os.path.join(source.root or "", "")
+        named = relatives.split("\0") if relatives else []
+        new = tuple.__new__  # the named tuple's own __new__ is a Python call per file
+        listing.files = [
+            new(ListedFile, (os.path.join(prefix, rel) if prefix else rel, rel, base + rel, c == 1))
+            for rel, c in zip(named, collectable, strict=True)
+        ]
+        recalled[source] = listing
     return recalled
 
 
@@ -339,10 +345,16 @@ def _share(listings: list[SourceListing], patterns: list[str]) -> None:
     entries = {
         _shared_key(lst.source, patterns): (
             lst.folder_mtimes,
-            [(f.path, f.relative, f.collectable) for f in lst.files],
+            _prefix_of(lst),
+            "\0".join(f.relative for f in lst.files),
+            bytes(f.collectable for f in lst.files),
         )
         for lst in listings
         if lst.reusable
     }
     if entries:
         cache.set_many(entries, timeout=get_config()["CACHE_TIMEOUT"])
+
+
+def _prefix_of(listing: SourceListing) -> str:
+    return getattr(listing.storage, "prefix", None) or ""
