@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import threading
+import warnings
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -225,7 +226,11 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 def _environment(storage: Any) -> str:
     """Return the settings, versions and code stamps an answer depends on, as text."""
-    values = {name: getattr(settings, name, None) for name in dir(settings) if name.isupper()}
+    # Reading every setting reads the deprecated ones too: their warnings are not the user's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        values = {name: getattr(settings, name, None) for name in dir(settings) if name.isupper()}
     classes = [type(storage), *(type(f) for _, f in configured_finders())]
     modules = {cls.__module__ for klass in classes for cls in getattr(klass, "__mro__", (klass,))}
     code = [__file__, *(getattr(sys.modules.get(m), "__file__", None) or "" for m in modules)]
