@@ -281,7 +281,7 @@ class Measurer:
         """Forget every process cache and the shared cache: the next call starts cold."""
         from django.core.cache import caches
 
-        from inspector import collected, fingerprints
+        from inspector import collected, fingerprints, listings
         from inspector.deployed import clear_live_cache
         from inspector.inventory import clear_inventory_cache
         from inspector.manifest import clear_manifest_cache
@@ -289,7 +289,7 @@ class Measurer:
         clear_live_cache()
         clear_manifest_cache()
         clear_inventory_cache()
-        collected.forget_snapshots()
+        listings.forget_snapshots()
         collected.forget_storage()
         fingerprints.clear_memory_cache()
         caches["inspector"].clear()

@@ -6,15 +6,12 @@ folders (whose stamps let digests be cached by file version); one paginated List
 the Storage API would cost a ListObjects per folder and then a HEAD and a GET per object); and
 the Storage API (``listdir``) for anything else, bounded in files.
 
-``collected_storage()`` gives one inspecting instance of the configured class per settings, and
-``snapshot_of()`` one listing shared by the manifest and live layers: kept for
-``RECHECK_SECONDS`` when local, ``REMOTE_MAX_AGE`` when remote (also across processes, through
-the shared cache), and never waited on longer than ``TIMEOUT``.
+``collected_storage()`` gives one inspecting instance of the configured class per settings.
+Keeping a listing for the layers to share, and how fresh it must be, is ``listings``' concern.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -30,7 +27,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.module_loading import import_string
 
 from . import fingerprints
-from .conf import get_config, shared_cache
+from .conf import get_config
 from .fingerprints import FileStamp
 
 
@@ -75,7 +72,7 @@ def take_snapshot(storage: Storage, s3_client: Any = None) -> Snapshot:
     """
     if isinstance(storage, FileSystemStorage) and storage.location:
         return _walk_local(str(storage.location))
-    if _is_s3(storage):
+    if is_s3(storage):
         return _list_s3(storage, s3_client)
     return _list_generic(storage, get_config()["GENERIC_MAX_FILES"])
 
@@ -162,7 +159,7 @@ def _walk_local(root: str) -> Snapshot:
     return snapshot
 
 
-def _is_s3(storage: Storage) -> bool:
+def is_s3(storage: Storage) -> bool:
     """Return True for django-storages' S3 backends (an optional dependency)."""
     # An S3Storage instance means its module is loaded already; importing it otherwise would
     # pull in boto3 (a tenth of a second) just to learn that a local storage is not S3.
@@ -220,7 +217,7 @@ def read_bytes(storage: Storage, stored: StoredFile) -> bytes:
     if stored.stamp is not None:
         with open(stored.stamp.location, "rb") as stream:
             return stream.read()
-    if _is_s3(storage):
+    if is_s3(storage):
         # One GetObject: the Storage API's open() adds two HEADs (exists, then size).
         from storages.utils import clean_name
 
@@ -257,7 +254,8 @@ def staticfiles_params() -> dict[str, Any]:
     return dict(settings.STORAGES.get(STATICFILES_STORAGE_ALIAS) or {})
 
 
-def _params_key() -> str:
+def params_key() -> str:
+    """Return the settings the storage is built from, as one string to compare or digest."""
     # The storage reads these at construction; a change (tests, setting_changed) makes a new one.
     return repr((staticfiles_params(), settings.STATIC_ROOT, settings.STATIC_URL))
 
@@ -269,7 +267,7 @@ def collected_storage() -> tuple[Any, str | None]:
     load the manifest on construction (see ``manifest_hashing``), and remote clients get the
     inspector's own timeouts so that a page never waits on a stalled endpoint for long.
     """
-    key = _params_key()
+    key = params_key()
     with _made_lock:
         if _made.params != key:
             storage, error = _make(staticfiles_params())
@@ -279,10 +277,12 @@ def collected_storage() -> tuple[Any, str | None]:
 
 def forget_storage() -> None:
     """Forget the storage instance and its listings (tests, settings changes)."""
+    # Imported here: listings builds on this module, so this one cannot import it at load time.
+    from .listings import forget_snapshots_in_process
+
     with _made_lock:
         _made.params, _made.storage, _made.error = "", None, None
-    with _snapshots_lock:
-        _snapshots.clear()
+    forget_snapshots_in_process()
 
 
 def _make(params: dict[str, Any]) -> tuple[Any, str | None]:
@@ -301,7 +301,7 @@ def _make(params: dict[str, Any]) -> tuple[Any, str | None]:
         storage = cls(**params.get("OPTIONS", {}))
     except Exception as exc:  # misconfiguration of any backend (STATIC_ROOT, credentials...)
         return None, f"cannot create {backend}: {exc}"
-    if _is_s3(storage):
+    if is_s3(storage):
         _bound_waits(storage, float(get_config()["TIMEOUT"]))
     return storage, None
 
@@ -330,145 +330,7 @@ def describe(storage: Any) -> str:
 
     if not is_remote(storage):
         return str(storage.location)
-    if _is_s3(storage):
+    if is_s3(storage):
         location = str(storage.location or "").strip("/")
         return f"s3://{storage.bucket_name}/{location}".rstrip("/")
     return configured_class(storage).__name__
-
-
-# --- one listing shared by the layers -------------------------------------------------------
-
-_snapshots: dict[str, Snapshot] = {}
-_snapshots_lock = threading.Lock()
-_listing: dict[str, threading.Thread] = {}
-
-
-def page_max_age() -> float:
-    """Return how old a listing a page accepts: remote listings cost requests, local ones little."""
-    config = get_config()
-    storage, _ = collected_storage()
-    remote = storage is not None and is_remote(storage)
-    return float(config["REMOTE_MAX_AGE"] if remote else config["RECHECK_SECONDS"])
-
-
-def snapshot_of(storage: Any, *, max_age: float = 0.0) -> Snapshot:
-    """Return a listing of ``storage`` taken at most ``max_age`` seconds ago.
-
-    Remote listings are shared through the cache too, so the CLI and every web worker reuse
-    one. A remote listing that takes longer than ``TIMEOUT`` is not waited for: the caller gets
-    an empty snapshot that says so, and the listing, once done, serves the next call.
-    """
-    remote = is_remote(storage)
-    key = _snapshot_key()
-    kept = _kept(key, remote)
-    if kept is not None and time.time() - kept.taken_at <= max_age:
-        return kept
-    if not remote:
-        return _store(key, _timed(storage), remote=False)
-    return _remote_snapshot(storage, key, float(get_config()["TIMEOUT"]))
-
-
-def forget_snapshots() -> None:
-    """Drop every kept listing (here and in the shared cache): the next call lists again."""
-    with _snapshots_lock:
-        keys = list(_snapshots)
-        _snapshots.clear()
-    keys += [_snapshot_key(), CLI_ANSWER_KEY, CLI_SIGNATURE_KEY]
-    cache = shared_cache()
-    if cache is not None:
-        with contextlib.suppress(Exception):
-            cache.delete_many(keys)
-
-
-# The CLI's last answer, kept in the shared cache with the signature of its inputs
-# (``layers.CommandInputs.signature``); the clear functions of every layer drop it too.
-CLI_ANSWER_KEY = "inspector:cli-answer"
-CLI_SIGNATURE_KEY = "inspector:cli-answer:signature"
-
-
-def forget_cli_answer() -> None:
-    """Drop the CLI's kept answer: its next run computes every layer."""
-    cache = shared_cache()
-    if cache is not None:
-        with contextlib.suppress(Exception):
-            cache.delete_many([CLI_ANSWER_KEY, CLI_SIGNATURE_KEY])
-
-
-def _snapshot_key() -> str:
-    """Return the cache key of the configured storage's listing (the settings it depends on)."""
-    digest = hashlib.md5(_params_key().encode(), usedforsecurity=False).hexdigest()
-    return f"inspector:snapshot:{digest}"
-
-
-def _kept(key: str, remote: bool) -> Snapshot | None:
-    with _snapshots_lock:
-        kept = _snapshots.get(key)
-    if kept is None and remote:
-        cache = shared_cache()
-        try:
-            kept = cache.get(key) if cache is not None else None
-        except Exception:  # an unreachable cache server is no reason to fail
-            kept = None
-        if kept is not None:
-            with _snapshots_lock:
-                _snapshots[key] = kept
-    return kept
-
-
-def _store(key: str, snapshot: Snapshot, *, remote: bool) -> Snapshot:
-    if remote and snapshot.errors:
-        return snapshot  # an endpoint that failed is asked again next time, not kept failing
-    with _snapshots_lock:
-        _snapshots[key] = snapshot
-    if remote:
-        cache = shared_cache()
-        if cache is not None:
-            # Too large for the backend (memcached's 1 MB), or the cache is down: kept here only.
-            with contextlib.suppress(Exception):
-                cache.set(key, snapshot, timeout=int(get_config()["REMOTE_MAX_AGE"]) or None)
-    return snapshot
-
-
-def _timed(storage: Any, s3_client: Any = None) -> Snapshot:
-    started = time.monotonic()
-    snapshot = take_snapshot(storage, s3_client)
-    snapshot.duration = time.monotonic() - started
-    return snapshot
-
-
-def _remote_snapshot(storage: Any, key: str, timeout: float) -> Snapshot:
-    result: list[Snapshot] = []
-    client = None
-    if _is_s3(storage):
-        try:  # boto3 clients, unlike django-storages' per-thread resources, are thread-safe
-            client = storage.connection.meta.client
-        except Exception as exc:
-            return Snapshot(errors=[f"cannot connect to {describe(storage)}: {exc}"])
-
-    def run() -> None:
-        snapshot = _timed(storage, client)
-        result.append(snapshot)
-        _store(key, snapshot, remote=True)
-        with _snapshots_lock:
-            _listing.pop(key, None)
-
-    with _snapshots_lock:
-        thread = _listing.get(key)
-        if thread is None or not thread.is_alive():
-            # A daemon: a CLI run that gave up waiting must still be able to exit.
-            thread = threading.Thread(target=run, name="inspector-listing", daemon=True)
-            _listing[key] = thread
-            thread.start()
-    thread.join(timeout)
-    if result:
-        return result[0]
-    if not thread.is_alive():  # finished for an earlier caller
-        kept = _kept(key, remote=True)
-        if kept is not None:
-            return kept
-    return Snapshot(
-        errors=[
-            f"{describe(storage)} did not answer within {timeout:g} s (TIMEOUT); the listing "
-            "goes on in the background and the next page uses it"
-        ]
-    )

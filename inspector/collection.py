@@ -17,8 +17,9 @@ from typing import Any
 
 from django.contrib.staticfiles.storage import HashedFilesMixin
 
-from .collected import describe, page_max_age, snapshot_of
+from .collected import describe
 from .layers import Layers
+from .listings import page_max_age, snapshot_of
 from .manifest_hashing import configured_class, is_adjustable
 from .status import Flag, LiveStatus
 

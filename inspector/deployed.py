@@ -29,14 +29,13 @@ from .collected import (
     StoredFile,
     collected_storage,
     describe,
-    forget_cli_answer,
     is_remote,
     read_bytes,
-    snapshot_of,
 )
 from .conf import get_config
 from .fingerprints import FileStamp
 from .inventory import Inventory, PathRecord, get_inventory
+from .listings import forget_cli_answer, snapshot_of
 from .manifest_files import strip_compression
 from .manifest_hashing import configured_class
 from .status import LiveStatus, SourceStatus
@@ -164,7 +163,7 @@ def get_live_report(
     """Return the live status of every path of ``inventory`` (the current one by default).
 
     ``max_age`` accepts a listing of the storage taken at most that many seconds ago (pages
-    pass ``collected.page_max_age()``; 0 lists again). Never raises for a storage that is down,
+    pass ``listings.page_max_age()``; 0 lists again). Never raises for a storage that is down,
     slow or misconfigured: every path is then ``unknown`` and ``problems`` says why.
     ``snapshot`` is a listing of the configured storage the caller took itself (the CLI).
     """

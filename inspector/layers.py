@@ -25,15 +25,7 @@ import django
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 
-from .collected import (
-    CLI_ANSWER_KEY,
-    CLI_SIGNATURE_KEY,
-    Snapshot,
-    collected_storage,
-    is_remote,
-    page_max_age,
-    snapshot_of,
-)
+from .collected import Snapshot, collected_storage, is_remote
 from .conf import get_config, shared_cache
 from .deployed import LiveReport, get_live_report, orphan_record
 from .fingerprints import FileStamp
@@ -45,6 +37,7 @@ from .inventory import (
     inventory_from,
     recent_inventory,
 )
+from .listings import CLI_ANSWER_KEY, CLI_SIGNATURE_KEY, page_max_age, snapshot_of
 from .manifest import ManifestReport, get_manifest_report, read_manifest_text
 from .sources import configured_finders
 

@@ -18,15 +18,9 @@ from typing import Any
 from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 
-from .collected import (
-    Snapshot,
-    collected_storage,
-    file_size,
-    forget_cli_answer,
-    read_bytes,
-    snapshot_of,
-)
+from .collected import Snapshot, collected_storage, file_size, read_bytes
 from .inventory import Inventory, get_inventory
+from .listings import forget_cli_answer, snapshot_of
 from .manifest_checks import Finding, Judge, Verdict, storage_findings
 from .manifest_files import clear_verdicts
 from .manifest_hashing import (

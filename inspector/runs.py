@@ -18,11 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Now
 
-from .collected import forget_snapshots, forget_storage
+from .collected import forget_storage
 from .collection import CollectionPlan
 from .conf import get_config
 from .deployed import clear_live_cache
 from .layers import Layers, page_layers
+from .listings import forget_snapshots
 from .manifest import clear_manifest_cache
 from .models import ACTIVE_PHASES, CollectionRun, Phase
 

@@ -13,7 +13,6 @@ from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
 from .charts import source_chart
-from .collected import forget_snapshots
 from .details import candidate_details, live_diff, static_url
 from .forms import PathFilterForm
 from .http import (
@@ -25,6 +24,7 @@ from .http import (
     safe_next,
     unknown_export_format,
 )
+from .listings import forget_snapshots
 from .models import CollectionRun
 from .permissions import VIEW_PERMISSION, staff_permission_required
 from .probes import last_probes, run_probe

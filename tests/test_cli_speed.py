@@ -21,9 +21,10 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from inspector import fingerprints
-from inspector.collected import CLI_ANSWER_KEY, forget_snapshots, forget_storage
+from inspector.collected import forget_storage
 from inspector.deployed import clear_live_cache
 from inspector.inventory import clear_inventory_cache, get_inventory
+from inspector.listings import CLI_ANSWER_KEY, forget_snapshots
 from inspector.management.commands import inspect_assets
 from inspector.manifest import clear_manifest_cache
 

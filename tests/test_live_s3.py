@@ -22,10 +22,11 @@ from boto3.s3.transfer import TransferConfig
 from django.conf import settings
 from django.core.management import call_command
 
-from inspector.collected import collected_storage, forget_snapshots
+from inspector.collected import collected_storage
 from inspector.deployed import LiveReport, get_live_report
 from inspector.inventory import get_inventory
 from inspector.layers import command_layers
+from inspector.listings import forget_snapshots
 from inspector.status import LiveStatus
 
 from .layout import Layout, age

@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config.urls import urlpatterns as project_urlpatterns
 from demo.shop.management.commands.demo_setup import NOT_COLLECTED
-from inspector import panels, usage
+from inspector import panel_data, panels, usage
 
 from .layout import Layout, age
 
@@ -82,10 +82,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
 @pytest.fixture(autouse=True)
 def _fresh_panel_state() -> Iterator[None]:
     """No kept inventory and no stored toolbars leak from one test into the next."""
-    panels.keeper.forget()
+    panel_data.keeper.forget()
     MemoryStore.clear()
     yield
-    panels.keeper.forget()
+    panel_data.keeper.forget()
     MemoryStore.clear()
 
 
@@ -401,9 +401,9 @@ def test_a_warm_request_does_not_rebuild_the_inventory(
 ) -> None:
     first, second = conflict_layout(layout)
     calls = []
-    real = panels.get_inventory
-    monkeypatch.setattr(panels, "get_inventory", lambda: calls.append(1) or real())
-    monkeypatch.setattr(panels, "REFRESH_INTERVAL_S", 3600.0)
+    real = panel_data.get_inventory
+    monkeypatch.setattr(panel_data, "get_inventory", lambda: calls.append(1) or real())
+    monkeypatch.setattr(panel_data, "REFRESH_INTERVAL_S", 3600.0)
     view = page_view("{% load static %}<link href=\"{% static 'css/app.css' %}\">")
     with layout.settings(dirs=[first, second]):
         run_toolbar(view)
@@ -419,7 +419,7 @@ def test_an_edited_used_file_is_seen_by_the_next_request(
     layout.write(first, "css/app.css", "same")
     layout.write(second, "css/app.css", "same")
     age(first, second)
-    monkeypatch.setattr(panels, "REFRESH_INTERVAL_S", 3600.0)
+    monkeypatch.setattr(panel_data, "REFRESH_INTERVAL_S", 3600.0)
     view = page_view("{% load static %}<link href=\"{% static 'css/app.css' %}\">")
     with layout.settings(dirs=[first, second]):
         before = rows_by_path(assets_stats(run_toolbar(view)[0]))["css/app.css"]
@@ -434,8 +434,8 @@ def test_a_new_shadowing_file_shows_after_the_background_refresh(
     first, second = layout.folder("first"), layout.folder("second")
     layout.write(second, "css/app.css", "theirs")
     age(first, second)
-    monkeypatch.setattr(panels, "REFRESH_INTERVAL_S", 0.0)
-    monkeypatch.setattr(panels, "REFRESH_BACKOFF", 0)
+    monkeypatch.setattr(panel_data, "REFRESH_INTERVAL_S", 0.0)
+    monkeypatch.setattr(panel_data, "REFRESH_BACKOFF", 0)
     view = page_view("{% load static %}<link href=\"{% static 'css/app.css' %}\">")
     with layout.settings(dirs=[first, second]):
         assert rows_by_path(assets_stats(run_toolbar(view)[0]))["css/app.css"]["shadowed"] == []
