@@ -6,7 +6,7 @@ import itertools
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -103,3 +103,22 @@ def collect(layout: Layout) -> dict[str, bytes]:
     shutil.rmtree(target, ignore_errors=True)
     call_command("collectstatic", interactive=False, verbosity=0)
     return {str(p.relative_to(target)): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+
+
+@contextmanager
+def collected_app(
+    layout: Layout, hint: str, files: Mapping[str, bytes | str], backend: str
+) -> Iterator[Path]:
+    """Activate one app holding ``files``, collected once into the layout's STATIC_ROOT with the
+    staticfiles storage ``backend`` (DEBUG off, as in production); yield its ``static/``."""
+    app, static = layout.app(hint)
+    for path, content in files.items():
+        layout.write(static, path, content)
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": backend},
+    }
+    with layout.settings(apps=[app], STORAGES=storages, DEBUG=False):
+        collect(layout)
+        age(layout.root)
+        yield static

@@ -28,7 +28,7 @@ from inspector.models import CollectionRun, Phase
 from inspector.status import LiveStatus
 
 from .collect_project import Collected
-from .layout import Layout, age, collect
+from .layout import Layout, age, collected_app
 from .workers import TASK_APPS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,16 +47,7 @@ FILES: dict[str, str] = {
 
 @pytest.fixture(params=[MANIFEST, WHITENOISE], ids=["django", "whitenoise"])
 def project(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Collected]:
-    app, static = layout.app("collect")
-    for path, content in FILES.items():
-        layout.write(static, path, content)
-    storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": request.param},
-    }
-    with layout.settings(apps=[app], STORAGES=storages, DEBUG=False):
-        collect(layout)
-        age(layout.root)
+    with collected_app(layout, "collect", FILES, request.param) as static:
         yield Collected(layout, static)
 
 

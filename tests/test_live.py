@@ -23,7 +23,7 @@ from inspector.inventory import get_inventory
 from inspector.layers import command_layers
 from inspector.status import LiveStatus
 
-from .layout import Layout, age, collect
+from .layout import Layout, age, collect, collected_app
 
 DJANGO = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -63,16 +63,7 @@ class Deployed:
 
 @pytest.fixture(params=[DJANGO, PLAIN, WHITENOISE])
 def deployed(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Deployed]:
-    app, static = layout.app("live")
-    for path, content in FILES.items():
-        layout.write(static, path, content)
-    storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": request.param},
-    }
-    with layout.settings(apps=[app], STORAGES=storages, DEBUG=False):
-        collect(layout)
-        age(layout.root)
+    with collected_app(layout, "live", FILES, request.param) as static:
         yield Deployed(layout, static, request.param)
 
 
