@@ -180,3 +180,34 @@ def test_a_killed_worker_fails_its_run_loses_nothing_and_the_next_run_succeeds(
     assert second.phase == Phase.DONE, (second.error, project.log.read_text())
     layers = command_layers()
     assert {layers.live_status(r.path) for r in layers.records} == {LiveStatus.CURRENT}
+
+
+def test_a_worker_whose_run_was_failed_under_it_stops(
+    project: Project, runner: AbstractUser
+) -> None:
+    """A late heartbeat (a suspended laptop, a locked database) gets a live worker's run failed;
+    the lock is free, so the worker must stop writing rather than race the next run."""
+    drift(project, 40)
+    before = project.collected()
+    with db_worker(project.log) as worker:
+        runner_client(runner).post(reverse("inspector:collect"), {})
+        run = CollectionRun.objects.get()
+
+        def copying_half_way() -> bool:
+            run.refresh_from_db()
+            return run.phase == Phase.COPYING and run.files_done >= 5
+
+        wait_for(copying_half_way, "the run to be copying")
+        # What the reaper does to a silent run.
+        CollectionRun.objects.filter(pk=run.pk).update(phase=Phase.FAILED, active=None)
+        wait_for(lambda: "RunLost" in project.log.read_text(), "the worker to give up", 20)
+        assert worker.poll() is None, "the worker itself keeps serving other tasks"
+        copied_at_stop = {n: c for n, c in project.collected().items() if before.get(n) != c}
+        time.sleep(1.0)
+        assert {n: c for n, c in project.collected().items() if before.get(n) != c} == (
+            copied_at_stop
+        ), "files changed after the worker gave up"
+    run.refresh_from_db()
+    assert run.phase == Phase.FAILED
+    # Post-processing never ran: the manifest is the previous one.
+    assert project.collected()["staticfiles.json"] == before["staticfiles.json"]
