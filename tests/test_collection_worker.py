@@ -187,6 +187,8 @@ def test_a_worker_whose_run_was_failed_under_it_stops(
 ) -> None:
     """A late heartbeat (a suspended laptop, a locked database) gets a live worker's run failed;
     the lock is free, so the worker must stop writing rather than race the next run."""
+    from django_tasks_db.models import DBTaskResult
+
     drift(project, 40)
     before = project.collected()
     with db_worker(project.log) as worker:
@@ -200,7 +202,9 @@ def test_a_worker_whose_run_was_failed_under_it_stops(
         wait_for(copying_half_way, "the run to be copying")
         # What the reaper does to a silent run.
         CollectionRun.objects.filter(pk=run.pk).update(phase=Phase.FAILED, active=None)
-        wait_for(lambda: "RunLost" in project.log.read_text(), "the worker to give up", 20)
+        result = DBTaskResult.objects.filter(id=run.task_id)
+        wait_for(lambda: result.filter(status="FAILED").exists(), "the worker to give up", 20)
+        assert "RunLost" in (result.get().exception_class_path or "")
         assert worker.poll() is None, "the worker itself keeps serving other tasks"
         copied_at_stop = {n: c for n, c in project.collected().items() if before.get(n) != c}
         time.sleep(1.0)
