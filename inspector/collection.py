@@ -73,11 +73,6 @@ class CollectionPlan:
     def of(self, action: Action) -> list[PlannedFile]:
         return self._by_action[action]
 
-    @property
-    def checked(self) -> bool:
-        """True if the live diff could list the storage (else the plan cannot be trusted)."""
-        return not self.problems
-
     def counts(self) -> dict[str, int]:
         """What the run will report: the numbers a finished run is compared with."""
         counts = {

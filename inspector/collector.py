@@ -86,10 +86,6 @@ class Collector(collectstatic.Command):
         super().copy_file(path, prefixed_path, source_storage)
         self.progress.advance()
 
-    def link_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
-        super().link_file(path, prefixed_path, source_storage)
-        self.progress.advance()
-
     def _counting_delete(self, delete: Callable[[str], None]) -> Callable[[str], None]:
         def counting_delete(name: str) -> None:
             delete(name)
@@ -137,7 +133,7 @@ class Collector(collectstatic.Command):
 
     def counts(self) -> dict[str, int]:
         return {
-            "copied": len(self.copied_files) + len(self.symlinked_files),
+            "copied": len(self.copied_files),
             "unmodified": len(self.unmodified_files),
             "post_processed": len(self.post_processed),
             "deleted": len(self.cleared),

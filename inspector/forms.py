@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from .filters import PathFilter
 from .inventory import Inventory, PathRecord
 from .layers import Layers
+from .models import CollectionRun, Phase
 from .status import Flag, LiveStatus, ManifestStatus, SourceStatus
 
 NO_EXTENSION = "none"
@@ -156,12 +158,10 @@ class RunFilterForm(forms.Form):
     user = forms.CharField(required=False, label="Requested by")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .models import Phase
-
         super().__init__(*args, **kwargs)
         self.fields["phase"].choices = Phase.choices
 
-    def filter(self, runs: Any) -> Any:
+    def filter(self, runs: QuerySet[CollectionRun]) -> QuerySet[CollectionRun]:
         if not self.is_valid():
             return runs.none()
         if phases := self.cleaned_data["phase"]:

@@ -167,17 +167,18 @@ def export_response(
 
 
 class CollectionRunTable(tables.Table):
-    """The collection history, newest first; exported through ``SafeTableExport`` too."""
+    """The collection history, newest first: sorting, pages and the export's values
+    (``inspector/_runs_table.html`` renders the cells)."""
 
-    id = tables.Column(verbose_name="Run", linkify=("inspector:run", {"pk": tables.A("pk")}))
+    id = tables.Column(verbose_name="Run")
     created_at = tables.DateTimeColumn(verbose_name="Requested", format="Y-m-d H:i:s")
     requested_by_name = tables.Column(verbose_name="By", default="—")
     phase = tables.Column(verbose_name="Phase")
     clear = tables.BooleanColumn(verbose_name="Clear")
-    copied = tables.Column(verbose_name="Copied", attrs={"cell": {"class": "num"}})
-    unmodified = tables.Column(verbose_name="Unmodified", attrs={"cell": {"class": "num"}})
-    post_processed = tables.Column(verbose_name="Post-processed", attrs={"cell": {"class": "num"}})
-    deleted = tables.Column(verbose_name="Deleted", attrs={"cell": {"class": "num"}})
+    copied = tables.Column(verbose_name="Copied")
+    unmodified = tables.Column(verbose_name="Unmodified")
+    post_processed = tables.Column(verbose_name="Post-processed")
+    deleted = tables.Column(verbose_name="Deleted")
     duration = tables.Column(verbose_name="Duration", orderable=False, empty_values=())
     storage = tables.Column(verbose_name="Storage")
     error = tables.Column(verbose_name="Error", default="")
@@ -188,12 +189,9 @@ class CollectionRunTable(tables.Table):
         page_field = "page"
         empty_text = "No collection has been run from the inspector yet."
 
-    def render_duration(self, record: Any) -> str:
+    def value_duration(self, record: Any) -> str:
         duration = record.duration
         return "" if duration is None else f"{duration.total_seconds():.1f} s"
-
-    def value_duration(self, record: Any) -> str:
-        return self.render_duration(record)
 
 
 def export_table(table: tables.Table, export_format: str, name: str, *, title: str) -> HttpResponse:
