@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.contrib.auth.models import User
     from django.test import RequestFactory, override_settings
 
-    from inspector.inventory import get_inventory
+    from inspector.core.inventory import current_inventory
 
     # An unsaved superuser: has_perm() answers without the database.
     user = User(username="bench", is_staff=True, is_superuser=True, is_active=True)
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert response.status_code == 200, (url, response.status_code)
         return elapsed
 
-    inventory = get_inventory()
+    inventory = current_inventory()
     print(f"tree {root}: {len(inventory)} paths, Django {django.get_version()}")
     print(f"{'page':<32} {'reused check':>13} {'re-checked':>11}  target <= {fmt(TARGET_S)}")
     for label, url in PAGES:
@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve(url, htmx)  # templates compiled, inventory warm
         reused = statistics.median(serve(url, htmx) for _ in range(args.repeat))
         with override_settings(ASSET_INSPECTOR={"CACHE": "inspector", "RECHECK_SECONDS": 0}):
-            get_inventory()
+            current_inventory()
             rechecked = statistics.median(serve(url, htmx) for _ in range(args.repeat))
         verdict = (
             ""

@@ -5,7 +5,7 @@ the environment variable N). Prints figures; exits non-zero only when something 
 
 1. STATIC_ROOT (``ManifestStaticFilesStorage``, ``bench/settings.py``): collects N files once,
    then times ``get_live_report()`` cold (fresh process state, fingerprint caches cleared) and
-   warm (``max_age=0``: a new listing, warm fingerprints), ``command_layers()`` as the CLI uses
+   warm (``max_age=0``: a new listing, warm fingerprints), ``current_layers()`` as the CLI uses
    it, and one same-size edit of a source (1 modified), with the live counts.
 2. S3 (``S3ManifestStaticStorage`` through django-storages, ``bench/settings_s3.py``) on a
    SeaweedFS started on 127.0.0.1: collects M files into a bucket with the real
@@ -282,31 +282,29 @@ class Measurer:
         from django.core.cache import caches
 
         from inspector import collected, fingerprints, listings
-        from inspector.deployed import clear_live_cache
-        from inspector.inventory import clear_inventory_cache
-        from inspector.manifest import clear_manifest_cache
+        from inspector.core import caches
+        from inspector.core.inventory import clear_inventory_cache
 
-        clear_live_cache()
-        clear_manifest_cache()
+        caches.clear()
+        caches.clear()
         clear_inventory_cache()
-        listings.forget_snapshots()
-        collected.forget_storage()
+        listings.forget_listings()
+        collected.caches.clear()
         fingerprints.clear_memory_cache()
         caches["inspector"].clear()
 
     def forget_fingerprints(self) -> None:
         from django.core.cache import caches
 
-        from inspector import fingerprints
-        from inspector.deployed import clear_live_cache
+        from inspector.core import fingerprints
 
-        clear_live_cache()
+        caches.clear()
         fingerprints.clear_memory_cache()
         caches["inspector"].clear()
 
     def call(self, fn: Callable[[], Any]) -> tuple[float, Any, Requests | None]:
         """Time ``fn()``; the inspector's storage (and its client) is made inside the clock."""
-        from inspector.collected import collected_storage
+        from inspector.core.storage.instance import collected_storage
 
         began = time.perf_counter()
         mark = None
@@ -371,9 +369,9 @@ def measure(kind: str, files: int, repeat: int) -> int:
 
     django.setup()
     from inspector.deployed import get_live_report
-    from inspector.inventory import get_inventory
-    from inspector.layers import command_layers
     from inspector.manifest import get_manifest_report
+
+    from inspector.core.inventory import current_inventory
 
     m = Measurer(s3=kind == "s3", files=files)
 
@@ -410,7 +408,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
         m.forget_fingerprints()
         elapsed, _report, live_requests = m.call(partial(get_live_report, inventory, manifest))
         steps["live"].append(elapsed)
-    for step, call in (("inventory", "get_inventory()"), ("manifest", "get_manifest_report()")):
+    for step, call in (("inventory", "current_inventory()"), ("manifest", "get_manifest_report()")):
         row(f"  step by step: {call} cold", fmt(min(steps[step])), f"best of {repeat}")
     m.requests_row(manifest_requests, 1)
     row(
@@ -421,7 +419,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
     m.requests_row(live_requests, 0)
 
     # Warm: max_age=0 takes a new listing; fingerprints are known.
-    inventory = get_inventory()
+    inventory = current_inventory()
     manifest = get_manifest_report(inventory)
     warm_calls: list[tuple[str, Callable[[], Any], int]] = [
         (
@@ -430,7 +428,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
             0,
         ),
         ("get_live_report() warm", lambda: get_live_report(max_age=0.0), 1),
-        ("command_layers() warm (the CLI's three layers)", command_layers, 1),
+        ("current_layers() warm (the CLI's three layers)", command_layers, 1),
     ]
     for label, fn, manifest_reads in warm_calls:
         times = []
@@ -446,7 +444,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
         if live is not None and live.counts() != first.counts():
             row("    WARNING counts differ", "", counts_text(live.counts()))
 
-    edit_one(m, get_inventory())
+    edit_one(m, current_inventory())
     if m.s3:
         everywhere = process_requests()
         total = sum(v for k, v in everywhere.items() if k != "http-attempts")
@@ -462,7 +460,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
 def edit_one(m: Measurer, inventory: Any) -> None:
     """Change one byte of a unique JS source (same size), time the next reports, restore it."""
     from inspector.deployed import get_live_report
-    from inspector.layers import command_layers
+
 
     records = [
         r
@@ -487,7 +485,7 @@ def edit_one(m: Measurer, inventory: Any) -> None:
         location.write_bytes(bytes(changed))
         edited = [
             ("get_live_report() after the edit", get_live_report),
-            ("command_layers() after the edit, again", command_layers),
+            ("current_layers() after the edit, again", command_layers),
         ]
         for label, fn in edited:
             elapsed, result, requests = m.call(fn)

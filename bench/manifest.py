@@ -66,15 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     django.setup()
     from django.core.cache import caches
+    from inspector.manifest import get_manifest_report
 
-    from inspector import fingerprints
-    from inspector.inventory import get_inventory
-    from inspector.manifest import clear_manifest_cache, get_manifest_report
+    from inspector.core import fingerprints
+    from inspector.core.inventory import current_inventory
 
-    inventory = get_inventory()
+    inventory = current_inventory()
 
     def cold() -> float:
-        clear_manifest_cache()
+        caches.clear()
         fingerprints.clear_memory_cache()
         caches["inspector"].clear()
         began = time.perf_counter()
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         location.write_bytes(original + b"\n.edited { color: red }\n")
         began = time.perf_counter()
-        edited = get_manifest_report(get_inventory())
+        edited = get_manifest_report(current_inventory())
         elapsed = time.perf_counter() - began
         status = edited.entry(css.path).status
         print(f"inventory + report after one CSS edit   {fmt(elapsed)}  ({css.path}: {status})")

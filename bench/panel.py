@@ -89,10 +89,10 @@ def configure(root: Path) -> None:
 
 def pick_paths(count: int) -> list[str]:
     """Return ``count`` collected paths spread over the tree, a tenth of them conflicts."""
-    from inspector.inventory import get_inventory
-    from inspector.status import SourceStatus
+    from inspector.core.inventory import current_inventory
+    from inspector.core.status import SourceStatus
 
-    records = [r for r in get_inventory() if r.collect_winner is not None]
+    records = [r for r in current_inventory() if r.collect_winner is not None]
     conflicts = [r.path for r in records if r.status == SourceStatus.CONFLICT]
     others = [r.path for r in records if r.status != SourceStatus.CONFLICT]
     wanted_conflicts = conflicts[:: max(1, len(conflicts) // max(1, count // 10))][: count // 10]

@@ -90,12 +90,12 @@ def best_of(repeat: int, fn: Callable[[], float]) -> float:
 
 def probe_inspector(env: dict[str, str]) -> str | None:
     """Return why the inventory cannot be used in this tree, or None if it can."""
-    if not (REPO / "inspector" / "inventory.py").exists():
-        return "inspector/inventory.py does not exist yet"
+    if not (REPO / "inspector" / "core" / "inventory.py").exists():
+        return "inspector/core/inventory.py does not exist yet"
     code = (
         "import django; django.setup(); "
-        "from inspector.inventory import get_inventory, clear_inventory_cache; "
-        "from inspector.fingerprints import clear_memory_cache; "
+        "from inspector.core.inventory import clear_inventory_cache, current_inventory; "
+        "from inspector.core.fingerprints import clear_memory_cache; "
         "from django.core.management import get_commands; "
         "assert 'inspect_assets' in get_commands(), 'no inspect_assets command'"
     )
@@ -175,15 +175,15 @@ def in_process(report: Report, root: Path, repeat: int, with_inspector: bool) ->
 
     from django.core.cache import caches
 
-    from inspector.fingerprints import clear_memory_cache
-    from inspector.inventory import clear_inventory_cache, get_inventory
+    from inspector.core.fingerprints import clear_memory_cache
+    from inspector.core.inventory import clear_inventory_cache, current_inventory
 
     def cold() -> float:
         clear_inventory_cache()
         clear_memory_cache()
         caches["inspector"].clear()
         start = time.perf_counter()
-        get_inventory()
+        current_inventory()
         return time.perf_counter() - start
 
     cold_runs = [cold() for _ in range(repeat)]
@@ -194,12 +194,12 @@ def in_process(report: Report, root: Path, repeat: int, with_inspector: bool) ->
         "runs " + ", ".join(fmt(s) for s in cold_runs),
     )
 
-    inv = get_inventory()
+    inv = current_inventory()
     warm_runs = []
     same = True
     for _ in range(5):
         start = time.perf_counter()
-        again = get_inventory()
+        again = current_inventory()
         warm_runs.append(time.perf_counter() - start)
         same = same and again is inv
     warm = statistics.median(warm_runs)
@@ -216,7 +216,7 @@ def in_process(report: Report, root: Path, repeat: int, with_inspector: bool) ->
     if "not visible" in note or "restore" in note:
         report.warnings.append(f"edit: {note}")
     report.add("scandir", f"bare scandir+stat walk (best of {repeat})", fmt(scandir_s), "")
-    return inventory_counts(get_inventory())
+    return inventory_counts(current_inventory())
 
 
 def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str]:
@@ -233,7 +233,7 @@ def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str
             stream.write(b"\n.bench-edit { color: red; }\n")
         new_size = location.stat().st_size
         start = time.perf_counter()
-        seen = get_inventory().get(rec.path)
+        seen = current_inventory().get(rec.path)
         elapsed = time.perf_counter() - start
         if seen is not None and seen.candidates and seen.candidates[0].size == new_size:
             note = f"edit visible ({rec.path})"
@@ -242,7 +242,7 @@ def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str
             while waited < EDIT_VISIBLE_WAIT_S:
                 time.sleep(0.25)
                 waited += 0.25
-                seen = get_inventory().get(rec.path)
+                seen = current_inventory().get(rec.path)
                 if seen is not None and seen.candidates and seen.candidates[0].size == new_size:
                     break
             else:
@@ -251,7 +251,7 @@ def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str
     finally:
         location.write_bytes(original)
         os.utime(location, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    restored = get_inventory().get(rec.path)
+    restored = current_inventory().get(rec.path)
     if restored is None or restored.candidates[0].size != len(original):
         note += "; restore not visible"
     return elapsed, note

@@ -9,4 +9,6 @@ class InspectorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers the checks, connects the resets)
+        # Registers the system checks, and the one receiver that resets every cache.
+        from . import checks  # noqa: F401
+        from .core import caches  # noqa: F401

@@ -7,6 +7,8 @@ from typing import Any
 from django.apps import apps
 from django.core import checks
 
+from .conf import get_config
+
 
 @checks.register()
 def check_htmx_installed(**kwargs: Any) -> list[checks.CheckMessage]:
@@ -24,8 +26,6 @@ def check_htmx_installed(**kwargs: Any) -> list[checks.CheckMessage]:
 
 @checks.register()
 def check_heartbeat(**kwargs: Any) -> list[checks.CheckMessage]:
-    from .conf import get_config
-
     config = get_config()
     beat, timeout = float(config["HEARTBEAT_SECONDS"]), float(config["HEARTBEAT_TIMEOUT"])
     if timeout > 2 * beat > 0:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -31,6 +33,18 @@ class Phase(models.TextChoices):
 
 
 ACTIVE_PHASES = (Phase.QUEUED, Phase.COPYING, Phase.POST_PROCESSING)
+
+
+class CollectionRunQuerySet(models.QuerySet["CollectionRun"]):
+    def finish(self, run_id: int, phase: Phase, *, queued: bool = False, **fields: Any) -> int:
+        """End an active run (only a queued one if ``queued``); return 1 if it was active.
+
+        Ending releases the one-run lock (``active``); the database's clock says when.
+        """
+        runs = self.filter(pk=run_id, phase__in=ACTIVE_PHASES)
+        if queued:
+            runs = runs.filter(phase=Phase.QUEUED)
+        return runs.update(phase=phase, active=None, finished_at=Now(), **fields)
 
 
 class CollectionRun(models.Model):
@@ -64,6 +78,8 @@ class CollectionRun(models.Model):
     deleted = models.PositiveIntegerField(default=0)
     log_tail = models.TextField(blank=True)
     error = models.TextField(blank=True)
+
+    objects = CollectionRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

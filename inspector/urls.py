@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from . import collect_views, views
+from .web import collect_views, views
 
 
 class StaticPathConverter:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from inspector.layers import command_layers
-from inspector.runs import forget_collected
+from inspector.collection.worker import forget_collected
+from inspector.core.layers import current_layers
 
 from .layout import Layout, age, collect
 from .workers import TASK_APPS, WORKER_BACKEND
@@ -43,7 +43,7 @@ class Collected:
 
     def live(self) -> dict[str, str | None]:
         """Return every path's live status, checked now."""
-        layers = command_layers()
+        layers = current_layers()
         assert layers.live is not None
         return {r.path: layers.live_status(r.path) for r in layers.records}
 

@@ -5,29 +5,21 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractUser, Permission
-from django.core.cache import caches
+from django.core.cache import caches as django_caches
 from django.test import Client
 
-from inspector import fingerprints
-from inspector.collected import forget_storage
-from inspector.inventory import clear_inventory_cache
-from inspector.manifest import clear_manifest_cache
+from inspector.core import caches
 
 from .layout import Layout
 
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    """Every test starts cold: no inventory, no fingerprints in memory or in the shared cache."""
-    clear_inventory_cache()
-    clear_manifest_cache()
-    forget_storage()
-    fingerprints.clear_memory_cache()
-    caches["inspector"].clear()
+    """Every test starts cold: no process cache, nothing in the shared cache."""
+    caches.clear()
+    django_caches["inspector"].clear()
     yield
-    clear_inventory_cache()
-    clear_manifest_cache()
-    forget_storage()
+    caches.clear()
 
 
 @pytest.fixture

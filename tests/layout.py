@@ -13,7 +13,7 @@ from typing import Any
 
 from django.test import override_settings
 
-from inspector.inventory import clear_inventory_cache
+from inspector.core.inventory import clear_inventory_cache
 
 BASE_APPS = [
     "django.contrib.auth",

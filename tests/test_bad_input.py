@@ -13,8 +13,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import override_settings
 
-from inspector.inventory import get_inventory
-from inspector.status import Flag, SourceStatus
+from inspector.core.inventory import current_inventory
+from inspector.core.status import Flag, SourceStatus
 
 from .layout import Layout
 
@@ -28,7 +28,7 @@ def test_missing_staticfiles_dir_is_an_error_on_that_source(layout: Layout) -> N
     layout.write(present, "css/a.css", "a")
     missing = layout.root / "not-there"
     with layout.settings(dirs=[missing, present]):
-        inventory = get_inventory()
+        inventory = current_inventory()
     assert inventory.get("css/a.css") is not None
     (summary,) = [s for s in inventory.sources if s.source.root == str(missing)]
     assert summary.files == 0
@@ -41,7 +41,7 @@ def test_symlink_loop_is_reported_and_the_rest_listed(layout: Layout) -> None:
     layout.write(project, "js/b.js", "b")
     os.symlink("..", project / "css" / "loop")
     with layout.settings(dirs=[project], finders=[FS]):
-        inventory = get_inventory()
+        inventory = current_inventory()
     assert {r.path for r in inventory} == {"css/a.css", "js/b.js"}
     assert any("symlink loop" in p.message and p.source for p in inventory.problems)
 
@@ -59,7 +59,7 @@ def test_hostile_file_names_are_listed_exactly(layout: Layout) -> None:
     for name in names:
         layout.write(project, name, name)
     with layout.settings(dirs=[project], finders=[FS]):
-        inventory = get_inventory()
+        inventory = current_inventory()
         assert sorted(r.path for r in inventory) == sorted(names)
         for name in names:
             record = inventory.get(name)
@@ -75,7 +75,7 @@ def test_file_deleted_during_the_walk_is_reported(layout: Layout) -> None:
     with layout.settings(
         finders=["tests.finders.VanishingFinder"], INSPECTOR_TEST_FOLDER=str(folder)
     ):
-        inventory = get_inventory()
+        inventory = current_inventory()
     assert inventory.get("css/kept.css") is not None
     assert inventory.get("tmp/gone.css") is None
     assert any(p.path == "tmp/gone.css" and "gone" in p.message for p in inventory.problems)
@@ -89,7 +89,7 @@ def test_finder_that_raises_does_not_hide_the_others(layout: Layout) -> None:
         finders=[FS, "tests.finders.ExplodingFinder", "tests.finders.NoSuchFinder"],
         INSPECTOR_TEST_FOLDER=str(project),
     ):
-        inventory = get_inventory()
+        inventory = current_inventory()
     assert inventory.get("css/a.css") is not None
     messages = {p.source: p.message for p in inventory.problems}
     assert "exploding finder" in messages["tests.finders.ExplodingFinder"]
@@ -105,7 +105,7 @@ def test_file_too_large_to_hash_is_unverified_not_duplicate(layout: Layout) -> N
         layout.settings(apps=[first, second]),
         override_settings(ASSET_INSPECTOR={"CACHE": None, "MAX_HASH_BYTES": 1024}),
     ):
-        record = get_inventory().get("big.bin")
+        record = current_inventory().get("big.bin")
     assert record and record.status == SourceStatus.CONFLICT
     assert Flag.UNVERIFIED in record.flags
     assert any("MAX_HASH_BYTES" in e for e in record.errors)

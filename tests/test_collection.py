@@ -22,10 +22,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from inspector.collection import Action, plan_collection
-from inspector.layers import command_layers
+from inspector.collection.plan import Action, plan_collection
+from inspector.core.layers import current_layers
+from inspector.core.status import LiveStatus
 from inspector.models import CollectionRun, Phase
-from inspector.status import LiveStatus
 
 from .collect_project import Collected
 from .layout import Layout, age, collected_app
@@ -71,7 +71,7 @@ def test_preview_lists_what_differs_and_the_run_does_exactly_that(
     project: Collected, runner_client: Client
 ) -> None:
     drift(project)
-    plan = plan_collection(command_layers())
+    plan = plan_collection(current_layers())
     by_action = {f.path: f.action for f in plan.files}
     assert by_action["js/app.js"] == Action.COPY
     assert by_action["css/new.css"] == Action.COPY
@@ -93,13 +93,15 @@ def test_preview_lists_what_differs_and_the_run_does_exactly_that(
     assert response["Location"] == reverse("inspector:run", args=[run.pk])
     assert run.phase == Phase.DONE, run.error
     assert run.requested_by_name == "runner"
-    assert run.promised == plan.counts()
+    assert run.promised == plan.counts().as_dict()
     assert {
         "copied": run.copied,
         "unmodified": run.unmodified,
         "post_processed": run.post_processed,
         "deleted": run.deleted,
-    } == {k: plan.counts()[k] for k in ("copied", "unmodified", "post_processed", "deleted")}
+    } == {
+        k: plan.counts().as_dict()[k] for k in ("copied", "unmodified", "post_processed", "deleted")
+    }
     assert run.files_done == run.files_total > 0
     assert run.active is None
 

@@ -10,11 +10,11 @@ import pytest
 from django.contrib.auth.models import AbstractUser
 from django.urls import reverse
 
-from inspector.collection import Action, plan_collection
-from inspector.layers import command_layers
+from inspector.collection.plan import Action, plan_collection
+from inspector.collection.worker import forget_collected
+from inspector.core.layers import current_layers
+from inspector.core.status import LiveStatus
 from inspector.models import CollectionRun, Phase
-from inspector.runs import forget_collected
-from inspector.status import LiveStatus
 
 from .layout import Layout, age
 from .seaweed import SeaweedFS, seaweed  # noqa: F401  (seaweed: the fixture)
@@ -55,7 +55,7 @@ def test_a_run_from_the_dashboard_updates_the_bucket(
         (bucket.static / path).write_text(f"/* {path}, edited after the deploy */\n")
     age(bucket.static, seconds=30)
     forget_collected()
-    plan = plan_collection(command_layers())
+    plan = plan_collection(current_layers())
     assert {f.path for f in plan.of(Action.COPY)} == set(EDITED)
     log = tmp_path / "worker.log"
     with db_worker(log) as worker:
@@ -65,14 +65,14 @@ def test_a_run_from_the_dashboard_updates_the_bucket(
     run.refresh_from_db()
     assert run.phase == Phase.DONE, (run.error, log.read_text())
     assert run.storage == f"s3://{bucket.name}/static"
-    assert run.promised == plan.counts()
+    assert run.promised == plan.counts().as_dict()
     assert (run.copied, run.unmodified) == (len(EDITED), len(plan.of(Action.LEAVE)))
-    assert run.post_processed == plan.counts()["post_processed"]
+    assert run.post_processed == plan.counts().post_processed
     for path in EDITED:
         assert bucket.read(path) == (bucket.static / path).read_bytes()
     manifest = bucket.manifest()
     for path in EDITED:
         assert bucket.read(manifest[path]) != b""  # the new hashed copy is there
     forget_collected()
-    layers = command_layers()
+    layers = current_layers()
     assert {layers.live_status(r.path) for r in layers.records} == {LiveStatus.CURRENT}

@@ -21,10 +21,10 @@ from django.contrib.auth.models import AbstractUser
 from django.test import Client
 from django.urls import reverse
 
-from inspector.collection import Action, plan_collection
-from inspector.layers import command_layers
+from inspector.collection.plan import Action, plan_collection
+from inspector.core.layers import current_layers
+from inspector.core.status import LiveStatus
 from inspector.models import CollectionRun, Phase
-from inspector.status import LiveStatus
 
 from . import collect_project
 from .collect_project import Project, drift
@@ -73,7 +73,7 @@ def test_the_worker_collects_with_progress_and_keeps_the_preview_s_promise(
     project: Project, runner: AbstractUser
 ) -> None:
     edited = drift(project, 30)
-    plan = plan_collection(command_layers())
+    plan = plan_collection(current_layers())
     assert {f.path for f in plan.of(Action.COPY)} == edited
     client = runner_client(runner)
     with db_worker(project.log) as worker:
@@ -93,15 +93,15 @@ def test_the_worker_collects_with_progress_and_keeps_the_preview_s_promise(
     assert len(set(done)) >= 4, f"the progress hardly moved: {seen}"
     assert run.files_done == run.files_total > 0
     assert run.worker.endswith(f":{worker.pid}")
-    assert run.promised == plan.counts()
+    assert run.promised == plan.counts().as_dict()
     assert run.copied == len(edited)
     assert run.unmodified == len(plan.of(Action.LEAVE))
-    assert run.post_processed == plan.counts()["post_processed"]
+    assert run.post_processed == plan.counts().post_processed
     assert run.deleted == 0
     # What the dashboard shows now: every path current.
     page = client.get(reverse("inspector:overview")).content.decode()
     assert "files differ" not in page
-    layers = command_layers()
+    layers = current_layers()
     assert {layers.live_status(r.path) for r in layers.records} == {LiveStatus.CURRENT}
 
 
@@ -178,7 +178,7 @@ def test_a_killed_worker_fails_its_run_loses_nothing_and_the_next_run_succeeds(
         watch(second.pk, worker, project.log)
     second.refresh_from_db()
     assert second.phase == Phase.DONE, (second.error, project.log.read_text())
-    layers = command_layers()
+    layers = current_layers()
     assert {layers.live_status(r.path) for r in layers.records} == {LiveStatus.CURRENT}
 
 

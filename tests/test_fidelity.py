@@ -15,8 +15,9 @@ from django.contrib.staticfiles import finders
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inspector.inventory import Inventory, get_inventory
-from inspector.status import Flag, SourceStatus
+from inspector.core.inventory import current_inventory
+from inspector.core.records import Inventory
+from inspector.core.status import Flag, SourceStatus
 
 from .layout import Layout, collect
 
@@ -59,7 +60,7 @@ def test_demo_project_agrees_with_django(tmp_path: Path) -> None:
     from django.test import override_settings
 
     with override_settings(STATIC_ROOT=str(tmp_path / "collected")):
-        inventory = get_inventory()
+        inventory = current_inventory()
         collected = collect(Layout(tmp_path))
         assert_agrees_with_django(inventory, collected)
     counts = inventory.counts()
@@ -128,6 +129,6 @@ def test_generated_layouts_agree_with_django(
             "django.contrib.staticfiles.finders.AppDirectoriesFinder",
         ],
     ):
-        inventory = get_inventory()
+        inventory = current_inventory()
         collected = collect(layout)
         assert_agrees_with_django(inventory, collected)

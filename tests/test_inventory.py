@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
-from inspector import fingerprints
-from inspector.inventory import clear_inventory_cache, get_inventory
-from inspector.status import Flag, SourceStatus
+from inspector.core import fingerprints
+from inspector.core.inventory import clear_inventory_cache, current_inventory
+from inspector.core.status import Flag, SourceStatus
 
 from .layout import Layout, age, collect
 
@@ -29,7 +29,7 @@ def test_precedence_and_statuses_match_django(layout: Layout) -> None:
     layout.write(base_static, "js/only.js", "1")
 
     with layout.settings(apps=[theme, base], dirs=[project]):
-        inventory = get_inventory()
+        inventory = current_inventory()
         base_css = inventory.get("admin/base.css")
         logo = inventory.get("img/logo.svg")
         only = inventory.get("js/only.js")
@@ -59,7 +59,7 @@ def test_equal_sizes_are_compared_by_bytes(layout: Layout) -> None:
     layout.write(second_static, "other-size.txt", "bb")
 
     with layout.settings(apps=[first, second]):
-        inventory = get_inventory()
+        inventory = current_inventory()
     same = inventory.get("same-size.txt")
     other = inventory.get("other-size.txt")
     assert same and other
@@ -76,11 +76,11 @@ def test_prefixed_folder_serves_under_its_prefix(layout: Layout) -> None:
     vendor = layout.folder("vendor")
     layout.write(vendor, "chart/chart.js", "chart")
     with layout.settings(dirs=[("lib", vendor)]):
-        record = get_inventory().get("lib/chart/chart.js")
+        record = current_inventory().get("lib/chart/chart.js")
         assert record and record.winner
         assert record.winner.source == f"dir:lib={vendor}"
         assert record.winner.location == finders.find("lib/chart/chart.js")
-        assert get_inventory().get("chart/chart.js") is None
+        assert current_inventory().get("chart/chart.js") is None
 
 
 def test_dotfiles_are_served_but_never_collected(layout: Layout) -> None:
@@ -90,7 +90,7 @@ def test_dotfiles_are_served_but_never_collected(layout: Layout) -> None:
     layout.write(project, ".hidden/inside.css", "x")
     layout.write(project, "css/site.css", "site")
     with layout.settings(dirs=[project]):
-        inventory = get_inventory()
+        inventory = current_inventory()
         collected = collect(layout)
     ignored = {r.path for r in inventory if Flag.IGNORED_BY_COLLECT in r.flags}
     assert ignored == {".browserslistrc", "css/site.css~", ".hidden/inside.css"}
@@ -108,7 +108,7 @@ def test_order_mismatch_when_a_finder_serves_what_it_does_not_list(layout: Layou
         finders=["tests.finders.UnlistedFinder", APPS],
         INSPECTOR_TEST_FOLDER=str(generated),
     ):
-        record = get_inventory().get("css/site.css")
+        record = current_inventory().get("css/site.css")
         collected = collect(layout)
         dev_winner = finders.find("css/site.css")
     assert record and record.winner and record.collect_winner
@@ -124,17 +124,17 @@ def test_edits_additions_and_removals_show_up_without_restart(layout: Layout) ->
     layout.write(project, "css/b.css", "b")
     age(project)
     with layout.settings(dirs=[project]):
-        first = get_inventory()
-        assert get_inventory() is first, "an unchanged tree must not be rebuilt"
+        first = current_inventory()
+        assert current_inventory() is first, "an unchanged tree must not be rebuilt"
 
         layout.write(project, "css/a.css", "a, edited")
-        edited = get_inventory()
+        edited = current_inventory()
         record = edited.get("css/a.css")
         assert record and record.winner and record.winner.size == len("a, edited")
 
         layout.write(project, "css/new.css", "new")
         (project / "css/b.css").unlink()
-        changed = get_inventory()
+        changed = current_inventory()
         assert changed.get("css/new.css") is not None
         assert changed.get("css/b.css") is None
 
@@ -146,12 +146,12 @@ def test_same_size_edit_within_one_clock_tick_is_seen(layout: Layout) -> None:
     layout.write(first_static, "x.txt", "same")
     layout.write(second_static, "x.txt", "same")
     with layout.settings(apps=[first, second]):
-        assert (rec := get_inventory().get("x.txt")) and rec.status == SourceStatus.DUPLICATE
+        assert (rec := current_inventory().get("x.txt")) and rec.status == SourceStatus.DUPLICATE
         target = second_static / "x.txt"
         stat = target.stat()
         target.write_bytes(b"diff")
         os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        assert (rec := get_inventory().get("x.txt")) and rec.status == SourceStatus.CONFLICT
+        assert (rec := current_inventory().get("x.txt")) and rec.status == SourceStatus.CONFLICT
 
 
 def test_fingerprints_are_shared_through_the_cache_framework(layout: Layout) -> None:
@@ -162,7 +162,7 @@ def test_fingerprints_are_shared_through_the_cache_framework(layout: Layout) -> 
     age(first_static, second_static)
     shared = {"CACHE": "inspector", "SHARED_CACHE_MIN_BYTES": 0}
     with layout.settings(apps=[first, second], ASSET_INSPECTOR=shared):
-        get_inventory()
+        current_inventory()
         # Another process would start with empty memory; what it may reuse is the shared cache.
         fingerprints.clear_memory_cache()
         target = second_static / "x.txt"
@@ -182,15 +182,15 @@ def test_listings_shared_between_processes_still_see_changes(layout: Layout) -> 
     layout.write(project, "js/b.js", "b")
     age(project)
     with layout.settings(dirs=[project], finders=[FS], ASSET_INSPECTOR={"CACHE": "inspector"}):
-        assert {r.path for r in get_inventory()} == {"css/a.css", "js/b.js"}
+        assert {r.path for r in current_inventory()} == {"css/a.css", "js/b.js"}
         # A new process has no in-process state; it starts from what the shared cache holds.
         clear_inventory_cache()
-        assert {r.path for r in get_inventory()} == {"css/a.css", "js/b.js"}
+        assert {r.path for r in current_inventory()} == {"css/a.css", "js/b.js"}
 
         clear_inventory_cache()
         layout.write(project, "css/new.css", "new")
         (project / "js/b.js").unlink()
-        assert {r.path for r in get_inventory()} == {"css/a.css", "css/new.css"}
+        assert {r.path for r in current_inventory()} == {"css/a.css", "css/new.css"}
 
 
 def test_small_files_share_their_fingerprints_in_buckets(layout: Layout) -> None:

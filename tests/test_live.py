@@ -18,10 +18,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from inspector.deployed import LiveReport, get_live_report
-from inspector.inventory import get_inventory
-from inspector.layers import command_layers
-from inspector.status import LiveStatus
+from inspector.core.inventory import current_inventory
+from inspector.core.layers import current_layers
+from inspector.core.live import LiveReport
+from inspector.core.status import LiveStatus
 
 from .layout import Layout, age, collect, collected_app
 
@@ -40,6 +40,13 @@ FILES: dict[str, str] = {
 }
 
 
+def live_report() -> LiveReport:
+    """The live layer of layers checked now."""
+    report = current_layers().live
+    assert report is not None
+    return report
+
+
 @dataclass
 class Deployed:
     layout: Layout
@@ -51,11 +58,11 @@ class Deployed:
         return self.layout.root / "collected"
 
     def report(self) -> LiveReport:
-        return get_live_report(get_inventory())
+        return live_report()
 
     def statuses(self) -> dict[str, LiveStatus]:
         report = self.report()
-        paths = [r.path for r in get_inventory()] + list(report.orphans)
+        paths = [r.path for r in current_inventory()] + list(report.orphans)
         found = {path: report.status_of(path) for path in paths}
         assert None not in found.values(), found
         return found  # type: ignore[return-value]
@@ -115,7 +122,7 @@ def test_a_dotfile_collection_ignores_is_missing(layout: Layout) -> None:
     layout.write(static, "a.css", "a {}\n")
     with layout.settings(apps=[app]):
         collect(layout)
-        report = get_live_report(get_inventory())
+        report = live_report()
     entry = report.entry(".env.example")
     assert entry.status == LiveStatus.MISSING and "collectstatic ignores it" in entry.note
     assert report.status_of("a.css") == LiveStatus.CURRENT
@@ -125,7 +132,7 @@ def test_nothing_collected_yet_is_missing_everywhere_not_an_error(layout: Layout
     app, static = layout.app("fresh")
     layout.write(static, "a.css", "a {}\n")
     with layout.settings(apps=[app]):
-        report = get_live_report(get_inventory())
+        report = live_report()
     assert report.status_of("a.css") == LiveStatus.MISSING
     assert report.problems == () and report.file_count == 0
 
@@ -195,7 +202,7 @@ def test_no_live_leaves_the_layer_null(deployed: Deployed) -> None:
 
 
 def test_command_layers_list_the_storage_once(deployed: Deployed) -> None:
-    layers = command_layers()
+    layers = current_layers()
     assert layers.live is not None and layers.manifest is not None
     assert {r.path for r in layers.records} >= set(FILES)
 

@@ -22,12 +22,12 @@ from boto3.s3.transfer import TransferConfig
 from django.conf import settings
 from django.core.management import call_command
 
-from inspector.collected import collected_storage
-from inspector.deployed import LiveReport, get_live_report
-from inspector.inventory import get_inventory
-from inspector.layers import command_layers
-from inspector.listings import forget_snapshots
-from inspector.status import LiveStatus
+from inspector.core.inventory import current_inventory
+from inspector.core.layers import Layers, current_layers
+from inspector.core.live import LiveReport
+from inspector.core.status import LiveStatus
+from inspector.core.storage.instance import collected_storage
+from inspector.core.storage.kept import forget_listings
 
 from .layout import Layout, age
 from .seaweed import SeaweedFS, closed_port, seaweed  # noqa: F401  (seaweed: the fixture)
@@ -42,9 +42,16 @@ from .test_manifest_s3 import (
 )
 
 
+def live_report() -> LiveReport:
+    """The live layer of layers checked now."""
+    report = current_layers().live
+    assert report is not None
+    return report
+
+
 def statuses() -> dict[str, LiveStatus]:
-    report = get_live_report(get_inventory())
-    paths = [r.path for r in get_inventory()] + list(report.orphans)
+    report = live_report()
+    paths = [r.path for r in current_inventory()] + list(report.orphans)
     return {path: report.status_of(path) for path in paths}  # type: ignore[misc]
 
 
@@ -72,7 +79,7 @@ def bucket(layout: Layout, seaweed: SeaweedFS) -> Iterator[Bucket]:  # noqa: F81
 
 def test_a_fresh_s3_collection_is_current_in_one_listing(bucket: Bucket) -> None:
     requests = counting()
-    layers = command_layers()
+    layers = current_layers()
     ops = requests.operations.copy()
     assert layers.live is not None and layers.live.problems == ()
     assert layers.live.location == f"s3://{bucket.name}/static" and layers.live.remote
@@ -93,7 +100,7 @@ def test_drift_on_both_sides_of_s3_shows_on_exactly_its_paths(bucket: Bucket) ->
     bucket.put("css/base.css", same_size)  # same size, other bytes: only the ETag tells
     bucket.delete("js/app.js.map")
     age(bucket.static)
-    forget_snapshots()
+    forget_listings()
     only(
         statuses(),
         {
@@ -108,7 +115,10 @@ def test_drift_on_both_sides_of_s3_shows_on_exactly_its_paths(bucket: Bucket) ->
 
 
 def test_pages_reuse_a_remote_listing_until_rechecked(bucket: Bucket) -> None:
-    from inspector.layers import page_layers
+    from inspector.core.freshness import page_max_age
+
+    def page_layers() -> Layers:
+        return current_layers(max_age=page_max_age())
 
     first = page_layers().live
     bucket.delete("js/app.js.map")
@@ -117,7 +127,7 @@ def test_pages_reuse_a_remote_listing_until_rechecked(bucket: Bucket) -> None:
     assert kept is not None and first is not None and kept.checked_at == first.checked_at
     assert kept.status_of("js/app.js.map") == LiveStatus.CURRENT  # the kept listing's view
     assert requests.operations["ListObjectsV2"] == 0
-    forget_snapshots()  # what "Re-check now" does
+    forget_listings()  # what "Re-check now" does
     fresh = page_layers().live
     assert fresh is not None and fresh.status_of("js/app.js.map") == LiveStatus.MISSING
 
@@ -138,19 +148,19 @@ def test_multipart_and_gzipped_objects_are_compared_by_reading(
     }
     with layout.settings(apps=[app], STORAGES=s3_storages(options)):
         collectstatic()
-        report = get_live_report(get_inventory())
+        report = live_report()
         assert report.status_of("video/intro.bin") == LiveStatus.CURRENT
         assert "compared by reading" in report.entry("video/intro.bin").note
         assert report.reads >= 1
     gzipped = {**s3_options(seaweed, seaweed.create_bucket("gz")), "gzip": True}
     with layout.settings(apps=[app], STORAGES=s3_storages(gzipped)):
         collectstatic()
-        report = get_live_report(get_inventory())
+        report = live_report()
         entry = report.entry("css/site.css")
         assert entry.status == LiveStatus.CURRENT and "compared by reading" in entry.note
         edit_source(static / "css/site.css", "body { color: blue }\n" * 50)
-        forget_snapshots()
-        assert get_live_report(get_inventory()).status_of("css/site.css") == LiveStatus.MODIFIED
+        forget_listings()
+        assert live_report().status_of("css/site.css") == LiveStatus.MODIFIED
 
 
 def test_a_read_budget_too_small_leaves_unreadable_objects_unknown(
@@ -163,7 +173,7 @@ def test_a_read_budget_too_small_leaves_unreadable_objects_unknown(
     config = {**settings.ASSET_INSPECTOR, "LIVE_READ_MAX_BYTES": 10}
     with layout.settings(apps=[app], STORAGES=s3_storages(gzipped), ASSET_INSPECTOR=config):
         collectstatic()
-        report = get_live_report(get_inventory())
+        report = live_report()
     assert report.status_of("css/site.css") == LiveStatus.UNKNOWN
     assert any("LIVE_READ_MAX_BYTES" in p for p in report.problems)
 
@@ -174,7 +184,7 @@ def test_a_read_budget_too_small_leaves_unreadable_objects_unknown(
 def assert_unknown_everywhere(report: LiveReport, reason: str) -> None:
     assert not report.checked
     assert report.problems and reason in report.problems[0], report.problems
-    for record in get_inventory():
+    for record in current_inventory():
         entry = report.entry(record.path)
         assert entry.status == LiveStatus.UNKNOWN and reason in entry.note
 
@@ -200,7 +210,7 @@ def test_an_endpoint_that_refuses_connections(layout: Layout, seaweed: SeaweedFS
     down = s3_options(seaweed, "nowhere", endpoint_url=f"http://127.0.0.1:{closed_port()}")
     with fault_settings(layout, down):
         began = time.monotonic()
-        report = get_live_report(get_inventory())
+        report = live_report()
         assert time.monotonic() - began < 5
         assert_unknown_everywhere(report, "Could not connect")
         sources_still_listed()
@@ -245,7 +255,7 @@ def test_an_endpoint_that_stalls_costs_the_timeout_not_more(
         slow.pop("client_config")  # the user set no timeouts: the inspector's own apply
         with fault_settings(layout, slow, timeout=1.0):
             began = time.monotonic()
-            report = get_live_report(get_inventory())
+            report = live_report()
             took = time.monotonic() - began
     finally:
         stalling.close()
@@ -256,7 +266,7 @@ def test_an_endpoint_that_stalls_costs_the_timeout_not_more(
 
 def test_a_missing_bucket_is_named(layout: Layout, seaweed: SeaweedFS) -> None:  # noqa: F811
     with fault_settings(layout, s3_options(seaweed, "no-such-bucket-here")):
-        report = get_live_report(get_inventory())
+        report = live_report()
         assert_unknown_everywhere(report, "NoSuchBucket")
 
 
@@ -293,7 +303,7 @@ def test_bad_credentials_are_forbidden_and_said_so(layout: Layout, secured: Seaw
     name = secured.create_bucket("private")
     options = {**s3_options(secured, name), "secret_key": "not-the-secret"}
     with fault_settings(layout, options):
-        report = get_live_report(get_inventory())
+        report = live_report()
         assert not report.checked
         assert any(
             word in report.problems[0]

@@ -19,9 +19,11 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.test import override_settings
 
-from inspector.inventory import get_inventory
-from inspector.manifest import ManifestReport, clear_manifest_cache, get_manifest_report
-from inspector.status import ManifestFinding, ManifestStatus
+from inspector.core import caches
+from inspector.core.inventory import current_inventory
+from inspector.core.layers import current_layers
+from inspector.core.manifest.report import ManifestReport
+from inspector.core.status import ManifestFinding, ManifestStatus
 
 from .layout import Layout, age, collect
 
@@ -94,7 +96,7 @@ class Project:
         self.manifest_file().write_text(json.dumps(data))
 
     def report(self) -> ManifestReport:
-        return get_manifest_report(get_inventory())
+        return current_layers().manifest
 
 
 def findings_by_path(report: ManifestReport) -> dict[str, set[str]]:
@@ -123,11 +125,11 @@ def project(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Project]
         "staticfiles": {"BACKEND": backend},
     }
     with layout.settings(apps=[name], STORAGES=storages_setting, DEBUG=False):
-        clear_manifest_cache()
+        caches.clear()
         collect(layout)
         age(layout.root)  # trusted stamps, as in any deploy older than two seconds
         yield Project(layout, static, backend)
-    clear_manifest_cache()
+    caches.clear()
 
 
 def touch_later(path: Path, content: bytes | str) -> None:
@@ -170,7 +172,7 @@ def test_the_shared_staticfiles_storage_is_never_touched(project: Project) -> No
     shared = storages["staticfiles"]
     loaded = dict(shared.hashed_files)  # type: ignore[attr-defined]
     project.report()
-    get_manifest_report(refresh=True)
+    caches.clear()
     assert shared.hashed_files == loaded  # type: ignore[attr-defined]
     assert staticfiles_storage.url("css/site.css") == before
     assert storages["staticfiles"] is shared
@@ -180,8 +182,8 @@ def test_a_no_manifest_storage_is_not_applicable(layout: Layout) -> None:
     name, static = layout.app()
     layout.write(static, "a.css", "a")
     with layout.settings(apps=[name]):
-        clear_manifest_cache()
-        report = get_manifest_report()
+        caches.clear()
+        report = current_layers().manifest
     assert not report.applicable
     assert report.entry("a.css").status == ManifestStatus.NOT_APPLICABLE
     assert report.counts() == {}
@@ -194,10 +196,10 @@ def test_urls_inside_comments_are_skipped_like_django_61(layout: Layout) -> None
     layout.write(static, "x.png", b"png")
     storages_setting = {"staticfiles": {"BACKEND": DJANGO}}
     with layout.settings(apps=[name], STORAGES=storages_setting):
-        clear_manifest_cache()
+        caches.clear()
         collect(layout)
         age(layout.root)
-        report = get_manifest_report()
+        report = current_layers().manifest
     assert findings_by_path(report) == {}
 
 
@@ -285,7 +287,7 @@ def test_a_corrupt_or_unsupported_manifest_is_a_clear_problem(
     assert report.problems and message in report.problems[0]
     assert "Couldn't load manifest" in report.problems[0]
     assert report.entry("css/site.css").status == ManifestStatus.UNKNOWN
-    assert len(get_inventory()) >= len(FILES)  # the rest of the inspector keeps working
+    assert len(current_inventory()) >= len(FILES)  # the rest of the inspector keeps working
 
 
 @pytest.mark.parametrize("project", [WHITENOISE], indirect=True)
@@ -339,10 +341,10 @@ def test_a_name_django_unquotes_is_a_missing_entry_with_the_reason(layout: Layou
     name, static = layout.app()
     layout.write(static, "odd/100%25.txt", "percent")
     with layout.settings(apps=[name], STORAGES={"staticfiles": {"BACKEND": DJANGO}}):
-        clear_manifest_cache()
+        caches.clear()
         collect(layout)
         age(layout.root)
-        report = get_manifest_report()
+        report = current_layers().manifest
         storage = storages.create_storage({"BACKEND": DJANGO})
         with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
             storage.url("odd/100%25.txt")
@@ -363,7 +365,7 @@ def test_the_report_is_reused_until_something_changes(project: Project) -> None:
     assert second.entry("css/print.css").status == ManifestStatus.STALE
     # site.css @imports print.css: its rewritten text, hence its name, changes too.
     assert second.entry("css/site.css").status == ManifestStatus.STALE
-    clear_manifest_cache()
+    caches.clear()
     assert project.report() is not second
 
 

@@ -23,9 +23,11 @@ import pytest
 from botocore.config import Config
 from django.core.management import call_command
 
-from inspector.inventory import clear_inventory_cache, get_inventory
-from inspector.manifest import ManifestReport, clear_manifest_cache, get_manifest_report
-from inspector.status import ManifestFinding, ManifestStatus
+from inspector.core import caches
+from inspector.core.inventory import clear_inventory_cache, current_inventory
+from inspector.core.layers import current_layers
+from inspector.core.manifest.report import ManifestReport
+from inspector.core.status import ManifestFinding, ManifestStatus
 
 from .layout import Layout, age
 from .seaweed import SeaweedFS, closed_port, seaweed  # noqa: F401  (seaweed: the fixture)
@@ -103,7 +105,7 @@ class Bucket:
 
 
 def report() -> ManifestReport:
-    return get_manifest_report(get_inventory())
+    return current_layers().manifest
 
 
 def collectstatic() -> None:
@@ -149,11 +151,11 @@ def bucket(layout: Layout, seaweed: SeaweedFS) -> Iterator[Bucket]:  # noqa: F81
         layout.write(static, path, content)
     name = seaweed.create_bucket("manifest")
     with layout.settings(apps=[app], STORAGES=s3_storages(s3_options(seaweed, name)), DEBUG=False):
-        clear_manifest_cache()
+        caches.clear()
         collectstatic()
         age(layout.root)  # trusted source stamps, as in any deploy older than two seconds
         yield Bucket(seaweed, name, static, seaweed.client())
-    clear_manifest_cache()
+    caches.clear()
     clear_inventory_cache()
 
 
@@ -310,7 +312,7 @@ def test_a_corrupt_s3_manifest_is_a_clear_problem(
     assert built.problems and message in built.problems[0]
     assert "Couldn't load manifest" in built.problems[0]
     assert built.entry("css/site.css").status == ManifestStatus.UNKNOWN
-    assert len(get_inventory()) >= len(FILES)  # the rest of the inspector keeps working
+    assert len(current_inventory()) >= len(FILES)  # the rest of the inspector keeps working
 
 
 def test_a_bucket_without_a_manifest_means_collectstatic_has_not_run(
@@ -321,7 +323,7 @@ def test_a_bucket_without_a_manifest_means_collectstatic_has_not_run(
     layout.write(static, "a.css", "a { color: red }\n")
     name = seaweed.create_bucket("empty")
     with layout.settings(apps=[app], STORAGES=s3_storages(s3_options(seaweed, name))):
-        clear_manifest_cache()
+        caches.clear()
         built = report()
     assert built.problems and "no manifest" in built.problems[0]
     assert built.entry("a.css").status == ManifestStatus.MISSING_ENTRY
@@ -339,11 +341,11 @@ def test_an_s3_endpoint_that_refuses_connections_is_a_clear_problem_fast(
     down = f"http://127.0.0.1:{closed_port()}"
     options = s3_options(seaweed, "nowhere", endpoint_url=down)
     with layout.settings(apps=[app], STORAGES=s3_storages(options)):
-        clear_manifest_cache()
+        caches.clear()
         began = time.monotonic()
         built = report()
         took = time.monotonic() - began
-        assert len(get_inventory()) >= 1  # the sources are still inspected
+        assert len(current_inventory()) >= 1  # the sources are still inspected
         requests = log_requests(built)
         again = report()
     # The manifest read fails (refused at once, retried once by CLIENT_CONFIG); the listing is

@@ -31,7 +31,10 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config.urls import urlpatterns as project_urlpatterns
 from demo.shop.management.commands.demo_setup import NOT_COLLECTED
-from inspector import panel_data, panels, usage
+from inspector import panels
+from inspector.core import caches
+from inspector.core import layers as assembly
+from inspector.panels import usage
 
 from .layout import Layout, age
 
@@ -82,10 +85,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
 @pytest.fixture(autouse=True)
 def _fresh_panel_state() -> Iterator[None]:
     """No kept inventory and no stored toolbars leak from one test into the next."""
-    panel_data.keeper.forget()
+    caches.clear()
     MemoryStore.clear()
     yield
-    panel_data.keeper.forget()
+    caches.clear()
     MemoryStore.clear()
 
 
@@ -401,9 +404,9 @@ def test_a_warm_request_does_not_rebuild_the_inventory(
 ) -> None:
     first, second = conflict_layout(layout)
     calls = []
-    real = panel_data.get_inventory
-    monkeypatch.setattr(panel_data, "get_inventory", lambda: calls.append(1) or real())
-    monkeypatch.setattr(panel_data, "REFRESH_INTERVAL_S", 3600.0)
+    real = assembly.current_inventory
+    monkeypatch.setattr(assembly, "current_inventory", lambda: calls.append(1) or real())
+    monkeypatch.setattr(assembly, "BACKGROUND_SHARE", 10**9)
     view = page_view("{% load static %}<link href=\"{% static 'css/app.css' %}\">")
     with layout.settings(dirs=[first, second]):
         run_toolbar(view)
@@ -419,7 +422,7 @@ def test_an_edited_used_file_is_seen_by_the_next_request(
     layout.write(first, "css/app.css", "same")
     layout.write(second, "css/app.css", "same")
     age(first, second)
-    monkeypatch.setattr(panel_data, "REFRESH_INTERVAL_S", 3600.0)
+    monkeypatch.setattr(assembly, "BACKGROUND_SHARE", 10**9)
     view = page_view("{% load static %}<link href=\"{% static 'css/app.css' %}\">")
     with layout.settings(dirs=[first, second]):
         before = rows_by_path(assets_stats(run_toolbar(view)[0]))["css/app.css"]
@@ -434,15 +437,14 @@ def test_a_new_shadowing_file_shows_after_the_background_refresh(
     first, second = layout.folder("first"), layout.folder("second")
     layout.write(second, "css/app.css", "theirs")
     age(first, second)
-    monkeypatch.setattr(panel_data, "REFRESH_INTERVAL_S", 0.0)
-    monkeypatch.setattr(panel_data, "REFRESH_BACKOFF", 0)
+    monkeypatch.setattr(assembly, "BACKGROUND_SHARE", 0)
     view = page_view("{% load static %}<link href=\"{% static 'css/app.css' %}\">")
     with layout.settings(dirs=[first, second]):
         assert rows_by_path(assets_stats(run_toolbar(view)[0]))["css/app.css"]["shadowed"] == []
         layout.write(first, "css/app.css", "ours, which now hides theirs")
         run_toolbar(view)  # answers from the kept inventory, refreshes it in the background
         deadline = time.monotonic() + 10
-        while any(t.name == "inspector-panel-refresh" for t in threading.enumerate()):
+        while any(t.name == "inspector-layers" for t in threading.enumerate()):
             assert time.monotonic() < deadline, "background refresh did not finish"
             time.sleep(0.01)
         row = rows_by_path(assets_stats(run_toolbar(view)[0]))["css/app.css"]

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from inspector.report import CSV_COLUMNS
+from inspector.core.rows import CSV_COLUMNS
 
 from .layout import Layout
 

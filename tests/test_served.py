@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 import pytest
 
-from inspector import served
-from inspector.served import ProbeTarget, ServedResult, absolute_url, probe
-from inspector.status import ServedStatus
+from inspector.core.status import ServedStatus
+from inspector.served import probe as served
+from inspector.served.probe import ProbeTarget, ServedResult, absolute_url, probe
 
 LONG = "public, max-age=315360000, immutable"
 CSS = b"body { color: red }\n"

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from inspector.report import CSV_COLUMNS
+from inspector.core.rows import CSV_COLUMNS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CONFLICT = "admin/css/base.css"

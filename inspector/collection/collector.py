@@ -1,0 +1,143 @@
+"""Django's ``collectstatic``, run on a private storage instance and reporting its progress.
+
+The command is Django's own (its finders, ignore patterns, ``clear`` and post-processing); this
+subclass changes three things: it writes to a fresh storage instance instead of the shared
+``staticfiles_storage`` (whose manifest the web process is serving from), it tells a progress
+sink about every file it handles, and it follows the preview's plan on whether a file is copied
+(see ``plan``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+from django.contrib.staticfiles.management.commands import collectstatic
+from django.core.files.storage import Storage
+
+from ..models import Phase
+from .plan import Counts
+
+
+class ProgressSink(Protocol):
+    def begin(self, phase: Phase, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+class Collector(collectstatic.Command):
+    """``collectstatic`` for one run; call it through ``call_command(collector, ...)``."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        decisions: Mapping[str, bool],
+        progress: ProgressSink,
+        copy_total: int,
+    ) -> None:
+        super().__init__()
+        self.storage = storage
+        self.decisions = decisions
+        self.progress = progress
+        self.copy_total = copy_total
+        # Django 6.1 counts deletions itself (``deleted_files``); 5.2 does not.
+        self.cleared: list[str] = []
+        # Collected paths post-processing wrote (collectstatic's own list counts a path once per
+        # pass, and whitenoise's compressed copies too).
+        self.post_processed: set[str] = set()
+        self._clearing = False
+        self._seen: set[str] = set()
+        # Wrapped on this private instance only: the storage's own methods do the work.
+        storage.delete = self._counting_delete(storage.delete)  # type: ignore[method-assign]
+        if hasattr(storage, "post_process"):
+            storage.post_process = self._reporting_post_process(storage.post_process)  # type: ignore[attr-defined]
+        # Django's hashing storages hand CSS and JS back only after their last pass, so the
+        # public generator is silent while most of the work happens; their per-file pass is not.
+        self._per_file = hasattr(storage, "_post_process")
+        if self._per_file:
+            storage._post_process = self._reporting_pass(storage._post_process)  # type: ignore[attr-defined]
+
+    def collect(self) -> dict[str, list[str]]:
+        self.progress.begin(Phase.COPYING, self.copy_total)
+        return super().collect()
+
+    def clear_dir(self, path: str) -> None:
+        outermost = not self._clearing
+        self._clearing = True
+        try:
+            super().clear_dir(path)
+        finally:
+            if outermost:
+                self._clearing = False
+
+    def delete_file(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
+        """Return True if the file must be (re)copied, deleting the old copy first."""
+        copy = self.decisions.get(prefixed_path)
+        if copy is None:
+            return super().delete_file(path, prefixed_path, source_storage)
+        if not copy:
+            self.unmodified_files.append(prefixed_path)
+            self.log(f"Skipping '{path}' (the collected copy has the same bytes)")
+            return False
+        if self.storage.exists(prefixed_path):
+            self.log(f"Deleting '{path}' (the collected copy differs)")
+            self.storage.delete(prefixed_path)
+        return True
+
+    def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
+        super().copy_file(path, prefixed_path, source_storage)
+        self.progress.advance()
+
+    def _counting_delete(self, delete: Callable[[str], None]) -> Callable[[str], None]:
+        def counting_delete(name: str) -> None:
+            delete(name)
+            if self._clearing:
+                self.cleared.append(name)
+                self.progress.advance()
+
+        return counting_delete
+
+    def _reporting_post_process(
+        self, post_process: Callable[..., Iterator[Any]]
+    ) -> Callable[..., Iterator[Any]]:
+        def reporting_post_process(
+            paths: dict[str, Any], dry_run: bool = False, **options: Any
+        ) -> Iterator[Any]:
+            self.progress.begin(Phase.POST_PROCESSING, len(paths))
+            self._seen.clear()
+            for item in post_process(paths, dry_run=dry_run, **options):
+                name, processed = item[0], item[2]
+                # Files whose references are rewritten come by more than once (one per pass);
+                # whitenoise also yields the compressed copies it writes, which are not paths.
+                if name in paths:
+                    if not self._per_file:
+                        self._advance_once(name)
+                    if processed is True:
+                        self.post_processed.add(name)
+                yield item
+
+        return reporting_post_process
+
+    def _reporting_pass(
+        self, one_pass: Callable[..., Iterator[Any]]
+    ) -> Callable[..., Iterator[Any]]:
+        def reporting_pass(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            for item in one_pass(*args, **kwargs):
+                self._advance_once(item[0])
+                yield item
+
+        return reporting_pass
+
+    def _advance_once(self, name: str) -> None:
+        if name not in self._seen:
+            self._seen.add(name)
+            self.progress.advance()
+
+    def counts(self) -> Counts:
+        return Counts(
+            copied=len(self.copied_files),
+            unmodified=len(self.unmodified_files),
+            deleted=len(self.cleared),
+            post_processed=len(self.post_processed),
+        )

@@ -1,0 +1,200 @@
+"""What a collection would do, read from the live diff: the preview of ``/assets/collect/``.
+
+Never computed with ``collectstatic --dry-run``: a dry run on the shared manifest storage
+empties its ``hashed_files`` for the whole process, and on S3 it costs a request per object.
+The same plan drives the run itself (``collector``), so what the preview promises is what
+the run does: a file whose collected copy has the source's bytes is left alone and a differing
+one is replaced, whatever their modification times say (collectstatic alone would skip a
+differing copy that is newer than its source, and re-copy identical files that are older).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.staticfiles.storage import HashedFilesMixin
+
+from ..core.layers import Layers
+from ..core.manifest.naming import is_adjustable
+from ..core.status import Flag, LiveStatus
+from ..core.storage.instance import configured_class, describe
+
+__all__ = [
+    "Action",
+    "CollectionPlan",
+    "Counts",
+    "PlannedFile",
+    "confirmation_text",
+    "plan_collection",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What a run does, by action: promised by a plan, then counted by the run itself."""
+
+    copied: int = 0
+    unmodified: int = 0
+    deleted: int = 0
+    post_processed: int | None = None
+    # Only a plan has these: copies the live diff could not compare (collectstatic decides).
+    undecided: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the counts a run's row stores (``promised``), leaving out the unknown."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+class Action(StrEnum):
+    COPY = "copy"
+    LEAVE = "leave"
+    # The live diff could not compare the copy: collectstatic's own rule (modification times)
+    # decides during the run.
+    UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFile:
+    path: str
+    action: Action
+    # The live status that decided the action ("missing", "modified", "current", "unknown").
+    reason: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CollectionPlan:
+    """Every path collectstatic would collect, what happens to it, and what else the run does."""
+
+    storage: str  # where the files go: a folder or s3://bucket/location
+    storage_class: str
+    clear: bool
+    files: tuple[PlannedFile, ...]
+    # Stored names ``clear`` deletes first (empty without ``clear``).
+    deleted: tuple[str, ...]
+    # Collected files no source has any more: left in place unless ``clear`` is chosen.
+    orphans: tuple[str, ...]
+    # Paths development serves but collection skips (ignore patterns): never collected.
+    ignored: int
+    # The storage's post-processing (hashed copies, the manifest), if it has any: its class
+    # name, and how many files it will write or rewrite (None if that could not be told).
+    post_processor: str | None
+    post_process: int | None
+    problems: tuple[str, ...] = ()
+    _by_action: dict[Action, list[PlannedFile]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for action in Action:
+            self._by_action[action] = [f for f in self.files if f.action == action]
+
+    def of(self, action: Action) -> list[PlannedFile]:
+        return self._by_action[action]
+
+    def counts(self) -> Counts:
+        """What the run will report: the numbers a finished run is compared with."""
+        return Counts(
+            copied=len(self.of(Action.COPY)),
+            unmodified=len(self.of(Action.LEAVE)),
+            deleted=len(self.deleted),
+            post_processed=self.post_process,
+            undecided=len(self.of(Action.UNDECIDED)),
+        )
+
+    def decisions(self) -> Mapping[str, bool]:
+        """Return, per collected path, whether the run copies it (absent: collectstatic decides)."""
+        if self.clear:
+            return {}
+        return {f.path: f.action == Action.COPY for f in self.files if f.action != Action.UNDECIDED}
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.of(Action.COPY) or self.of(Action.UNDECIDED) or self.deleted)
+
+
+def confirmation_text(layers: Layers) -> str:
+    """Return what a user types to confirm ``clear``: where the storage keeps its files."""
+    storage = layers.live.storage if layers.live is not None else None
+    return describe(storage) if storage is not None else ""
+
+
+def plan_collection(layers: Layers, *, clear: bool = False) -> CollectionPlan:
+    """Return what ``collectstatic`` (with ``clear`` or not) would do to the collected storage."""
+    live = layers.live
+    if live is None:
+        raise ValueError("a collection plan needs the live layer")
+    storage = live.storage
+    snapshot = live.snapshot
+    stored = snapshot.files if snapshot is not None else {}
+    files: list[PlannedFile] = []
+    ignored = 0
+    for record in layers.inventory.paths:
+        if Flag.IGNORED_BY_COLLECT in record.flags or record.collect_winner is None:
+            ignored += 1
+            continue
+        entry = live.entry(record.path)
+        files.append(_planned(record.path, entry.status, entry.note, clear=clear))
+    problems = tuple(live.problems)
+    return CollectionPlan(
+        storage=describe(storage) if storage is not None else "",
+        storage_class=live.storage_class,
+        clear=clear,
+        files=tuple(files),
+        deleted=tuple(sorted(stored)) if clear else (),
+        orphans=() if clear else tuple(live.orphans),
+        ignored=ignored,
+        post_processor=_post_processor(storage),
+        post_process=_post_process_count(layers, storage, stored, files, clear=clear),
+        problems=problems,
+    )
+
+
+def _planned(path: str, status: LiveStatus, note: str, *, clear: bool) -> PlannedFile:
+    if clear:
+        return PlannedFile(path, Action.COPY, "cleared")
+    if status in (LiveStatus.MISSING, LiveStatus.MODIFIED):
+        return PlannedFile(path, Action.COPY, str(status), note)
+    if status == LiveStatus.CURRENT:
+        return PlannedFile(path, Action.LEAVE, str(status), note)
+    return PlannedFile(path, Action.UNDECIDED, str(status), note)
+
+
+def _post_processor(storage: Any) -> str | None:
+    if storage is None or not hasattr(storage, "post_process"):
+        return None
+    return configured_class(storage).__name__
+
+
+def _post_process_count(
+    layers: Layers,
+    storage: Any,
+    stored: Mapping[str, Any],
+    files: list[PlannedFile],
+    *,
+    clear: bool,
+) -> int | None:
+    """Return how many files post-processing will write, as collectstatic counts them.
+
+    A hashing storage rewrites every file whose references it adjusts (CSS, JS) on every run,
+    and writes any other file only when its hashed copy is not stored yet.
+    """
+    if storage is None or not hasattr(storage, "post_process"):
+        return None
+    if not isinstance(storage, HashedFilesMixin):
+        return None  # someone else's post-processing: nothing says what it will do
+    manifest = layers.manifest
+    count = 0
+    for planned in files:
+        if clear or is_adjustable(storage, planned.path):
+            count += 1
+            continue
+        expected = manifest.entry(planned.path).expected_hashed_name
+        if expected is None:
+            return None
+        if expected not in stored:
+            count += 1
+    return count

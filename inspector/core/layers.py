@@ -1,0 +1,246 @@
+"""The layers of design.md together, assembled in one place for every client.
+
+``current_layers(max_age=...)`` is the one assembly: the pages, the CLI, the toolbar panel and
+the collection worker all take their ``Layers`` from it, and differ only in how old an answer they
+accept (a ``freshness.MaxAge``: ``NOW`` for the CLI and the worker, ``page_max_age()`` for pages
+and the panel). A check re-lists only the source folders that changed (``inventory``), reads
+the manifest once and lists the collected storage once (``storage.kept``, which keeps a remote
+listing for ``REMOTE_MAX_AGE``). The manifest and live reports are rebuilt only when one of their
+inputs changed (another inventory, manifest text or listing), so an unchanged tree gives the same
+``Layers`` object back, whose rows and counts are then computed once.
+
+One check at a time per process: a caller that arrives during a check waits for it and takes its
+result when that is recent enough for it. A caller that prefers an answer now to a recent one
+(``stale_ok``: the toolbar panel) gets the last layers at once while a background thread checks,
+no more often than ``BACKGROUND_SHARE`` of the time allows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import Storage
+
+from . import caches
+from .freshness import NOW, MaxAge
+from .inventory import current_inventory
+from .live import LiveReport, build_live_report
+from .manifest.reading import ManifestText, read_manifest_text
+from .manifest.report import ManifestReport, build_manifest_report
+from .paths import extension_of
+from .records import Inventory, PathRecord, orphan_record
+from .served import ServedResult
+from .storage.instance import collected_storage, staticfiles_params
+from .storage.kept import snapshot_of
+from .storage.listing import Snapshot
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The sources (``inventory``), the manifest and live layers, and the served probe's
+    results by path where a probe ran."""
+
+    inventory: Inventory
+    manifest: ManifestReport
+    live: LiveReport | None = None
+    served: Mapping[str, ServedResult] | None = None
+
+    @cached_property
+    def records(self) -> tuple[PathRecord, ...]:
+        """Every row, sorted by path: the inventory's, then the paths only the storage has."""
+        if not self._orphans:
+            return self.inventory.paths
+        orphans = [orphan_record(path) for path in sorted(self._orphans)]
+        return tuple(sorted([*self.inventory.paths, *orphans], key=lambda r: r.path))
+
+    @cached_property
+    def _orphans(self) -> frozenset[str]:
+        return frozenset(self.live.orphans) if self.live is not None else frozenset()
+
+    def get(self, path: str) -> PathRecord | None:
+        """Return the row of ``path``; None for a path no layer lists."""
+        record = self.inventory.get(path)
+        if record is None and path in self._orphans:
+            return orphan_record(path)
+        return record
+
+    def manifest_status(self, path: str) -> str:
+        return str(self.manifest.status_of(path))
+
+    def live_status(self, path: str) -> str | None:
+        if self.live is None:
+            return None
+        status = self.live.status_of(path)
+        return str(status) if status is not None else None
+
+    def served_status(self, path: str) -> str | None:
+        if self.served is None:
+            return None
+        result = self.served.get(path)
+        return str(result.status) if result is not None else None
+
+    @cached_property
+    def counts(self) -> Counter[str]:
+        """Return how many rows carry each word: status, flag, manifest and live status."""
+        counts = self.inventory.counts()
+        counts["absent"] += len(self._orphans)
+        counts.update(self.manifest.counts())
+        if self.live is not None:
+            counts.update(self.live.counts())
+        return counts
+
+    @cached_property
+    def extensions(self) -> tuple[str, ...]:
+        """Return the extensions of every row's path (``paths.extension_of``), sorted."""
+        return tuple(sorted({extension_of(record.path) for record in self.records}))
+
+
+logger = logging.getLogger(__name__)
+
+# A background check starts no sooner than this many times its last duration after it ended, so
+# checks nobody waits for take at most about 1/20 of a core.
+BACKGROUND_SHARE = 20
+
+
+@dataclass
+class _Last:
+    """The last layers of this process, what they were built from, and when they were checked."""
+
+    layers: Layers | None = None
+    storage: Storage | None = None
+    manifest_text: ManifestText | None = None
+    snapshot: Snapshot | None = None
+    # time.monotonic() when the check that last confirmed ``layers`` began, and how long it took.
+    checked: float = float("-inf")
+    took: float = 0.0
+
+
+_last = _Last()
+_lock = threading.Condition()
+# Set while one thread checks; bumped generations tell a check that a clear() came meanwhile.
+_building = False
+_generation = 0
+
+
+def _forget() -> None:
+    global _generation
+    with _lock:
+        _last.__init__()  # type: ignore[misc]
+        _generation += 1
+
+
+caches.register(
+    "layers",
+    _forget,
+    fresh_while=(
+        "younger than the caller's max_age, or built from the same inventory, manifest text "
+        "and listing"
+    ),
+)
+
+
+def current_layers(*, max_age: MaxAge = NOW, live: bool = True, stale_ok: bool = False) -> Layers:
+    """Return the layers, checked against the files no longer ago than ``max_age`` allows.
+
+    ``live=False`` leaves the live comparison out (the CLI's ``--no-live``); the manifest layer
+    still lists the collected storage, which it needs. ``stale_ok`` returns the last layers at
+    once whatever their age, and checks in the background if they are older than ``max_age``.
+    """
+    global _building
+    asked = time.monotonic()
+    with _lock:
+        while True:
+            layers = _last.layers
+            if layers is not None and (_last.checked > asked - max_age.local or stale_ok):
+                if stale_ok and _last.checked <= asked - max_age.local:
+                    _check_in_background(max_age, asked)
+                return layers if live else replace(layers, live=None)
+            if not _building:
+                break
+            _lock.wait()  # another thread is checking: its answer may be recent enough
+        _building = True
+        generation = _generation
+    return _check_now(max_age, live, generation)
+
+
+def _check_now(max_age: MaxAge, live: bool, generation: int) -> Layers:
+    """Check and keep the result; the caller has set ``_building``."""
+    global _building
+    try:
+        started = time.monotonic()
+        layers, last = _check(max_age, live)
+        with _lock:
+            if live and generation == _generation:
+                _last.__init__(*last, checked=started, took=time.monotonic() - started)  # type: ignore[misc]
+    finally:
+        with _lock:
+            _building = False
+            _lock.notify_all()
+    return layers
+
+
+def _check_quietly(max_age: MaxAge, generation: int) -> None:
+    try:
+        _check_now(max_age, True, generation)
+    except Exception:  # nobody waits for this check: the next caller's check says what failed
+        logger.warning("background check of the static files failed", exc_info=True)
+
+
+def _check_in_background(max_age: MaxAge, now: float) -> None:
+    """Start a check in a thread unless one runs or the last one ended too recently."""
+    global _building
+    if _building or now < _last.checked + _last.took * (1 + BACKGROUND_SHARE):
+        return
+    _building = True
+    thread = threading.Thread(
+        target=_check_quietly,
+        args=(max_age, _generation),
+        name="inspector-layers",
+        daemon=True,
+    )
+    thread.start()
+
+
+_Inputs = tuple[Layers, Storage | None, ManifestText | None, Snapshot]
+
+
+def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
+    """Check every input now; rebuild only the reports whose inputs changed."""
+    inventory = current_inventory()
+    storage, error = collected_storage()
+    backend = str(staticfiles_params().get("BACKEND", ""))
+    manifest_text = read_manifest_text(storage) if isinstance(storage, ManifestFilesMixin) else None
+    if storage is None:
+        snapshot = Snapshot()
+    elif manifest_text is not None and manifest_text.error:
+        # The storage did not answer one read: listing it would cost another wait as long,
+        # when a remote endpoint is down or stalls, to learn the same.
+        snapshot = Snapshot(errors=[manifest_text.error])
+    else:
+        snapshot = snapshot_of(storage, max_age=max_age)
+    last = _last
+    previous = last.layers
+    if (
+        previous is not None
+        and previous.inventory is inventory
+        and last.storage is storage
+        and last.manifest_text == manifest_text
+        and last.snapshot is not None
+        and not last.snapshot.racy
+        and (snapshot is last.snapshot or snapshot.same_files(last.snapshot))
+    ):
+        # A listing that proves the same files (or is the same kept listing) cannot change
+        # either report: the previous layers stand.
+        layers = previous if live else replace(previous, live=None)
+        return layers, (previous, storage, manifest_text, last.snapshot)
+    manifest = build_manifest_report(inventory, backend, storage, error, manifest_text, snapshot)
+    report = build_live_report(inventory, manifest, storage, error, snapshot) if live else None
+    layers = Layers(inventory, manifest, report)
+    return layers, (layers, storage, manifest_text, snapshot)

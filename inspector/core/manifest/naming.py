@@ -1,0 +1,137 @@
+"""How a manifest storage names files: hash keys, hashed names, production URLs.
+
+Fast paths stand in for the storage's own methods only where the storage's answers for sample
+names agree with them, checked once per instance, so a subclass that names files otherwise is
+always asked itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMixin
+from django.contrib.staticfiles.utils import matches_patterns
+from django.core.files.storage import FileSystemStorage
+
+from ..storage.instance import InspectingMixin, KnownDigest
+
+
+def uses_md5_names(cls: type) -> bool:
+    """Return True if names carry Django's own 12-hex md5: then cached digests can be used."""
+    for klass in cls.__mro__:
+        if klass is InspectingMixin:
+            continue
+        if "file_hash" in vars(klass):
+            return klass is HashedFilesMixin
+    return False
+
+
+def is_adjustable(storage: HashedFilesMixin, path: str) -> bool:
+    """Return True if post_process rewrites references inside ``path`` (CSS, JS by default)."""
+    return matches_patterns(path, storage._patterns)  # type: ignore[attr-defined]
+
+
+def key_of(storage: HashedFilesMixin, path: str) -> str:
+    """Return the manifest key post_process stores ``path`` under."""
+    return storage.hash_key(storage.clean_name(path))
+
+
+def hashed_name_for(storage: ManifestFilesMixin, path: str, data: bytes | KnownDigest) -> str:
+    """Return the name ``storage`` gives ``path`` when its (final) content is ``data``."""
+    if isinstance(data, bytes):
+        data = KnownDigest(hashlib.md5(data, usedforsecurity=False).hexdigest())
+    if _is_plain(path) and _fast_names_agree(storage):
+        return _fast_hashed_name(path, data.md5_hex[:12])
+    return storage.clean_name(storage.hashed_name(path, data))
+
+
+# Characters that make ``hashed_name``'s unquote/urlsplit/strip change a name.
+_URL_SIGNIFICANT = frozenset("%?#:\\")
+
+
+def _is_plain(path: str) -> bool:
+    return (
+        not _URL_SIGNIFICANT.intersection(path)
+        and not path.startswith("//")
+        and path == path.strip()
+    )
+
+
+def _fast_hashed_name(path: str, digest12: str) -> str:
+    """``hashed_name`` for a plain name, without its URL parsing (a third of the cold time)."""
+    folder, _, filename = path.rpartition("/")
+    root, ext = os.path.splitext(filename)
+    return f"{folder}/{root}.{digest12}{ext}" if folder else f"{root}.{digest12}{ext}"
+
+
+def _fast_names_agree(storage: ManifestFilesMixin) -> bool:
+    """Return True if the storage's own ``hashed_name`` gives the fast path's names.
+
+    Checked once per instance on sample names, so a subclass that names files otherwise is
+    always asked itself.
+    """
+    agreed = getattr(storage, "_inspector_fast_names", None)
+    if agreed is None:
+        samples = ("css/a b.x.css", "noext", "d/.hidden", "d/e.tar.gz", "ünï/çødé's.js")
+        digest = "0123456789abcdef0123456789abcdef"
+        agreed = all(
+            storage.clean_name(storage.hashed_name(s, KnownDigest(digest)))
+            == _fast_hashed_name(s, digest[:12])
+            for s in samples
+        )
+        storage._inspector_fast_names = agreed  # type: ignore[attr-defined]
+    return bool(agreed)
+
+
+# Names whose URL is the storage's base URL followed by the name, unchanged: no character that
+# quoting, unquoting or URL joining would touch (dot segments are checked apart).
+_PLAIN_URL_NAME = re.compile(r"[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*")
+
+
+def production_url(storage: ManifestFilesMixin, path: str, hashed: str) -> str | None:
+    """Return the URL ``{% static path %}`` renders with DEBUG=False and ``hashed`` as entry."""
+    base = _plain_url_base(storage)
+    if (
+        base
+        and _PLAIN_URL_NAME.fullmatch(path)
+        and _PLAIN_URL_NAME.fullmatch(hashed)
+        and "/./" not in f"/{hashed}/"
+        and "/../" not in f"/{hashed}/"
+    ):
+        # What _url's urldefrag, urljoin and unquote give for such a name, at a fraction of the
+        # cost (a third of the CLI's JSON time at 20,000 paths).
+        return base + hashed
+    try:
+        return str(storage._url(lambda _name: hashed, path, force=True))  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
+def _plain_url_base(storage: ManifestFilesMixin) -> str:
+    """Return the base URL that plain names are appended to, or "" to always ask the storage.
+
+    Only for the stock ``_url`` over ``FileSystemStorage.url``, and only if the storage's own
+    answers for sample names agree (a base URL with dot segments or escapes would not).
+    """
+    known = getattr(storage, "_inspector_url_base", None)
+    if known is not None:
+        return str(known)
+    base = ""
+    mro = type(storage).__mro__
+    after = mro[mro.index(HashedFilesMixin) + 1 :] if HashedFilesMixin in mro else ()
+    url_owner = next((k for k in after if "url" in vars(k)), None)
+    if type(storage)._url is HashedFilesMixin._url and url_owner is FileSystemStorage:
+        try:
+            candidate = str(storage.base_url)
+            samples = ("a/b.c", "x.0123456789ab.css", "d-e/f_g.h.js")
+            if all(
+                storage._url(lambda _n, s=s: s, s, force=True) == candidate + s  # type: ignore[attr-defined]
+                for s in samples
+            ):
+                base = candidate
+        except Exception:
+            base = ""
+    storage._inspector_url_base = base  # type: ignore[attr-defined]
+    return base

@@ -1,0 +1,105 @@
+"""Reading a manifest storage's ``staticfiles.json`` as ``load_manifest`` would, without raising."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+
+from ..fingerprints import FileStamp
+from ..storage.instance import configured_class
+
+SUPPORTED_VERSIONS = ("1.0", "1.1")  # what ManifestFilesMixin.load_manifest accepts
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestText:
+    """What reading the manifest gave: its text (None if there is none), or why it failed.
+
+    ``stamp`` is the local manifest file's stamp taken before reading it (size -1 when absent,
+    None when remote): enough for a client to tell cheaply that the file changed since.
+    """
+
+    text: str | None
+    error: str | None = None
+    stamp: FileStamp | None = field(default=None, compare=False)
+
+
+def read_manifest_text(storage: Any) -> ManifestText:
+    """Read the manifest of ``storage`` (a ``ManifestFilesMixin`` storage) once."""
+    stamp = None
+    target = storage.manifest_storage
+    if isinstance(target, FileSystemStorage) and target.location:
+        location = target.path(storage.manifest_name)
+        try:
+            stamp = FileStamp.of(location)
+        except OSError:
+            stamp = FileStamp(location, -1, -1, 0)
+    try:
+        return ManifestText(storage.read_manifest(), None, stamp)
+    except Exception as exc:  # unreadable bytes, permissions, network
+        return ManifestText(None, f"cannot read the manifest: {exc}", stamp)
+
+
+@dataclass
+class ParsedManifest:
+    paths: dict[str, str] = field(default_factory=dict)
+    version: str | None = None
+    stored_hash: str | None = None
+    problem: str | None = None
+
+
+def parse_manifest(raw: str) -> ParsedManifest:
+    """Parse manifest text as ``load_manifest`` would; a problem says why Django would refuse."""
+    try:
+        stored = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return ParsedManifest(problem=f"malformed manifest (not JSON: {exc})")
+    if not isinstance(stored, dict):
+        return ParsedManifest(problem="malformed manifest (not a JSON object)")
+    version = stored.get("version")
+    if version not in SUPPORTED_VERSIONS:
+        return ParsedManifest(
+            version=str(version) if version is not None else None,
+            problem=f"unsupported manifest version {version!r} (Django reads "
+            f"{' and '.join(SUPPORTED_VERSIONS)})",
+        )
+    paths = stored.get("paths", {})
+    if not isinstance(paths, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in paths.items()
+    ):
+        return ParsedManifest(
+            version=version, problem="malformed manifest: 'paths' is not a str->str map"
+        )
+    stored_hash = stored.get("hash")
+    return ParsedManifest(paths, version, stored_hash if isinstance(stored_hash, str) else None)
+
+
+def hash_matches(storage: Any, parsed: ParsedManifest) -> bool | None:
+    """Return whether the stored ``hash`` still matches the stored paths (None: no hash)."""
+    if not parsed.stored_hash:
+        return None
+    payload = json.dumps(sorted(parsed.paths.items())).encode()
+    try:
+        return bool(storage.file_hash(None, ContentFile(payload)) == parsed.stored_hash)
+    except Exception:
+        return None
+
+
+def manifest_location(storage: Any) -> str:
+    """Return where the manifest lives: a local path, or the backend's own name for it."""
+    target = storage.manifest_storage
+    name = storage.manifest_name
+    try:
+        return str(target.path(name))
+    except Exception:  # remote storages have no local path
+        where = "/".join(
+            str(part)
+            for part in (getattr(target, "bucket_name", None), getattr(target, "location", None))
+            if part
+        )
+        kind = configured_class(target).__name__
+        return f"{kind}:{where}/{name}" if where else f"{kind}:{name}"

@@ -1,0 +1,305 @@
+"""The manifest layer put together: one verdict per path and the manifest-wide findings.
+
+``build_manifest_report()`` is a function of what was read (the inventory, the manifest's text
+and one listing of the storage) and works on the inspecting instance, never the shared
+``staticfiles_storage``: a ``post_process`` (even a dry run) on that one empties ``hashed_files``
+and breaks ``{% static %}`` for the rest of the process. Nothing here writes to any storage.
+Whether a report can be reused is decided where the layers are assembled (``layers``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+
+from ..fingerprints import FileStamp
+from ..records import Inventory
+from ..status import ManifestFinding, ManifestStatus
+from ..storage.listing import Snapshot, file_size, read_bytes
+from .expected import ExpectedNames, SourceFile, compute_expected
+from .naming import key_of, production_url
+from .reading import (
+    ManifestText,
+    ParsedManifest,
+    hash_matches,
+    manifest_location,
+    parse_manifest,
+)
+from .verdicts import Finding, Judge, Verdict, raises_without_entry, storage_findings
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """What the manifest says about one static path, and whether that still holds."""
+
+    path: str
+    status: ManifestStatus
+    hashed_name: str | None  # what the manifest (and so {% static %}) gives for the path
+    url: str | None
+    expected_hashed_name: str | None  # what collectstatic would write for today's source
+    note: str
+    findings: tuple[Finding, ...] = ()
+    # ``{% static %}`` of the path raises with DEBUG=False (``verdicts.raises_without_entry``).
+    raises: bool = False
+
+
+@dataclass(frozen=True)
+class ManifestReport:
+    """The manifest of the configured staticfiles storage, checked path by path."""
+
+    storage_class: str
+    applicable: bool
+    location: str | None
+    version: str | None
+    manifest_hash: str | None
+    entry_count: int
+    strict: bool | None
+    problems: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    # Informational: the stored "hash" no longer matches the stored paths (edited by hand?).
+    hash_matches: bool | None = None
+    built_at: float = 0.0
+    # The local manifest file as it was when read (None: remote, absent or no manifest).
+    manifest_stamp: FileStamp | None = None
+    _verdicts: dict[str, Verdict] = field(default_factory=dict, repr=False, compare=False)
+    _by_path: dict[str, tuple[Finding, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _storage: Any = field(default=None, repr=False, compare=False)
+
+    def entry(self, path: str) -> ManifestEntry:
+        """Return the entry of ``path`` (status ``n/a`` when there is no manifest storage or
+        the path is unknown)."""
+        verdict = self._verdicts.get(path)
+        findings = self._by_path.get(path, ())
+        if verdict is None:
+            if not self.applicable:
+                note = "the staticfiles storage keeps no manifest"
+                return ManifestEntry(path, ManifestStatus.NOT_APPLICABLE, None, None, None, note)
+            # Neither a source nor the manifest has it: only a strict manifest is sure to raise.
+            raises = raises_without_entry(bool(self.strict), collected=True)
+            note = "no source has it and the manifest has no entry for it"
+            return ManifestEntry(
+                path, ManifestStatus.NOT_APPLICABLE, None, None, None, note, (), raises
+            )
+        url = None
+        if verdict.hashed_name is not None and self._storage is not None:
+            url = production_url(self._storage, path, verdict.hashed_name)
+        return ManifestEntry(
+            path,
+            verdict.status,
+            verdict.hashed_name,
+            url,
+            verdict.expected,
+            verdict.note,
+            findings,
+            verdict.raises,
+        )
+
+    def status_of(self, path: str) -> ManifestStatus:
+        """Return just the status of ``path``: what filters and sorting need, without the URL."""
+        verdict = self._verdicts.get(path)
+        return ManifestStatus.NOT_APPLICABLE if verdict is None else verdict.status
+
+    def counts(self) -> Counter[str]:
+        """Return how many paths carry each manifest status."""
+        return Counter(str(v.status) for v in self._verdicts.values())
+
+    def paths(self) -> list[str]:
+        """Return every path the report judged: the inventory's and the manifest's."""
+        return sorted(self._verdicts)
+
+    def findings_of(self, kind: ManifestFinding) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == kind)
+
+    def accounted_names(self) -> set[str]:
+        """Return the stored names this report explains: hashed copies the manifest points
+        to, old hashed versions and compressed variants it found, and the manifest itself."""
+        names = {v.hashed_name for v in self._verdicts.values() if v.hashed_name}
+        names.update(f.file for f in self.findings)
+        storage = self._storage
+        if storage is not None and storage.manifest_storage is storage:
+            names.add(storage.manifest_name)
+        return names
+
+    @property
+    def reclaimable_bytes(self) -> int:
+        """Return the bytes the old hashed versions take (what deleting them would free)."""
+        old = self.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)
+        return sum(f.size or 0 for f in old)
+
+
+def build_manifest_report(
+    inventory: Inventory,
+    backend: str,
+    storage: Any,
+    storage_error: str | None,
+    manifest: ManifestText | None,
+    snapshot: Snapshot,
+) -> ManifestReport:
+    """Return the manifest report of ``inventory`` against what was read of the storage.
+
+    ``manifest`` is ``reading.read_manifest_text()``'s answer (None for a storage that keeps no
+    manifest). Never raises for a broken manifest or storage: the report's ``problems`` carry
+    the message instead, and every path is ``unknown``.
+    """
+    if storage is None:
+        return _broken(backend, None, None, [str(storage_error)], inventory)
+    if not isinstance(storage, ManifestFilesMixin) or manifest is None:
+        return ManifestReport(backend, False, None, None, None, 0, None, built_at=time.time())
+    return _build(backend, storage, manifest, snapshot, inventory)
+
+
+def _broken(
+    backend: str,
+    storage: Any,
+    location: str | None,
+    problems: list[str],
+    inventory: Inventory,
+    version: str | None = None,
+    *,
+    unloadable: bool = False,
+) -> ManifestReport:
+    """Return a report that says what is wrong and marks every path ``unknown``.
+
+    ``unloadable``: Django itself cannot load this manifest, so every ``{% static %}`` raises.
+    """
+    note = "not checked: " + problems[0]
+    verdicts = {
+        r.path: Verdict(ManifestStatus.UNKNOWN, None, None, note, unloadable) for r in inventory
+    }
+    return ManifestReport(
+        backend,
+        True,
+        location,
+        version,
+        None,
+        0,
+        getattr(storage, "manifest_strict", None),
+        tuple(problems),
+        built_at=time.time(),
+        _verdicts=verdicts,
+        _storage=storage,
+    )
+
+
+def _build(
+    backend: str,
+    storage: Any,
+    manifest_text: ManifestText,
+    snapshot: Snapshot,
+    inventory: Inventory,
+) -> ManifestReport:
+    location = manifest_location(storage)
+    strict = bool(storage.manifest_strict)
+    problems = list(snapshot.errors)
+    raw = manifest_text.text
+    if manifest_text.error:
+        others = [p for p in problems if p != manifest_text.error]
+        return _broken(backend, storage, location, [manifest_text.error, *others], inventory)
+    if raw is None:
+        parsed = ParsedManifest()
+        problems.append(
+            f"no manifest at {location}: collectstatic has not run, so with DEBUG=False every "
+            "{% static %} "
+            + ("raises (manifest_strict)" if strict else "hashes files at request time")
+        )
+    else:
+        parsed = parse_manifest(raw)
+        if parsed.problem:
+            message = (
+                f'{parsed.problem} at {location}: Django raises "Couldn\'t load manifest" '
+                "when the staticfiles storage is first used, so every {% static %} fails"
+            )
+            return _broken(
+                backend,
+                storage,
+                location,
+                [message, *problems],
+                inventory,
+                parsed.version,
+                unloadable=True,
+            )
+    manifest = parsed.paths
+    sources = _sources(inventory, storage, snapshot)
+    expected = compute_expected(storage, sources.values()) if manifest else ExpectedNames()
+    judge = Judge(storage, manifest, snapshot, expected, strict)
+    verdicts: dict[str, Verdict] = {}
+    findings: list[Finding] = []
+    for record in inventory:
+        if record.collect_winner is None and key_of(storage, record.path) not in manifest:
+            raises = raises_without_entry(strict, record.path in snapshot.files)
+            verdicts[record.path] = Verdict(
+                ManifestStatus.NOT_APPLICABLE,
+                None,
+                None,
+                "never collected (collectstatic ignores it), so never in the manifest"
+                + (": {% static %} of it raises with DEBUG=False" if raises else ""),
+                raises,
+            )
+            continue
+        verdicts[record.path] = judge.path(record.path, record.path in sources)
+    for path in manifest:
+        if path not in sources:
+            if path not in verdicts:
+                verdicts[path] = judge.path(path, False)
+            hashed = manifest[path]
+            findings.append(
+                Finding(
+                    ManifestFinding.ENTRY_WITHOUT_SOURCE,
+                    path,
+                    hashed,
+                    file_size(storage, snapshot.files[hashed])
+                    if hashed in snapshot.files
+                    else None,
+                    "the manifest still lists it, but no finder has a source for it any more",
+                )
+            )
+    judge.verify_hashed_files(verdicts)
+    findings.extend(storage_findings(storage, snapshot, manifest, inventory, problems))
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    return ManifestReport(
+        storage_class=backend,
+        applicable=True,
+        location=location,
+        version=parsed.version,
+        manifest_hash=parsed.stored_hash,
+        entry_count=len(manifest),
+        strict=strict,
+        problems=tuple(problems),
+        findings=tuple(sorted(findings, key=lambda f: (f.path, f.kind, f.file))),
+        hash_matches=hash_matches(storage, parsed),
+        manifest_stamp=manifest_text.stamp,
+        built_at=time.time(),
+        _verdicts=verdicts,
+        _by_path={path: tuple(found) for path, found in by_path.items()},
+        _storage=storage,
+    )
+
+
+def _sources(inventory: Inventory, storage: Any, snapshot: Snapshot) -> dict[str, SourceFile]:
+    """Return the file collectstatic takes for each path (its collect winner)."""
+    sources: dict[str, SourceFile] = {}
+    for record in inventory:
+        winner = record.collect_winner
+        if winner is None:
+            continue
+        if winner.stamp is not None:
+            sources[record.path] = SourceFile(record.path, winner.stamp)
+            continue
+        # A custom finder with no file on disk: its collected copy stands in for it.
+        collected = snapshot.files.get(record.path)
+        if collected is not None:
+            sources[record.path] = SourceFile(
+                record.path,
+                None,
+                read=lambda c=collected: read_bytes(storage, c),
+                caveat="compared with the collected copy (the source is not a local file)",
+            )
+    return sources

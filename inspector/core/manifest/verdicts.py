@@ -1,0 +1,218 @@
+"""The checks behind the manifest report: one verdict per path, and the manifest-wide findings.
+
+Kept apart from ``report`` (putting the layer together) so each module holds one concept: here,
+deciding what is wrong and on which path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .. import fingerprints
+from ..paths import file_of_name
+from ..records import Inventory
+from ..status import ManifestFinding, ManifestStatus
+from ..storage.listing import Snapshot, StoredFile, file_size, md5_of
+from .expected import ExpectedNames, verify_hashed_file
+from .naming import key_of, uses_md5_names
+from .variants import check_variants, old_versions
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A manifest-wide finding, on the static path it concerns."""
+
+    kind: ManifestFinding
+    path: str
+    file: str  # the storage name of the file in question
+    size: int | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: ManifestStatus
+    hashed_name: str | None
+    expected: str | None
+    note: str
+    # ``{% static %}`` of this path raises with DEBUG=False: an HTTP 500 wherever it is used.
+    raises: bool = False
+
+
+def raises_without_entry(strict: bool, collected: bool) -> bool:
+    """Return True if ``{% static %}`` raises for a path the manifest has no entry for.
+
+    A strict manifest raises "Missing staticfiles manifest entry"; a lenient one hashes the
+    collected copy instead, and raises only when there is none ("could not be found"). The one
+    rule for every client: the manifest layer, the severity and the toolbar panel.
+    """
+    return strict or not collected
+
+
+class Judge:
+    """Decides each path's status from the manifest, the storage listing and expected names."""
+
+    def __init__(
+        self,
+        storage: Any,
+        manifest: dict[str, str],
+        snapshot: Snapshot,
+        expected: ExpectedNames,
+        strict: bool,
+    ) -> None:
+        self.storage, self.manifest, self.snapshot = storage, manifest, snapshot
+        self.expected, self.strict = expected, strict
+
+    def path(self, path: str, has_source: bool) -> Verdict:
+        storage, manifest = self.storage, self.manifest
+        stored_key = key_of(storage, path)
+        lookup = storage.hash_key(file_of_name(path))
+        expected = self.expected.names.get(stored_key)
+        if lookup not in manifest:
+            note = self._missing_note(path)
+            if stored_key in manifest:
+                note = (
+                    f"the manifest has it as {stored_key!r}, but {{% static %}} looks up "
+                    f"{lookup!r} (Django unquotes the name and cuts it at '?' and '#'): " + note
+                )
+            raises = raises_without_entry(self.strict, path in self.snapshot.files)
+            return Verdict(ManifestStatus.MISSING_ENTRY, None, expected, note, raises)
+        hashed = manifest[lookup]
+        if hashed not in self.snapshot.files:
+            return Verdict(
+                ManifestStatus.HASHED_FILE_MISSING,
+                hashed,
+                expected,
+                f"the manifest points at {hashed!r}, which the storage does not have: "
+                "{% static %} gives a URL that is not found",
+            )
+        if not has_source:
+            return Verdict(ManifestStatus.OK, hashed, None, "no source any more")
+        error = self.expected.errors.get(path)
+        if error is not None:
+            return Verdict(ManifestStatus.UNKNOWN, hashed, None, error)
+        if expected != hashed:
+            return Verdict(ManifestStatus.STALE, hashed, expected, self._stale_note(path, hashed))
+        return Verdict(ManifestStatus.OK, hashed, expected, "")
+
+    def _missing_note(self, path: str) -> str:
+        if self.strict:
+            return (
+                "not in the manifest: with DEBUG=False {% static %} raises ValueError "
+                "(Missing staticfiles manifest entry), an HTTP 500"
+            )
+        if path in self.snapshot.files:
+            return (
+                "not in the manifest: manifest_strict is False, so {% static %} silently falls "
+                "back to hashing the collected copy on every call"
+            )
+        return (
+            "not in the manifest and not collected: even with manifest_strict False, "
+            "{% static %} raises ValueError (file could not be found), an HTTP 500"
+        )
+
+    def _stale_note(self, path: str, hashed: str) -> str:
+        expected = self.expected.names.get(key_of(self.storage, path))
+        changed = sorted(
+            target
+            for target in self.expected.references.get(path, ())
+            if self.expected.names.get(target) != self.manifest.get(target)
+        )
+        why = (
+            f"files it references changed ({', '.join(changed[:3])})"
+            if changed
+            else "its source changed since collection"
+        )
+        return f"the manifest says {hashed!r}, collectstatic would now write {expected!r}: {why}"
+
+    def verify_hashed_files(self, verdicts: dict[str, Verdict]) -> None:
+        """Turn ``ok`` into ``stale`` where the hashed file's bytes no longer give its name."""
+        to_check = {
+            path: self.snapshot.files[v.hashed_name]
+            for path, v in verdicts.items()
+            if v.status == ManifestStatus.OK and v.hashed_name is not None
+        }
+        md5_names = uses_md5_names(type(self.storage))
+        digests = (
+            fingerprints.md5_many(f.stamp for f in to_check.values() if f.stamp is not None)
+            if md5_names
+            else {}
+        )
+        for path, stored in to_check.items():
+            try:
+                local = digests.get(stored.stamp) if stored.stamp is not None else None
+                good = self._verify(path, stored, local, md5_names)
+            except Exception as exc:  # unreadable file or backend error
+                old = verdicts[path]
+                verdicts[path] = Verdict(
+                    ManifestStatus.UNKNOWN, old.hashed_name, old.expected, f"cannot read: {exc}"
+                )
+                continue
+            if not good:
+                old = verdicts[path]
+                verdicts[path] = Verdict(
+                    ManifestStatus.STALE,
+                    old.hashed_name,
+                    old.expected,
+                    f"the bytes of {stored.name!r} changed after collection: they no longer "
+                    "hash to its name",
+                )
+
+    def _verify(
+        self, path: str, stored: StoredFile, local_digest: str | OSError | None, md5_names: bool
+    ) -> bool:
+        """Return True if ``stored`` still hashes to its name; raise if it cannot be read.
+
+        A remote listing's md5 (an S3 ETag) settles the common case without a request; only a
+        mismatch is confirmed from the bytes, because an ETag is not always the md5.
+        """
+        if isinstance(local_digest, OSError):
+            raise local_digest
+        storage = self.storage
+        digest = local_digest
+        listed = stored.listed_md5 if md5_names and digest is None else None
+        if listed is not None and verify_hashed_file(storage, path, stored.name, listed):
+            return True
+        if md5_names and digest is None:
+            digest = md5_of(storage, stored)
+        return verify_hashed_file(storage, path, stored.name, digest, opener=storage.open)
+
+
+def storage_findings(
+    storage: Any,
+    snapshot: Snapshot,
+    manifest: dict[str, str],
+    inventory: Inventory,
+    problems: list[str],
+) -> Iterable[Finding]:
+    for path, stored in old_versions(snapshot, manifest, (r.path for r in inventory)):
+        yield Finding(
+            ManifestFinding.ORPHANED_HASHED_FILE,
+            path,
+            stored.name,
+            file_size(storage, stored),
+            f"an old hashed version no manifest entry points to (current: {manifest.get(path)!r})",
+        )
+    owner = {hashed: path for path, hashed in manifest.items()}
+    owner.update((path, path) for path in manifest)
+    names = _compressed_candidates(storage, manifest)
+    variant_findings, variant_problems = check_variants(storage, snapshot, names)
+    problems.extend(variant_problems)
+    for found in variant_findings:
+        kind = (
+            ManifestFinding.COMPRESSED_MISSING
+            if found.missing
+            else ManifestFinding.COMPRESSED_MISMATCH
+        )
+        stored_variant: StoredFile | None = snapshot.files.get(found.variant)
+        size = file_size(storage, stored_variant) if stored_variant else None
+        yield Finding(kind, owner.get(found.name, found.name), found.variant, size, found.detail)
+
+
+def _compressed_candidates(storage: Any, manifest: dict[str, str]) -> list[str]:
+    """Return the names whitenoise compresses: hashed ones, and originals unless it deletes them."""
+    if getattr(storage, "keep_only_hashed_files", False):
+        return sorted(set(manifest.values()))
+    return sorted(set(manifest.values()) | set(manifest))

@@ -1,0 +1,51 @@
+"""Static paths: the one place that says which file a name or a URL asks for.
+
+Two inputs name a static file, and Django reads them differently:
+
+- a *name* given to ``{% static %}`` (the storage's ``url()``): a manifest storage unquotes it,
+  then cuts it at ``?`` and ``#`` and strips white space (``stored_name``), so
+  ``"css/a.css?v=2"`` is ``css/a.css`` and ``"a%20b.css"`` is ``a b.css``; a plain storage
+  quotes the name into the URL as it is, so the name is the file;
+- a *URL* in a page or a stylesheet: the browser sends its path as written, the server cuts the
+  query and fragment and unquotes what is left, so ``/static/a%3Fb.css`` is ``a?b.css``.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote, urlsplit
+
+NO_EXTENSION = "none"
+
+
+def file_of_name(name: str, *, hashing: bool = True) -> str:
+    """Return the static path ``{% static name %}`` serves: as a manifest storage's
+    ``stored_name`` looks it up (``hashing``), or the name itself for a plain storage."""
+    if not hashing:
+        return name.lstrip("/")
+    return urlsplit(unquote(name)).path.strip()
+
+
+def path_of_url(url: str, prefixes: tuple[str, ...]) -> str | None:
+    """Return the static path ``url`` asks for, or None if it is outside the static URL space.
+
+    ``prefixes`` are the forms ``STATIC_URL`` takes (``/static/``, ``https://host/static/``).
+    """
+    for prefix in prefixes:
+        if url.startswith(prefix):
+            # Split by hand: urlsplit would read "a:b.png" as a scheme and a path.
+            rest = url[len(prefix) :].split("#", 1)[0].split("?", 1)[0]
+            return unquote(rest) if rest else None
+    return None
+
+
+def extension_of(path: str) -> str:
+    """Return ``path``'s lower-case extension without the dot, or ``NO_EXTENSION``."""
+    return os.path.splitext(path)[1][1:].lower() or NO_EXTENSION
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with control characters and undecodable bytes escaped visibly."""
+    if text.isprintable():
+        return text
+    return text.encode("unicode_escape", "backslashreplace").decode("ascii")

@@ -1,0 +1,113 @@
+"""The sources layer's records: one per static path, with its candidates, and the inventory.
+
+Immutable values: every client (pages, CLI, panel, worker) may hold them across threads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .fingerprints import FileStamp
+from .sources import Source
+from .status import Flag, SourceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One file that could be served at a path, from one source."""
+
+    source: str
+    location: str
+    size: int | None
+    mtime_ns: int | None
+    # Filled where the status needed it (sizes collided); ``rows.candidate_md5`` computes others.
+    md5: str | None
+    identical_to_winner: bool | None
+    collectable: bool
+    stamp: FileStamp | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PathRecord:
+    """Everything the sources say about one static path."""
+
+    path: str
+    status: SourceStatus
+    flags: tuple[Flag, ...]
+    # Development precedence (what ``finders.find`` returns first), winner first.
+    candidates: tuple[Candidate, ...]
+    # Index in ``candidates`` of the file collectstatic takes, None if it takes none.
+    collect_index: int | None
+    errors: tuple[str, ...] = ()
+
+    @property
+    def winner(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def collect_winner(self) -> Candidate | None:
+        return None if self.collect_index is None else self.candidates[self.collect_index]
+
+    @property
+    def shadowed(self) -> tuple[Candidate, ...]:
+        return self.candidates[1:]
+
+
+def orphan_record(path: str) -> PathRecord:
+    """Return the row of a path only the collected storage has (design.md: status ``absent``)."""
+    return PathRecord(path, SourceStatus.ABSENT, (), (), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """A source with its totals: how many files, bytes, and paths it wins or loses."""
+
+    source: Source
+    files: int
+    bytes: int
+    wins: int
+    loses: int
+    errors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the inventory could not check, and where."""
+
+    message: str
+    source: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Every static path the finders can see, sorted by path."""
+
+    paths: tuple[PathRecord, ...]
+    sources: tuple[SourceSummary, ...]
+    problems: tuple[Problem, ...]
+    built_at: float
+    _by_path: dict[str, PathRecord] = field(repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_path.update((record.path, record) for record in self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[PathRecord]:
+        return iter(self.paths)
+
+    def get(self, path: str) -> PathRecord | None:
+        """Return the record for ``path``, or None if no source has it."""
+        return self._by_path.get(path)
+
+    def counts(self) -> Counter[str]:
+        """Return how many paths carry each status and each flag."""
+        counter: Counter[str] = Counter()
+        for record in self.paths:
+            counter[record.status] += 1
+            counter.update(record.flags)
+        return counter

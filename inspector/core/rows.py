@@ -1,0 +1,181 @@
+"""Rows for machines: the JSON objects and CSV lines of design.md's contract, for every client."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from . import fingerprints
+from .layers import Layers
+from .manifest.report import ManifestEntry
+from .records import Candidate, PathRecord
+from .served import ServedResult
+
+CSV_COLUMNS = (
+    "path",
+    "status",
+    "flags",
+    "winner_source",
+    "winner_location",
+    "candidates",
+    "shadowed_sources",
+    "live_status",
+    "manifest_status",
+    "hashed_name",
+    # Extension: the served probe's status (empty when not probed).
+    "served_status",
+)
+# Lists inside one CSV cell are joined with this; it appears in no status word.
+LIST_SEPARATOR = "|"
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """Return ``value`` as a cell a spreadsheet will never evaluate as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
+
+
+def record_to_dict(
+    record: PathRecord, *, force_hash: bool = False, layers: Layers | None = None
+) -> dict[str, Any]:
+    """Return the JSON object of one path (``force_hash`` computes every md5).
+
+    A layer that was not computed (no ``layers``, or one of them None) gives null values.
+    """
+    files = [_file_dict(c, force_hash) for c in record.candidates]
+    collected = record.collect_winner
+    manifest = layers.manifest if layers is not None else None
+    live = layers.live.entry(record.path) if layers is not None and layers.live else None
+    served = layers.served.get(record.path) if layers is not None and layers.served else None
+    return {
+        "path": record.path,
+        "status": str(record.status),
+        "flags": [str(flag) for flag in record.flags],
+        "winner": files[0] if files else None,
+        "candidates": [
+            {**file, "identical_to_winner": c.identical_to_winner}
+            for file, c in zip(files, record.candidates, strict=True)
+        ],
+        "live_status": str(live.status) if live else None,
+        "manifest": manifest_to_dict(manifest.entry(record.path)) if manifest else None,
+        "live": (
+            {"stored_name": live.stored_name, "stored_size": live.stored_size, "note": live.note}
+            if live
+            else None
+        ),
+        "served": served_to_dict(served) if served else None,
+        # Extensions beyond design.md's minimum: what collection takes, and what went wrong.
+        "collected_from": (
+            {"source": collected.source, "location": collected.location} if collected else None
+        ),
+        "errors": list(record.errors),
+    }
+
+
+def manifest_to_dict(entry: ManifestEntry) -> dict[str, Any]:
+    """Return the ``manifest`` object of one path: the contract's two keys, then extensions."""
+    return {
+        "status": str(entry.status),
+        "hashed_name": entry.hashed_name,
+        "url": entry.url,
+        "expected_hashed_name": entry.expected_hashed_name,
+        "note": entry.note,
+        "findings": [
+            {"kind": str(f.kind), "file": f.file, "size": f.size, "detail": f.detail}
+            for f in entry.findings
+        ],
+    }
+
+
+def served_to_dict(result: ServedResult) -> dict[str, Any]:
+    """Return the ``served`` object of one path (an extension: design.md's served layer)."""
+    return {
+        "status": str(result.status),
+        "http_status": result.http_status,
+        "url": result.url or None,
+        "detail": result.detail,
+        "problems": list(result.problems),
+        "notes": list(result.notes),
+    }
+
+
+def record_to_row(record: PathRecord, layers: Layers | None = None) -> dict[str, str]:
+    """Return the flattened CSV row of one path, every cell formula-safe."""
+    winner = record.winner
+    entry = layers.manifest.entry(record.path) if layers is not None else None
+    live = layers.live_status(record.path) if layers is not None else None
+    row = {
+        "path": record.path,
+        "status": record.status,
+        "flags": LIST_SEPARATOR.join(record.flags),
+        "winner_source": winner.source if winner else "",
+        "winner_location": winner.location if winner else "",
+        "candidates": len(record.candidates),
+        "shadowed_sources": LIST_SEPARATOR.join(c.source for c in record.shadowed),
+        "live_status": live or "",
+        "manifest_status": entry.status if entry else "",
+        "hashed_name": (entry.hashed_name or "") if entry else "",
+        "served_status": (layers.served_status(record.path) or "") if layers is not None else "",
+    }
+    return {column: csv_safe(row[column]) for column in CSV_COLUMNS}
+
+
+def write_json(
+    records: Iterable[PathRecord],
+    stream: IO[str],
+    layers: Layers | None = None,
+    *,
+    force_hash: bool = False,
+) -> None:
+    """Write one JSON array to ``stream``, one object per line (greppable, and written as it
+    goes: json's C encoder per object, not one document built in memory)."""
+    # Every write ends a line, so a stream that ends lines itself (Django's OutputWrapper) adds
+    # nothing: each object is written once the next one shows whether a comma follows it.
+    stream.write("[\n")
+    pending: str | None = None
+    for record in records:
+        if pending is not None:
+            stream.write(pending + ",\n")
+        row = record_to_dict(record, force_hash=force_hash, layers=layers)
+        pending = json.dumps(row, ensure_ascii=False)
+    if pending is not None:
+        stream.write(pending + "\n")
+    stream.write("]\n")
+
+
+def write_csv(records: Iterable[PathRecord], stream: IO[str], layers: Layers | None = None) -> None:
+    """Write the header and one line per path to ``stream``."""
+    # RFC 4180 line ends: the writer quotes a cell only for line breaks its terminator contains,
+    # and file names can hold a lone carriage return.
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(record_to_row(record, layers) for record in records)
+
+
+def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:
+    """Return the candidate's md5: known already, or computed now when ``force`` is set."""
+    if candidate.md5 or not force or candidate.stamp is None:
+        return candidate.md5
+    try:
+        return fingerprints.md5(candidate.stamp)
+    except OSError:
+        return None
+
+
+def _file_dict(candidate: Candidate, force_hash: bool) -> dict[str, Any]:
+    mtime = (
+        datetime.fromtimestamp(candidate.mtime_ns / 1e9, tz=UTC).isoformat()
+        if candidate.mtime_ns is not None
+        else None
+    )
+    return {
+        "source": candidate.source,
+        "location": candidate.location,
+        "size": candidate.size,
+        "md5": candidate_md5(candidate, force=force_hash),
+        "mtime": mtime,
+    }

@@ -1,0 +1,360 @@
+"""Sources: every place a configured finder reads static files from, listed through Django's API.
+
+The built-in finders are listed storage by storage with Django's own ``utils.get_files`` (exactly
+what their ``list()`` does) so that an error in one folder is reported on that source and the rest
+carries on. Any other finder is listed through its own ``list()``, and probed with its own
+``find(path, find_all=True)`` because some (django-compressor's ``CompressorFinder``) list nothing
+yet serve files in development.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles import finders, utils
+from django.core.files.storage import Storage
+
+from ..conf import get_config, shared_cache
+from .fingerprints import RACY_NS
+
+SourceKind = Literal["dir", "app", "finder"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One place files come from, in precedence order (``index``)."""
+
+    index: int
+    label: str
+    kind: SourceKind
+    finder: str
+    root: str | None = None
+    prefix: str = ""
+
+
+class ListedFile(NamedTuple):
+    """A file a source lists: the path it is served at and where its bytes are.
+
+    A tuple: a listing recalled from the shared cache makes tens of thousands of them.
+    """
+
+    path: str
+    relative: str
+    location: str | None
+    collectable: bool
+
+
+@dataclass(slots=True)
+class SourceListing:
+    """What one source listed, plus what is needed to tell cheaply whether that is still true."""
+
+    source: Source
+    files: list[ListedFile]
+    errors: list[str]
+    storage: Storage | None = None
+    folder_mtimes: dict[str, int] = field(default_factory=dict)
+    reusable: bool = False
+
+    def is_unchanged(self) -> bool:
+        """Return True if no folder of this source changed since it was listed."""
+        if not self.reusable:
+            return False
+        try:
+            return all(os.stat(p).st_mtime_ns == m for p, m in self.folder_mtimes.items())
+        except OSError:
+            return False
+
+
+def collect_ignore_patterns() -> list[str]:
+    """Return the ignore patterns a plain ``collectstatic`` run applies."""
+    patterns = apps.get_app_config("staticfiles").ignore_patterns
+    return list({os.path.normpath(p) for p in patterns})
+
+
+def configured_finders() -> list[tuple[str, finders.BaseFinder | Exception]]:
+    """Return each ``STATICFILES_FINDERS`` entry with its (cached) instance or load error."""
+    loaded: list[tuple[str, finders.BaseFinder | Exception]] = []
+    for dotted in settings.STATICFILES_FINDERS:
+        try:
+            loaded.append((dotted, finders.get_finder(dotted)))
+        except Exception as exc:  # a broken finder must not hide the others
+            loaded.append((dotted, exc))
+    return loaded
+
+
+def list_sources(previous: Sequence[SourceListing] = ()) -> list[SourceListing]:
+    """List every source of every configured finder.
+
+    A folder whose subfolders' mtimes are unchanged is not walked again: its listing comes from
+    ``previous`` (this process) or from the shared cache (another process).
+    """
+    in_process = {(lst.source.label, lst.source.index): lst for lst in previous}
+    patterns = collect_ignore_patterns()
+    planned: list[tuple[finders.BaseFinder | Exception, Source, Storage | None]] = []
+    for dotted, finder in configured_finders():
+        planned.extend((finder, s, st) for s, st in _sources_of(dotted, finder, len(planned)))
+
+    kept: dict[Source, SourceListing] = {}
+    for _, source, storage in planned:
+        old = in_process.get((source.label, source.index))
+        if old is not None and old.storage is storage and old.is_unchanged():
+            kept[source] = old
+
+    folders = [(s, st) for _, s, st in planned if st is not None and s not in kept]
+    recalled = _recall(folders, patterns)
+    listings: list[SourceListing] = []
+    walked: list[SourceListing] = []
+    for finder, source, storage in planned:
+        listing = kept.get(source) or recalled.get(source)
+        if listing is None:
+            if isinstance(finder, Exception):
+                listing = SourceListing(source, [], [f"could not load finder: {finder!r}"])
+            elif storage is None:
+                listing = _list_through_finder(source, finder, patterns)
+            else:
+                listing = _list_folder(source, storage, patterns)
+                walked.append(listing)
+        listings.append(listing)
+    _share(walked, patterns)
+    return listings
+
+
+def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
+    """Return every location ``finder`` finds for ``path`` (its ``find(path, find_all=True)``)."""
+    found = finder.find(path, find_all=True)
+    if not found:
+        return []
+    if isinstance(found, str | os.PathLike):
+        found = [found]
+    return [os.fspath(f) for f in found]
+
+
+def _sources_of(
+    dotted: str, finder: finders.BaseFinder | Exception, start: int
+) -> Iterator[tuple[Source, Storage | None]]:
+    """Yield the finder's sources, numbered from ``start`` in precedence order."""
+    index = start
+    if isinstance(finder, Exception):
+        yield Source(index, dotted, "finder", dotted), None
+        return
+    cls = type(finder)
+    if cls.list is finders.FileSystemFinder.list:
+        fs_finder: Any = finder
+        for prefix, root in fs_finder.locations:
+            root_abs = os.path.abspath(os.fspath(root))
+            label = f"dir:{prefix}={root_abs}" if prefix else f"dir:{root_abs}"
+            yield Source(index, label, "dir", dotted, root_abs, prefix), fs_finder.storages[root]
+            index += 1
+    elif cls.list is finders.AppDirectoriesFinder.list:
+        app_finder: Any = finder
+        for app_name, storage in app_finder.storages.items():
+            yield Source(index, f"app:{app_name}", "app", dotted, storage.location), storage
+            index += 1
+    else:
+        root = _root_of(getattr(finder, "storage", None))
+        yield Source(index, dotted, "finder", dotted, root), None
+
+
+def _root_of(storage: Storage | None) -> str | None:
+    if storage is None:
+        return None
+    try:
+        return storage.path("")
+    except (NotImplementedError, AttributeError, ValueError):
+        return None
+
+
+def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> SourceListing:
+    """List one folder-backed source the way its finder's ``list()`` does."""
+    listing = SourceListing(source, [], [], storage)
+    root = source.root or storage.path("")
+    if not os.path.isdir(root):
+        listing.errors.append(f"folder does not exist: {root}")
+        return listing
+    recorder = _RecordingStorage(storage, root)
+    every = list(utils.get_files(recorder, []))  # type: ignore[arg-type]
+    collected = set(utils.get_files(_ReplayStorage(recorder.tree), patterns))  # type: ignore[arg-type]
+    prefix = getattr(storage, "prefix", None) or ""
+    for relative in every:
+        served = os.path.join(prefix, relative) if prefix else relative
+        location = os.path.join(root, relative)
+        listing.files.append(ListedFile(served, relative, location, relative in collected))
+    listing.errors.extend(recorder.errors)
+    listing.folder_mtimes = recorder.mtimes
+    now = time.time_ns()
+    listing.reusable = not recorder.errors and all(
+        now - m >= RACY_NS for m in recorder.mtimes.values()
+    )
+    return listing
+
+
+def _list_through_finder(
+    source: Source, finder: finders.BaseFinder, patterns: list[str]
+) -> SourceListing:
+    """List a custom finder through its own ``list()``, once for development and once for
+    collection, because its storages are its own business."""
+    listing = SourceListing(source, [], [])
+    try:
+        every = list(finder.list([]))
+        collected = {(rel, id(st)) for rel, st in finder.list(patterns)}
+    except Exception as exc:  # the finder's own bug: report it on the source and carry on
+        listing.errors.append(f"list() raised {exc!r}")
+        return listing
+    for relative, storage in every:
+        prefix = getattr(storage, "prefix", None) or ""
+        served = os.path.join(prefix, relative) if prefix else relative
+        location = _location_in(storage, relative)
+        collectable = (relative, id(storage)) in collected
+        listing.files.append(ListedFile(served, relative, location, collectable))
+    return listing
+
+
+def _location_in(storage: Storage, relative: str) -> str | None:
+    try:
+        return storage.path(relative)
+    except (NotImplementedError, AttributeError, ValueError):
+        return None
+
+
+class _RecordingStorage:
+    """Stands in for a folder storage during ``get_files``: delegates ``listdir``, records what
+    it saw (for replays and change detection) and turns a failing folder into a reported error
+    instead of an aborted walk."""
+
+    def __init__(self, storage: Storage, root: str) -> None:
+        self._storage = storage
+        self._root = root
+        self.tree: dict[str, tuple[list[str], list[str]]] = {}
+        self.mtimes: dict[str, int] = {}
+        self.errors: list[str] = []
+        # (device, inode) of each listed folder: a folder that is its own ancestor is a loop.
+        self._identity: dict[str, tuple[int, int]] = {}
+        self._real_root: str | None = None
+
+    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
+        folder = os.path.join(self._root, relative) if relative else self._root
+        try:
+            stat = os.stat(folder)
+            identity = (stat.st_dev, stat.st_ino)
+            looped = self._ancestor_with(relative, identity)
+            if looped is not None:
+                self.errors.append(
+                    f"symlink loop: {relative!r} leads back to {looped or '.'!r}; "
+                    "collectstatic would fail here"
+                )
+                return [], []
+            directories, files = self._storage.listdir(relative)
+            escaping = self._links_leaving_root(folder)
+        except OSError as exc:
+            self.errors.append(f"cannot list {relative or '.'!r}: {exc.strerror or exc}")
+            return [], []
+        if escaping:
+            # Django would serve these, but the inspector never reads a file outside the
+            # folders it was configured with: a link to /etc must not show up in a browser.
+            for name, target in escaping.items():
+                self.errors.append(
+                    f"{os.path.join(relative, name)!r} is a symlink to {target!r}, outside "
+                    "the source folder: not inspected (development and collectstatic follow it)"
+                )
+            directories = [d for d in directories if d not in escaping]
+            files = [f for f in files if f not in escaping]
+        self._identity[relative] = identity
+        self.mtimes[folder] = stat.st_mtime_ns
+        self.tree[relative] = (directories, files)
+        return directories, files
+
+    def _links_leaving_root(self, folder: str) -> dict[str, str]:
+        """Return ``{name: target}`` of the symlinks in ``folder`` that resolve outside the root."""
+        with os.scandir(folder) as entries:
+            links = [entry.name for entry in entries if entry.is_symlink()]
+        if not links:
+            return {}
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self._root)
+        escaping = {}
+        for name in links:
+            target = os.path.realpath(os.path.join(folder, name))
+            if os.path.commonpath([self._real_root, target]) != self._real_root:
+                escaping[name] = target
+        return escaping
+
+    def _ancestor_with(self, relative: str, identity: tuple[int, int]) -> str | None:
+        parts = relative.split(os.sep) if relative else []
+        for depth in range(len(parts)):
+            ancestor = os.sep.join(parts[:depth])
+            if self._identity.get(ancestor) == identity:
+                return ancestor
+        return None
+
+
+class _ReplayStorage:
+    """Replays a recorded folder tree so ``get_files`` can apply ignore patterns without I/O."""
+
+    def __init__(self, tree: dict[str, tuple[list[str], list[str]]]) -> None:
+        self._tree = tree
+
+    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
+        return self._tree.get(relative, ([], []))
+
+
+def _shared_key(source: Source, patterns: list[str]) -> str:
+    raw = "\0".join([source.label, source.root or "", *sorted(patterns)])
+    # v2: files as one NUL-joined text (a file name never holds NUL): one string to unpickle
+    # instead of tens of thousands of tuples.
+    return (
+        "inspector:listing:v2:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+    )
+
+
+def _recall(
+    folders: list[tuple[Source, Storage | None]], patterns: list[str]
+) -> dict[Source, SourceListing]:
+    """Return listings another process shared for these folders, if still true."""
+    cache = shared_cache()
+    if cache is None or not folders:
+        return {}
+    keys = {_shared_key(source, patterns): (source, storage) for source, storage in folders}
+    recalled: dict[Source, SourceListing] = {}
+    for key, (mtimes, prefix, relatives, collectable) in cache.get_many(list(keys)).items():
+        source, storage = keys[key]
+        listing = SourceListing(source, [], [], storage, mtimes, reusable=True)
+        if not listing.is_unchanged():
+            continue
+        base = os.path.join(source.root or "", "")
+        named = relatives.split("\0") if relatives else []
+        new = tuple.__new__  # the named tuple's own __new__ is a Python call per file
+        listing.files = [
+            new(ListedFile, (os.path.join(prefix, rel) if prefix else rel, rel, base + rel, c == 1))
+            for rel, c in zip(named, collectable, strict=True)
+        ]
+        recalled[source] = listing
+    return recalled
+
+
+def _share(listings: list[SourceListing], patterns: list[str]) -> None:
+    cache = shared_cache()
+    if cache is None:
+        return
+    entries = {
+        _shared_key(lst.source, patterns): (
+            lst.folder_mtimes,
+            _prefix_of(lst),
+            "\0".join(f.relative for f in lst.files),
+            bytes(f.collectable for f in lst.files),
+        )
+        for lst in listings
+        if lst.reusable
+    }
+    if entries:
+        cache.set_many(entries, timeout=get_config()["CACHE_TIMEOUT"])
+
+
+def _prefix_of(listing: SourceListing) -> str:
+    return getattr(listing.storage, "prefix", None) or ""

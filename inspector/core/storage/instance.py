@@ -1,0 +1,162 @@
+"""One inspecting instance of the configured staticfiles storage, per configuration.
+
+Never the shared ``staticfiles_storage``: a manifest storage gets a subclass that does not load
+its manifest on construction (the inspector reads it itself, and a corrupt one must be reported,
+not raised) and accepts precomputed digests; a remote client gets the inspector's own timeouts,
+so that no page waits on a stalled endpoint for long.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import STATICFILES_STORAGE_ALIAS, settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import FileSystemStorage, Storage
+from django.utils.module_loading import import_string
+
+from ...conf import get_config
+from .. import caches
+
+
+class KnownDigest:
+    """Content whose md5 is already known: ``file_hash`` uses it instead of reading bytes."""
+
+    def __init__(self, md5_hex: str) -> None:
+        self.md5_hex = md5_hex
+
+
+class InspectingMixin:
+    """Never load the manifest on construction, and accept precomputed digests."""
+
+    def load_manifest(self) -> tuple[dict[str, str], str]:
+        return {}, ""
+
+    def file_hash(self, name: str | None, content: Any = None) -> str | None:
+        if isinstance(content, KnownDigest):
+            return content.md5_hex[:12]
+        result: str | None = super().file_hash(name, content)  # type: ignore[misc]
+        return result
+
+
+def inspecting_class(cls: type[ManifestFilesMixin]) -> type[ManifestFilesMixin]:
+    """Return a subclass of the configured storage class that is safe for the inspector."""
+    return type(
+        f"Inspecting{cls.__name__}",
+        (InspectingMixin, cls),
+        {"__module__": __name__, "__qualname__": f"Inspecting{cls.__name__}"},
+    )
+
+
+def configured_class(storage: object) -> type:
+    """Return the configured storage class behind an inspecting instance (for messages)."""
+    mro = type(storage).__mro__
+    if InspectingMixin in mro:
+        return mro[mro.index(InspectingMixin) + 1]
+    return type(storage)
+
+
+def is_s3(storage: object) -> bool:
+    """Return True for django-storages' S3 backends (an optional dependency)."""
+    # An S3Storage instance means its module is loaded already; importing it otherwise would
+    # pull in boto3 (a tenth of a second) just to learn that a local storage is not S3.
+    module = sys.modules.get("storages.backends.s3")
+    s3_class = getattr(module, "S3Storage", None) if module is not None else None
+    return s3_class is not None and isinstance(storage, s3_class)
+
+
+def is_remote(storage: Storage) -> bool:
+    """Return True unless the storage is a folder on this machine."""
+    return not (isinstance(storage, FileSystemStorage) and storage.location)
+
+
+def describe(storage: Storage) -> str:
+    """Return where the storage keeps files: a folder, ``s3://bucket/location``, or its class."""
+    if isinstance(storage, FileSystemStorage) and storage.location:
+        return str(storage.location)
+    if is_s3(storage):
+        location = str(getattr(storage, "location", "") or "").strip("/")
+        return f"s3://{getattr(storage, 'bucket_name', '')}/{location}".rstrip("/")
+    return configured_class(storage).__name__
+
+
+def staticfiles_params() -> dict[str, Any]:
+    """Return the configured ``STORAGES['staticfiles']`` entry (a copy)."""
+    return dict(settings.STORAGES.get(STATICFILES_STORAGE_ALIAS) or {})
+
+
+def params_key() -> str:
+    """Return the settings the storage is built from, as one string to compare or digest."""
+    # The storage reads these at construction; a change (tests, setting_changed) makes a new one.
+    return repr((staticfiles_params(), settings.STATIC_ROOT, settings.STATIC_URL))
+
+
+@dataclass
+class _Made:
+    params: str = ""
+    storage: Storage | None = None
+    error: str | None = None
+
+
+_made = _Made()
+_lock = threading.Lock()
+
+
+def collected_storage() -> tuple[Storage | None, str | None]:
+    """Return (the inspecting instance of the configured staticfiles storage, or the error)."""
+    key = params_key()
+    with _lock:
+        if _made.params != key:
+            storage, error = _make(staticfiles_params())
+            _made.params, _made.storage, _made.error = key, storage, error
+        return _made.storage, _made.error
+
+
+def _forget() -> None:
+    with _lock:
+        _made.params, _made.storage, _made.error = "", None, None
+
+
+caches.register(
+    "storage",
+    _forget,
+    fresh_while="STORAGES['staticfiles'], STATIC_ROOT and STATIC_URL are unchanged",
+)
+
+
+def _make(params: dict[str, Any]) -> tuple[Storage | None, str | None]:
+    backend = params.get("BACKEND")
+    if not backend:
+        return None, "no staticfiles storage is configured (STORAGES['staticfiles'])"
+    try:
+        cls = import_string(str(backend))
+    except Exception as exc:
+        return None, f"cannot import the staticfiles storage {backend!r}: {exc}"
+    if isinstance(cls, type) and issubclass(cls, ManifestFilesMixin):
+        cls = inspecting_class(cls)
+    try:
+        storage = cls(**params.get("OPTIONS", {}))
+    except Exception as exc:  # misconfiguration of any backend (STATIC_ROOT, credentials...)
+        return None, f"cannot create {backend}: {exc}"
+    if not isinstance(storage, Storage):
+        return None, f"{backend} is not a Django storage class"
+    if is_s3(storage):
+        _bound_waits(storage, float(get_config()["TIMEOUT"]))
+    return storage, None
+
+
+def _bound_waits(storage: Any, timeout: float) -> None:
+    """Give the S3 client the inspector's timeouts, and one retry instead of botocore's
+    several with backoff (which turn a refused connection into a long wait)."""
+    from botocore.config import Config
+
+    ours = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"mode": "standard", "total_max_attempts": 2},
+    )
+    base = storage.client_config
+    storage.client_config = base.merge(ours) if base is not None else ours

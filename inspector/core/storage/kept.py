@@ -1,0 +1,148 @@
+"""One listing of the collected storage, kept for the layers to share.
+
+Listing the collected storage is the costly part of every layer that reads it (a remote one costs
+requests, seconds at tens of thousands of files), so the manifest and live layers, the collection
+page, the panel and the CLI all read one listing instead of one each. ``snapshot_of()`` keeps it
+per configuration (a digest of the settings the storage is built from: a settings change never
+answers from the old storage) and applies the caller's ``MaxAge`` (``freshness``); a remote
+listing is kept across processes too, through the shared cache. A remote listing is never
+waited on longer than ``TIMEOUT``: it goes on in the background and serves the next call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+from typing import Any
+
+from django.core.files.storage import Storage
+
+from ...conf import get_config, shared_cache
+from .. import caches
+from ..freshness import NOW, MaxAge
+from .instance import describe, is_remote, is_s3, params_key
+from .listing import Snapshot, take_snapshot
+
+_snapshots: dict[str, Snapshot] = {}
+_snapshots_lock = threading.Lock()
+_listing: dict[str, threading.Thread] = {}
+
+
+def snapshot_of(storage: Storage, *, max_age: MaxAge = NOW) -> Snapshot:
+    """Return a listing of ``storage`` no older than ``max_age`` allows.
+
+    Remote listings are shared through the cache too, so the CLI and every web worker reuse
+    one. A remote listing that takes longer than ``TIMEOUT`` is not waited for: the caller gets
+    an empty snapshot that says so, and the listing, once done, serves the next call.
+    """
+    remote = is_remote(storage)
+    key = _snapshot_key()
+    kept = _kept(key, remote)
+    if kept is not None and time.time() - kept.taken_at <= max_age.of_listing(remote):
+        return kept
+    if not remote:
+        return _store(key, _timed(storage), remote=False)
+    return _remote_snapshot(storage, key, float(get_config()["TIMEOUT"]))
+
+
+def _forget_in_process() -> None:
+    with _snapshots_lock:
+        _snapshots.clear()
+
+
+caches.register(
+    "listings",
+    _forget_in_process,
+    fresh_while="younger than the caller's MaxAge for a local or a remote listing",
+)
+
+
+def forget_listings() -> None:
+    """Drop every kept listing, here and in the shared cache: the next call lists again."""
+    _forget_in_process()
+    cache = shared_cache()
+    if cache is not None:
+        with contextlib.suppress(Exception):
+            cache.delete(_snapshot_key())
+
+
+def _snapshot_key() -> str:
+    """Return the cache key of the configured storage's listing (the settings it depends on)."""
+    digest = hashlib.md5(params_key().encode(), usedforsecurity=False).hexdigest()
+    return f"inspector:snapshot:{digest}"
+
+
+def _kept(key: str, remote: bool) -> Snapshot | None:
+    with _snapshots_lock:
+        kept = _snapshots.get(key)
+    if kept is None and remote:
+        cache = shared_cache()
+        try:
+            kept = cache.get(key) if cache is not None else None
+        except Exception:  # an unreachable cache server is no reason to fail
+            kept = None
+        if kept is not None:
+            with _snapshots_lock:
+                _snapshots[key] = kept
+    return kept
+
+
+def _store(key: str, snapshot: Snapshot, *, remote: bool) -> Snapshot:
+    if remote and snapshot.errors:
+        return snapshot  # an endpoint that failed is asked again next time, not kept failing
+    with _snapshots_lock:
+        _snapshots[key] = snapshot
+    if remote:
+        cache = shared_cache()
+        if cache is not None:
+            # Too large for the backend (memcached's 1 MB), or the cache is down: kept here only.
+            with contextlib.suppress(Exception):
+                cache.set(key, snapshot, timeout=int(get_config()["REMOTE_MAX_AGE"]) or None)
+    return snapshot
+
+
+def _timed(storage: Any, s3_client: Any = None) -> Snapshot:
+    started = time.monotonic()
+    snapshot = take_snapshot(storage, s3_client)
+    snapshot.duration = time.monotonic() - started
+    return snapshot
+
+
+def _remote_snapshot(storage: Any, key: str, timeout: float) -> Snapshot:
+    result: list[Snapshot] = []
+    client = None
+    if is_s3(storage):
+        try:  # boto3 clients, unlike django-storages' per-thread resources, are thread-safe
+            client = storage.connection.meta.client
+        except Exception as exc:
+            return Snapshot(errors=[f"cannot connect to {describe(storage)}: {exc}"])
+
+    def run() -> None:
+        snapshot = _timed(storage, client)
+        result.append(snapshot)
+        _store(key, snapshot, remote=True)
+        with _snapshots_lock:
+            _listing.pop(key, None)
+
+    with _snapshots_lock:
+        thread = _listing.get(key)
+        if thread is None or not thread.is_alive():
+            # A daemon: a CLI run that gave up waiting must still be able to exit.
+            thread = threading.Thread(target=run, name="inspector-listing", daemon=True)
+            _listing[key] = thread
+            thread.start()
+    thread.join(timeout)
+    if result:
+        return result[0]
+    if not thread.is_alive():  # finished for an earlier caller
+        kept = _kept(key, remote=True)
+        if kept is not None:
+            return kept
+    return Snapshot(
+        errors=[
+            f"{describe(storage)} did not answer within {timeout:g} s (TIMEOUT); the listing "
+            "goes on in the background and the next page uses it"
+        ]
+    )

@@ -1,0 +1,109 @@
+"""The CLI's words for people: the table, its summaries, and the warnings on stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from ..core.layers import Layers
+from ..core.live import LiveReport
+from ..core.manifest.report import ManifestReport
+from ..core.paths import printable
+from ..core.records import PathRecord
+from ..core.status import LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
+
+Write = Callable[[str], object]
+
+# A cell wider than this is cut short in the table (JSON and CSV carry the whole value).
+MAX_CELL = 60
+
+
+def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> None:
+    """Write the table of ``records`` and the summaries; the paths summary comes last."""
+    headers = ("PATH", "STATUS", "FLAGS", "WINNER", "CANDIDATES", "LIVE", "MANIFEST")
+    if layers.served is not None:
+        headers += ("SERVED",)
+    rows = [tuple(printable(str(cell)) for cell in _cells(layers, r)) for r in records]
+    widths = [
+        min(MAX_CELL, max([len(header), *(len(row[i]) for row in rows)]))
+        for i, header in enumerate(headers)
+    ]
+    for row in [headers, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        write("  ".join(cells).rstrip())
+    # Before the paths summary: scripts read that one from the last line.
+    write("\n" + manifest_summary(layers.manifest))
+    if layers.live is not None:
+        write(live_summary(layers.live))
+    counts = layers.counts
+    summary = ", ".join(f"{counts[s]} {s}" for s in SourceStatus if counts[s])
+    inventory = layers.inventory
+    write(
+        f"\n{len(records)} of {len(layers.records)} paths shown. "
+        f"All paths: {summary or 'none'}; {len(inventory.sources)} sources, "
+        f"{len(inventory.problems)} problems."
+    )
+
+
+def _cells(layers: Layers, record: PathRecord) -> Iterator[str]:
+    yield record.path
+    yield record.status
+    yield ",".join(record.flags) or "-"
+    yield record.winner.source if record.winner else "-"
+    yield str(len(record.candidates))
+    yield layers.live_status(record.path) or "-"
+    yield layers.manifest_status(record.path)
+    if layers.served is not None:
+        yield layers.served_status(record.path) or "-"
+
+
+def manifest_summary(manifest: ManifestReport) -> str:
+    if not manifest.applicable:
+        return f"Manifest: n/a ({manifest.storage_class} keeps no manifest)."
+    counts = manifest.counts()
+    statuses = ", ".join(f"{counts[s]} {s}" for s in ManifestStatus if counts[s])
+    strict = {True: "strict: a missing entry is a 500", False: "not strict: silent fallback"}
+    details = [
+        f"version {manifest.version}" if manifest.version else "",
+        f"hash {manifest.manifest_hash}" if manifest.manifest_hash else "",
+        f"{manifest.entry_count} entries",
+        strict.get(manifest.strict, "") if manifest.strict is not None else "",
+    ]
+    return (
+        f"Manifest: {manifest.location} ({', '.join(d for d in details if d)}): "
+        f"{statuses or 'no paths'}; {len(manifest.findings)} manifest-wide findings, "
+        f"{len(manifest.problems)} problems."
+    )
+
+
+def live_summary(live: LiveReport) -> str:
+    if not live.checked:
+        why = live.problems[0] if live.problems else "nothing to compare"
+        return f"Live: {live.location or 'no collected storage'}: not checked ({why})."
+    counts = live.counts()
+    statuses = ", ".join(f"{counts[s]} {s}" for s in LiveStatus if counts[s])
+    return (
+        f"Live: {live.location} ({live.file_count} files listed in "
+        f"{live.listing_seconds:.2f} s): {statuses}."
+    )
+
+
+def warnings(layers: Layers) -> Iterator[str]:
+    """Yield a ``warning:`` line for everything a layer could not check."""
+    for problem in layers.inventory.problems:
+        where = " ".join(x for x in (problem.source, problem.path and repr(problem.path)) if x)
+        yield printable(f"warning: {where}: {problem.message}")
+    manifest = layers.manifest
+    for problem in manifest.problems:
+        yield printable(f"warning: manifest: {problem}")
+    by_kind: dict[str, list[str]] = {}
+    for finding in manifest.findings:
+        by_kind.setdefault(str(finding.kind), []).append(finding.file)
+    for kind, files in sorted(by_kind.items()):
+        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+        extra = ""
+        if kind == ManifestFinding.ORPHANED_HASHED_FILE:
+            extra = f" ({manifest.reclaimable_bytes:,} bytes reclaimable)"
+        shown = ", ".join(printable(f) for f in files[:3])
+        yield f"warning: manifest: {len(files)} {kind}{extra}: {shown}{more}"
+    for problem in layers.live.problems if layers.live else ():
+        yield printable(f"warning: live: {problem}")

@@ -1,0 +1,262 @@
+"""The django-debug-toolbar panel: provenance and production risk of every asset a request used.
+
+Unlike the built-in StaticFilesPanel, which lists every file of every finder on every request, this
+panel looks only at the paths the request resolved through the staticfiles storage's ``url()`` and
+at the static URLs its HTML contains, and looks them up in the inventory the process already built
+(kept between requests: see ``data``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from debug_toolbar.panels import Panel
+from debug_toolbar.utils import is_processable_html_response
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.exceptions import DisallowedHost, SuspiciousFileOperation
+from django.core.files.storage import FileSystemStorage, storages
+from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..core.manifest.report import ManifestReport
+from ..core.paths import file_of_name
+from ..core.records import Candidate, PathRecord
+from ..core.status import LiveStatus, SourceStatus
+from . import usage
+from .data import layers_for_request
+
+Stats = dict[str, Any]
+
+
+class AssetsPanel(Panel):
+    """Every static file the request used: who serves it, what it hides, whether prod breaks."""
+
+    is_async = True
+    template = "inspector/panel.html"
+    nav_title = _("Assets")
+    title = _("Static assets this request used")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._recording: usage.Recording | None = None
+        self._token: object | None = None
+
+    @property
+    def nav_subtitle(self) -> str:
+        return subtitle(self.get_stats().get("summary") or {})
+
+    def enable_instrumentation(self) -> None:
+        # Hooked here, not in ready(): the storage instance is rebuilt when STORAGES changes.
+        usage.hook(storages["staticfiles"])
+        self._recording, self._token = usage.start()
+
+    def disable_instrumentation(self) -> None:
+        if self._token is not None:
+            usage.stop(self._token)
+            self._token = None
+
+    def generate_stats(self, request: HttpRequest, response: HttpResponse) -> None:
+        recording = self._recording or usage.Recording()
+        self.record_stats(build_stats(request, response, recording))
+
+
+def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.Recording) -> Stats:
+    """Return the panel's JSON-safe stats for one request and its response."""
+    hashing = isinstance(staticfiles_storage, ManifestFilesMixin)
+    lookups = {path: file_of_name(path, hashing=hashing) for path in recording.paths}
+    references = _references(request, response, recording)
+    layers = layers_for_request([*lookups.values(), *(r.path for r in references)])
+    inventory = layers.inventory
+    links = _DetailLinks()
+    files = [
+        _file_row(
+            path,
+            recording.paths[path],
+            recording.errors.get(path),
+            inventory.get(lookups[path]),
+            _manifest_entry(layers.manifest, lookups[path]),
+            links,
+            layers.live.status_of(lookups[path]) if layers.live else None,
+        )
+        for path in recording.paths
+    ]
+    html = [_reference_row(ref, inventory.get(ref.path), links) for ref in references]
+    return {
+        "files": files,
+        "html": html,
+        "summary": _summary(files, html),
+        "manifest_problems": [_text(p) for p in layers.manifest.problems],
+        "inventory_built_at": inventory.built_at,
+    }
+
+
+# (summary key, singular, plural); every part but "used" shows only when it is not zero.
+_SUBTITLE_PARTS = (
+    ("used", "%(n)d used", "%(n)d used"),
+    ("conflicts", "%(n)d conflict", "%(n)d conflicts"),
+    ("would_500", "%(n)d would 500", "%(n)d would 500"),
+    ("hardcoded", "%(n)d hardcoded", "%(n)d hardcoded"),
+    ("not_found", "%(n)d not found", "%(n)d not found"),
+)
+
+
+def subtitle(summary: dict[str, int]) -> str:
+    """Return the nav line, e.g. "14 used · 1 conflict · 1 would 500"."""
+    parts = []
+    for key, singular, plural in _SUBTITLE_PARTS:
+        n = int(summary.get(key, 0))
+        if n or key == "used":
+            parts.append(ngettext(singular, plural, n) % {"n": n})
+    return " · ".join(parts)
+
+
+def _references(
+    request: HttpRequest, response: HttpResponse, recording: usage.Recording
+) -> list[usage.HtmlReference]:
+    """Return the page's static URLs that did not come from ``url()`` in this request."""
+    if not is_processable_html_response(response):
+        return []
+    prefixes = _static_prefixes(request)
+    content = response.content.decode(response.charset or "utf-8", errors="replace")
+    produced = {_without_origin(url) for url in recording.urls}
+    return [
+        ref
+        for ref in usage.scan_html(content, prefixes)
+        if _without_origin(ref.url) not in produced
+    ]
+
+
+def _static_prefixes(request: HttpRequest) -> tuple[str, ...]:
+    """Return the forms STATIC_URL takes in a page: as configured, absolute, scheme-relative."""
+    static_url = str(settings.STATIC_URL)
+    if static_url.startswith(("http://", "https://")):
+        return (static_url, "//" + static_url.split("://", 1)[1])
+    try:
+        absolute = request.build_absolute_uri(static_url)
+    except DisallowedHost:  # the view already answered for it; scan the configured form only
+        return (static_url,)
+    return (static_url, absolute, "//" + absolute.split("://", 1)[1])
+
+
+def _without_origin(url: str) -> str:
+    for marker in ("https://", "http://", "//"):
+        if url.startswith(marker):
+            rest = url[len(marker) :]
+            return rest[rest.find("/") :] if "/" in rest else "/"
+    return url
+
+
+class _DetailLinks:
+    """Links to the dashboard's detail page, or none when the dashboard is not mounted."""
+
+    def __init__(self) -> None:
+        self._mounted = True
+
+    def __call__(self, path: str) -> str | None:
+        if not self._mounted:
+            return None
+        try:
+            return reverse("inspector:path", args=[path])
+        except NoReverseMatch:
+            self._mounted = False  # not mounted in this URLconf: no other path is either
+            return None
+
+
+def _text(value: str) -> str:
+    # File names from disk may carry undecodable bytes as surrogates; keep them visible but safe
+    # to encode as UTF-8 wherever the stats are rendered.
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _place(candidate: Candidate | None) -> dict[str, str] | None:
+    if candidate is None:
+        return None
+    return {"source": _text(candidate.source), "location": _text(candidate.location)}
+
+
+def _file_row(
+    path: str,
+    urls: list[str],
+    error: str | None,
+    record: PathRecord | None,
+    manifest: dict[str, Any],
+    links: _DetailLinks,
+    live: LiveStatus | None = None,
+) -> Stats:
+    collected = record.collect_winner if record else None
+    winner = record.winner if record else None
+    return {
+        "path": path,
+        "urls": urls,
+        "error": error,
+        "found": record is not None,
+        "status": str(record.status) if record else None,
+        "flags": [str(flag) for flag in record.flags] if record else [],
+        "winner": _place(winner),
+        # Only when collection would take another file than development serves.
+        "collected_from": _place(collected) if collected is not winner else None,
+        "shadowed": [
+            {
+                **(_place(candidate) or {}),
+                # True / False, or None where the bytes could not be compared.
+                "differs": (
+                    None
+                    if candidate.identical_to_winner is None
+                    else not candidate.identical_to_winner
+                ),
+            }
+            for candidate in (record.shadowed if record else ())
+        ],
+        "manifest": manifest,
+        # Sources against the collected copy; None where it could not be checked.
+        "live": str(live) if live is not None else None,
+        "detail_url": links(record.path) if record else None,
+        "errors": [_text(e) for e in record.errors] if record else [],
+    }
+
+
+def _reference_row(
+    ref: usage.HtmlReference, record: PathRecord | None, links: _DetailLinks
+) -> Stats:
+    return {
+        "url": ref.url,
+        "path": ref.path,
+        "where": ref.where,
+        # "source" (a finder has it), "collected" (only the collected storage has it), or None.
+        "exists": "source" if record else ("collected" if _collected(ref.path) else None),
+        "detail_url": links(record.path) if record else None,
+    }
+
+
+def _collected(path: str) -> bool:
+    """Return True if the local collected storage holds ``path`` (never a remote call)."""
+    if not isinstance(staticfiles_storage, FileSystemStorage):
+        return False
+    try:
+        return bool(staticfiles_storage.exists(path))
+    except (SuspiciousFileOperation, OSError, ValueError):
+        return False
+
+
+def _manifest_entry(report: ManifestReport, path: str) -> dict[str, Any]:
+    entry = report.entry(path)
+    return {
+        "status": str(entry.status),
+        "hashed_name": entry.hashed_name,
+        "note": entry.note,
+        "would_500": entry.raises,
+    }
+
+
+def _summary(files: list[Stats], html: list[Stats]) -> dict[str, int]:
+    return {
+        "used": len(files),
+        "conflicts": sum(1 for f in files if f["status"] == SourceStatus.CONFLICT),
+        "would_500": sum(1 for f in files if f["manifest"]["would_500"]),
+        "hardcoded": len(html),
+        "not_found": sum(1 for f in files if not f["found"])
+        + sum(1 for h in html if h["exists"] is None),
+    }

@@ -1,0 +1,1 @@
+"""The dashboard: views, forms, tables and page helpers, thin clients of ``inspector.core``."""

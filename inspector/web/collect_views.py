@@ -1,0 +1,119 @@
+"""The collection pages: the preview and trigger, one run's progress, and the history."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
+from django_htmx.middleware import HtmxDetails
+from django_tables2 import RequestConfig
+
+from ..collection.plan import Action, confirmation_text, plan_collection
+from ..collection.runs import active_run, cancel_run, layers_for_page, reap_dead_runs, start_run
+from ..models import CollectionRun
+from .forms import CollectForm, RunFilterForm
+from .http import EXPORT_FORMATS, criteria, export_query, per_page, unknown_export_format
+from .permissions import RUN_PERMISSION, VIEW_PERMISSION, staff_permission_required
+from .tables import CollectionRunTable, export_table
+
+# The preview lists this many paths per action; the counts cover them all.
+PLANNED_SHOWN = 100
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def collect(request: HttpRequest) -> HttpResponse:
+    """GET: what a collection would do now. POST: start it (``run_collection`` permission)."""
+    may_run = request.user.has_perm(RUN_PERMISSION)
+    if request.method == "POST" and not may_run:
+        raise PermissionDenied
+    layers = layers_for_page()
+    location = confirmation_text(layers)
+    data = request.POST if request.method == "POST" else None
+    form = CollectForm(data, location=location, initial={"clear": "clear" in request.GET})
+    if request.method == "POST" and form.is_valid():
+        plan = plan_collection(layers, clear=form.cleaned_data["clear"])
+        run, started = start_run(request.user, plan)
+        url = reverse("inspector:run", args=[run.pk])
+        return redirect(url if started else f"{url}?already=1")
+    clear = bool(form.data.get("clear")) if form.is_bound else "clear" in request.GET
+    plan = plan_collection(layers, clear=clear)
+    return render(
+        request,
+        "inspector/collect.html",
+        {
+            "plan": plan,
+            "form": form,
+            "location": location,
+            "may_run": may_run,
+            "running": active_run(),
+            "groups": [
+                (action, plan.of(action)[:PLANNED_SHOWN], len(plan.of(action))) for action in Action
+            ],
+            "deleted_shown": plan.deleted[:PLANNED_SHOWN],
+            "orphans_shown": plan.orphans[:PLANNED_SHOWN],
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run; htmx polls it for the progress fragment until the run has ended."""
+    reap_dead_runs()
+    run = get_object_or_404(CollectionRun, pk=pk)
+    htmx = HtmxDetails(request)
+    context = {
+        "run": run,
+        "already": "already" in request.GET,
+        "may_run": request.user.has_perm(RUN_PERMISSION),
+    }
+    if htmx and not htmx.history_restore_request:
+        response = render(request, "inspector/_run_progress.html", {**context, "fragment": True})
+        if not run.is_active:
+            # htmx 2 stops polling on 286; the fragment it swaps in carries no trigger either.
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "inspector/run.html", context)
+
+
+@staff_permission_required(RUN_PERMISSION)
+@require_POST
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a run that no worker has started (a queue without a worker holds the lock)."""
+    run = get_object_or_404(CollectionRun, pk=pk)
+    cancel_run(run)
+    return redirect("inspector:run", pk=run.pk)
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def runs(request: HttpRequest) -> HttpResponse:
+    """The history of runs: filterable by phase and requester, sortable, exportable."""
+    reap_dead_runs()
+    form = RunFilterForm(request.GET)
+    selected = form.filter(CollectionRun.objects.all())
+    table = CollectionRunTable(selected)
+    if criteria(request).keys() - {"sort", "page", "per_page"}:
+        table.empty_text = "No run matches these filters."
+    export_format = request.GET.get("_export")
+    if export_format is not None:
+        if export_format not in EXPORT_FORMATS:
+            return unknown_export_format()
+        table.order_by = request.GET.get("sort") or ()
+        return export_table(table, export_format, "collection-runs", title="runs")
+    RequestConfig(request, paginate={"per_page": per_page(request)}).configure(table)
+    query = criteria(request)
+    return render(
+        request,
+        "inspector/runs.html",
+        {
+            "form": form,
+            "table": table,
+            "querystring": export_query(query),
+            "query": query,
+            "running": CollectionRun.objects.filter(active=True).first(),
+        },
+        status=400 if form.errors else 200,
+    )

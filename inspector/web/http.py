@@ -1,0 +1,62 @@
+"""Small request helpers the views share: page sizes, clean query strings, safe redirects."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponseBadRequest, QueryDict
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from ..conf import get_config
+
+EXPORT_FORMATS = ("csv", "json")
+
+
+def positive_int(raw: str | None, default: int) -> int:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def per_page(request: HttpRequest) -> int:
+    config = get_config()
+    wanted = positive_int(request.GET.get("per_page"), config["PAGE_SIZE"])
+    return min(wanted, config["MAX_PAGE_SIZE"])
+
+
+def criteria(request: HttpRequest) -> QueryDict:
+    """Return the query string's parameters without the empty ones."""
+    query = request.GET.copy()
+    for name in list(query):
+        values = [value for value in query.getlist(name) if value]
+        if values:
+            query.setlist(name, values)
+        else:
+            del query[name]
+    return query
+
+
+def export_query(query: QueryDict) -> str:
+    """Return ``query`` as export links want it: without the page and a previous export."""
+    query = query.copy()
+    for name in ("page", "_export"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def unknown_export_format() -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        f"Unknown export format. Use one of: {', '.join(EXPORT_FORMATS)}.",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def safe_next(request: HttpRequest) -> str:
+    """Return the posted ``next`` if it stays on this site, else the overview."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("inspector:overview")

@@ -1,0 +1,185 @@
+"""The web layer: thin views over the inventory."""
+
+from __future__ import annotations
+
+import math
+
+from django.core.handlers.wsgi import get_script_name
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
+
+from ..collection.runs import layers_for_page
+from ..core.diffs import live_diff
+from ..core.resolution import resolution_settings
+from ..core.status import Flag, LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
+from ..core.storage.kept import forget_listings
+from ..models import CollectionRun
+from ..served.targets import last_probes, run_probe
+from .charts import source_chart
+from .details import candidate_details, static_url
+from .forms import PathFilterForm
+from .http import (
+    EXPORT_FORMATS,
+    criteria,
+    export_query,
+    per_page,
+    positive_int,
+    safe_next,
+    unknown_export_format,
+)
+from .permissions import VIEW_PERMISSION, staff_permission_required
+from .tables import PathRowsData, PathsTable, export_response
+
+# The overview previews this many paths that need a look; the paths table has them all.
+NOTABLE_ROWS_SHOWN = 10
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def overview(request: HttpRequest) -> HttpResponse:
+    layers = layers_for_page()
+    inventory, manifest, live = layers.inventory, layers.manifest, layers.live
+    assert manifest is not None and live is not None
+    manifest_counts = manifest.counts()
+    counts = layers.counts
+    notable = [
+        record
+        for record in layers.records
+        if record.status in (SourceStatus.CONFLICT, SourceStatus.ABSENT)
+        or record.flags
+        or record.errors
+    ]
+    return render(
+        request,
+        "inspector/overview.html",
+        {
+            "inventory": inventory,
+            "status_counts": [(s.value, counts[s]) for s in SourceStatus],
+            "flag_counts": [(f.value, counts[f]) for f in Flag],
+            "notable": notable[:NOTABLE_ROWS_SHOWN],
+            "notable_total": len(notable),
+            "chart": source_chart(inventory.sources),
+            "settings_facts": resolution_settings(get_script_name(request.META)),
+            "manifest": manifest,
+            "manifest_counts": [
+                (s.value, manifest_counts[s])
+                for s in ManifestStatus
+                if s != ManifestStatus.NOT_APPLICABLE
+            ],
+            "manifest_findings": [
+                (kind.value, len(manifest.findings_of(kind))) for kind in ManifestFinding
+            ],
+            "live": live,
+            "live_counts": [(s.value, counts[s]) for s in LiveStatus],
+            "live_differs": counts[LiveStatus.MISSING] + counts[LiveStatus.MODIFIED],
+            "last_run": CollectionRun.objects.first(),
+        },
+    )
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def paths(request: HttpRequest) -> HttpResponse:
+    layers = layers_for_page()
+    form = PathFilterForm(request.GET, layers=layers)
+    records = form.select(layers)
+    export_format = request.GET.get("_export")
+    if export_format is not None:
+        if export_format not in EXPORT_FORMATS:
+            return unknown_export_format()
+        return export_response(records, export_format, name="asset-paths", layers=layers)
+
+    table = PathsTable(PathRowsData(records, layers), request=request)
+    table.order_by = request.GET.getlist("sort")
+    page_size = per_page(request)
+    page_count = max(1, math.ceil(len(records) / page_size))
+    table.paginate(
+        page=min(positive_int(request.GET.get("page"), 1), page_count), per_page=page_size
+    )
+
+    htmx = HtmxDetails(request)
+    partial = bool(htmx) and not htmx.history_restore_request
+    # The form sends its empty fields too; links and the address bar carry only criteria set.
+    query = criteria(request)
+    response = render(
+        request,
+        "inspector/_paths_results.html" if partial else "inspector/paths.html",
+        {
+            "form": form,
+            "table": table,
+            "matched": len(records),
+            "total": len(layers.records),
+            "querystring": export_query(query),
+            "query": query,
+            "sort_field": request.GET.get("sort", ""),
+            "layers": {
+                "manifest": layers.manifest is not None and layers.manifest.applicable,
+                "live": layers.live is not None and layers.live.checked,
+            },
+        },
+        status=400 if form.errors else 200,
+    )
+    if partial:
+        push_url(response, f"{request.path}?{query.urlencode()}".rstrip("?"))
+    # The same URL answers a whole page or an htmx fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def path_detail(request: HttpRequest, path: str) -> HttpResponse:
+    # Only paths the layers list exist here: nothing is opened from the request itself.
+    layers = layers_for_page()
+    record = layers.get(path)
+    if record is None:
+        raise Http404("No static source and no collected file has this path.")
+    manifest, live = layers.manifest, layers.live
+    assert manifest is not None and live is not None
+    live_entry = live.entry(record.path)
+    return render(
+        request,
+        "inspector/path_detail.html",
+        {
+            "record": record,
+            "details": candidate_details(record),
+            "static_url": static_url(record.path),
+            "manifest": manifest,
+            "manifest_entry": manifest.entry(record.path),
+            "live": live,
+            "live_entry": live_entry,
+            "live_diff": live_diff(record, live_entry, live),
+            "probed": last_probes([record.path]).get(record.path),
+        },
+    )
+
+
+@staff_permission_required(VIEW_PERMISSION)
+@require_POST
+def recheck(request: HttpRequest) -> HttpResponse:
+    """Take the collected storage's listing again now (pages otherwise reuse it for a while)."""
+    forget_listings()
+    return redirect(safe_next(request))
+
+
+# A page of the paths table at most: a probe run is bounded in time, not unlimited in size.
+MAX_PROBED_PATHS = 500
+
+
+@staff_permission_required(VIEW_PERMISSION)
+@require_POST
+def probe(request: HttpRequest) -> HttpResponse:
+    """Request the served URL of the posted paths (each one the layers list) and keep the
+    results; then back to the page that asked."""
+    layers = layers_for_page()
+    wanted = request.POST.getlist("path")
+    records = [layers.get(path) for path in wanted[: MAX_PROBED_PATHS + 1]]
+    if not wanted or len(wanted) > MAX_PROBED_PATHS or None in records:
+        return HttpResponseBadRequest(
+            f"Post 1 to {MAX_PROBED_PATHS} paths that the inspector lists.",
+            content_type="text/plain; charset=utf-8",
+        )
+    # A relative STATIC_URL is served by this very site: its origin is the base URL.
+    run_probe(layers, [r for r in records if r is not None], request.build_absolute_uri("/"))
+    return redirect(safe_next(request))
