@@ -28,9 +28,12 @@ demo: $(VENV)/.installed
 demo-s3: $(VENV)/.installed
 	$(PY) -m demo.run_s3
 
+# ruff, then mypy on the whole package ([tool.mypy]) and --strict on the request-free core.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict inspector/core
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 chromium:

@@ -49,9 +49,9 @@ class Collector(collectstatic.Command):
         self._clearing = False
         self._seen: set[str] = set()
         # Wrapped on this private instance only: the storage's own methods do the work.
-        storage.delete = self._counting_delete(storage.delete)  # type: ignore[method-assign]
+        storage.delete = self._counting_delete(storage.delete)  # type: ignore[method-assign,assignment]
         if hasattr(storage, "post_process"):
-            storage.post_process = self._reporting_post_process(storage.post_process)  # type: ignore[attr-defined]
+            storage.post_process = self._reporting_post_process(storage.post_process)
         # Django's hashing storages hand CSS and JS back only after their last pass, so the
         # public generator is silent while most of the work happens; their per-file pass is not.
         self._per_file = hasattr(storage, "_post_process")

@@ -15,12 +15,10 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.staticfiles.storage import HashedFilesMixin
-
 from ..core.layers import Layers
 from ..core.manifest.naming import is_adjustable
 from ..core.status import Flag, LiveStatus
-from ..core.storage.instance import configured_class, describe
+from ..core.storage.instance import as_manifest_storage, configured_class, describe
 
 __all__ = [
     "Action",
@@ -184,12 +182,13 @@ def _post_process_count(
     """
     if storage is None or not hasattr(storage, "post_process"):
         return None
-    if not isinstance(storage, HashedFilesMixin):
+    hashing = as_manifest_storage(storage)
+    if hashing is None:
         return None  # someone else's post-processing: nothing says what it will do
     manifest = layers.manifest
     count = 0
     for planned in files:
-        if clear or is_adjustable(storage, planned.path):
+        if clear or is_adjustable(hashing, planned.path):
             count += 1
             continue
         expected = manifest.entry(planned.path).expected_hashed_name

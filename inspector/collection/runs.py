@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
@@ -60,7 +61,7 @@ def start_run(
         try:
             with transaction.atomic():
                 run = CollectionRun.objects.create(
-                    requested_by=user if authenticated else None,
+                    requested_by=cast(Any, user) if authenticated else None,
                     requested_by_name=(user.get_username() if authenticated else "")[:150],
                     clear=plan.clear,
                     storage=plan.storage,

@@ -8,7 +8,7 @@ from dataclasses import asdict
 try:
     from django.tasks import TaskResultStatus, task
 except ImportError:  # Django 5.2: the backport has the same API
-    from django_tasks import TaskResultStatus, task  # type: ignore[no-redef]
+    from django_tasks import TaskResultStatus, task  # type: ignore[no-redef,assignment]
 
 from .worker import execute_run
 

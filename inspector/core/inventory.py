@@ -50,13 +50,13 @@ def current_inventory() -> Inventory:
     The last inventory is returned again when no listed folder changed and every file's stamp
     is the same as last time (and none changed within the last clock tick).
     """
+    global _state
     with _lock:
         found = tuple(finder for _, finder in configured_finders())
         if len(found) != len(_state.finders) or any(
             a is not b for a, b in zip(found, _state.finders, strict=False)
         ):
-            _state.__init__()  # type: ignore[misc]
-            _state.finders = found
+            _state = _State(finders=found)
         listings = list_sources(_state.listings)
         now_ns = time.time_ns()
         stamps, problems = _stat_all(listings)
@@ -77,8 +77,9 @@ def current_inventory() -> Inventory:
 
 def clear_inventory_cache() -> None:
     """Forget the last inventory and listings of this process (the next call starts cold)."""
+    global _state
     with _lock:
-        _state.__init__()  # type: ignore[misc]
+        _state = _State()
 
 
 caches.register(

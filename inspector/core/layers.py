@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.storage import Storage
 
 from . import caches
@@ -37,7 +36,7 @@ from .manifest.report import ManifestReport, build_manifest_report
 from .paths import extension_of
 from .records import Inventory, PathRecord, orphan_record
 from .served import ServedResult
-from .storage.instance import collected_storage, staticfiles_params
+from .storage.instance import as_manifest_storage, collected_storage, staticfiles_params
 from .storage.kept import snapshot_of
 from .storage.listing import Snapshot
 
@@ -130,9 +129,9 @@ _generation = 0
 
 
 def _forget() -> None:
-    global _generation
+    global _generation, _last
     with _lock:
-        _last.__init__()  # type: ignore[misc]
+        _last = _Last()
         _generation += 1
 
 
@@ -172,13 +171,13 @@ def current_layers(*, max_age: MaxAge = NOW, live: bool = True, stale_ok: bool =
 
 def _check_now(max_age: MaxAge, live: bool, generation: int) -> Layers:
     """Check and keep the result; the caller has set ``_building``."""
-    global _building
+    global _building, _last
     try:
         started = time.monotonic()
         layers, last = _check(max_age, live)
         with _lock:
             if live and generation == _generation:
-                _last.__init__(*last, checked=started, took=time.monotonic() - started)  # type: ignore[misc]
+                _last = _Last(*last, checked=started, took=time.monotonic() - started)
     finally:
         with _lock:
             _building = False
@@ -216,7 +215,8 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     inventory = current_inventory()
     storage, error = collected_storage()
     backend = str(staticfiles_params().get("BACKEND", ""))
-    manifest_text = read_manifest_text(storage) if isinstance(storage, ManifestFilesMixin) else None
+    hashing = as_manifest_storage(storage)
+    manifest_text = read_manifest_text(hashing) if hashing is not None else None
     if storage is None:
         snapshot = Snapshot()
     elif manifest_text is not None and manifest_text.error:

@@ -19,7 +19,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+
+from django.core.files.storage import Storage
 
 from ..conf import get_config
 from . import fingerprints
@@ -61,7 +62,7 @@ class LiveReport:
     reads: int = 0
     orphans: tuple[str, ...] = ()
     _entries: dict[str, LiveEntry] = field(default_factory=dict, repr=False, compare=False)
-    _storage: Any = field(default=None, repr=False, compare=False)
+    _storage: Storage | None = field(default=None, repr=False, compare=False)
     _snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
 
     @cached_property
@@ -85,7 +86,7 @@ class LiveReport:
         return Counter(str(e.status) for e in self._entries.values())
 
     @property
-    def storage(self) -> Any:
+    def storage(self) -> Storage | None:
         """The inspector's own instance of the collected storage (None if it could not be made)."""
         return self._storage
 
@@ -125,7 +126,7 @@ class LiveReport:
 def build_live_report(
     inventory: Inventory,
     manifest: ManifestReport,
-    storage: Any,
+    storage: Storage | None,
     storage_error: str | None,
     snapshot: Snapshot,
 ) -> LiveReport:
@@ -167,7 +168,7 @@ class _Pending:
 
 
 def _compare(
-    inventory: Inventory, manifest: ManifestReport, storage: Any, snapshot: Snapshot
+    inventory: Inventory, manifest: ManifestReport, storage: Storage, snapshot: Snapshot
 ) -> LiveReport:
     cls = configured_class(storage)
     backend = f"{cls.__module__}.{cls.__name__}"
@@ -300,7 +301,7 @@ class _Reads:
 
 
 def _judge_by_reading(
-    storage: Any, pending: list[tuple[PathRecord, FileStamp, StoredFile]]
+    storage: Storage, pending: list[tuple[PathRecord, FileStamp, StoredFile]]
 ) -> tuple[dict[str, LiveEntry], _Reads]:
     config = get_config()
     budget = int(config["LIVE_READ_MAX_BYTES"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -65,8 +64,8 @@ def resolution_settings(script_prefix: str = "/") -> list[SettingFact]:
 def _describe_dir(entry: object) -> str:
     if isinstance(entry, list | tuple) and len(entry) == 2:
         prefix, root = entry
-        return f"{prefix}/ → {os.fspath(root)}"
-    return os.fspath(entry)  # type: ignore[arg-type]
+        return f"{prefix}/ → {root}"
+    return str(entry)
 
 
 # Storage options shown with their values; any other option (credentials among them) shows its

@@ -6,7 +6,7 @@ import csv
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any, Protocol
 
 from . import fingerprints
 from .layers import Layers
@@ -124,9 +124,15 @@ def record_to_row(record: PathRecord, layers: Layers | None = None) -> dict[str,
     return {column: csv_safe(row[column]) for column in CSV_COLUMNS}
 
 
+class Writable(Protocol):
+    """Anything text can be written to: a file, Django's ``OutputWrapper``, an HTTP response."""
+
+    def write(self, text: str, /) -> object: ...
+
+
 def write_json(
     records: Iterable[PathRecord],
-    stream: IO[str],
+    stream: Writable,
     layers: Layers | None = None,
     *,
     force_hash: bool = False,
@@ -147,7 +153,9 @@ def write_json(
     stream.write("]\n")
 
 
-def write_csv(records: Iterable[PathRecord], stream: IO[str], layers: Layers | None = None) -> None:
+def write_csv(
+    records: Iterable[PathRecord], stream: Writable, layers: Layers | None = None
+) -> None:
     """Write the header and one line per path to ``stream``."""
     # RFC 4180 line ends: the writer quotes a cell only for line breaks its terminator contains,
     # and file names can hold a lone carriage return.

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -74,7 +74,7 @@ class SourceListing:
 
 def collect_ignore_patterns() -> list[str]:
     """Return the ignore patterns a plain ``collectstatic`` run applies."""
-    patterns = apps.get_app_config("staticfiles").ignore_patterns
+    patterns: list[str] = getattr(apps.get_app_config("staticfiles"), "ignore_patterns", [])
     return list({os.path.normpath(p) for p in patterns})
 
 
@@ -132,7 +132,7 @@ def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
     if not found:
         return []
     if isinstance(found, str | os.PathLike):
-        found = [found]
+        return [os.fspath(found)]
     return [os.fspath(f) for f in found]
 
 
@@ -146,20 +146,23 @@ def _sources_of(
         return
     cls = type(finder)
     if cls.list is finders.FileSystemFinder.list:
-        fs_finder: Any = finder
+        fs_finder = cast(finders.FileSystemFinder, finder)
         for prefix, root in fs_finder.locations:
             root_abs = os.path.abspath(os.fspath(root))
             label = f"dir:{prefix}={root_abs}" if prefix else f"dir:{root_abs}"
             yield Source(index, label, "dir", dotted, root_abs, prefix), fs_finder.storages[root]
             index += 1
     elif cls.list is finders.AppDirectoriesFinder.list:
-        app_finder: Any = finder
+        app_finder = cast(finders.AppDirectoriesFinder, finder)
         for app_name, storage in app_finder.storages.items():
-            yield Source(index, f"app:{app_name}", "app", dotted, storage.location), storage
+            root = os.fspath(storage.location)
+            yield Source(index, f"app:{app_name}", "app", dotted, root), storage
             index += 1
     else:
-        root = _root_of(getattr(finder, "storage", None))
-        yield Source(index, dotted, "finder", dotted, root), None
+        yield (
+            Source(index, dotted, "finder", dotted, _root_of(getattr(finder, "storage", None))),
+            None,
+        )
 
 
 def _root_of(storage: Storage | None) -> str | None:
@@ -179,8 +182,9 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         listing.errors.append(f"folder does not exist: {root}")
         return listing
     recorder = _RecordingStorage(storage, root)
-    every = list(utils.get_files(recorder, []))  # type: ignore[arg-type]
-    collected = set(utils.get_files(_ReplayStorage(recorder.tree), patterns))  # type: ignore[arg-type]
+    # get_files only calls listdir(): these stand-ins are storages as far as it can tell.
+    every = list(utils.get_files(cast(Storage, recorder), []))
+    collected = set(utils.get_files(cast(Storage, _ReplayStorage(recorder.tree)), patterns))
     prefix = getattr(storage, "prefix", None) or ""
     for relative in every:
         served = os.path.join(prefix, relative) if prefix else relative
@@ -314,7 +318,7 @@ def _shared_key(source: Source, patterns: list[str]) -> str:
 
 
 def _recall(
-    folders: list[tuple[Source, Storage | None]], patterns: list[str]
+    folders: Sequence[tuple[Source, Storage | None]], patterns: list[str]
 ) -> dict[Source, SourceListing]:
     """Return listings another process shared for these folders, if still true."""
     cache = shared_cache()

@@ -19,9 +19,8 @@ MAX_CELL = 60
 
 def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> None:
     """Write the table of ``records`` and the summaries; the paths summary comes last."""
-    headers = ("PATH", "STATUS", "FLAGS", "WINNER", "CANDIDATES", "LIVE", "MANIFEST")
-    if layers.served is not None:
-        headers += ("SERVED",)
+    headers: tuple[str, ...] = ("PATH", "STATUS", "FLAGS", "WINNER", "CANDIDATES", "LIVE")
+    headers += ("MANIFEST", "SERVED") if layers.served is not None else ("MANIFEST",)
     rows = [tuple(printable(str(cell)) for cell in _cells(layers, r)) for r in records]
     widths = [
         min(MAX_CELL, max([len(header), *(len(row[i]) for row in rows)]))
@@ -93,8 +92,8 @@ def warnings(layers: Layers) -> Iterator[str]:
         where = " ".join(x for x in (problem.source, problem.path and repr(problem.path)) if x)
         yield printable(f"warning: {where}: {problem.message}")
     manifest = layers.manifest
-    for problem in manifest.problems:
-        yield printable(f"warning: manifest: {problem}")
+    for message in manifest.problems:
+        yield printable(f"warning: manifest: {message}")
     by_kind: dict[str, list[str]] = {}
     for finding in manifest.findings:
         by_kind.setdefault(str(finding.kind), []).append(finding.file)
@@ -105,5 +104,5 @@ def warnings(layers: Layers) -> Iterator[str]:
             extra = f" ({manifest.reclaimable_bytes:,} bytes reclaimable)"
         shown = ", ".join(printable(f) for f in files[:3])
         yield f"warning: manifest: {len(files)} {kind}{extra}: {shown}{more}"
-    for problem in layers.live.problems if layers.live else ():
-        yield printable(f"warning: live: {problem}")
+    for message in layers.live.problems if layers.live else ():
+        yield printable(f"warning: live: {message}")

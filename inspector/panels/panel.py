@@ -8,6 +8,7 @@ at the static URLs its HTML contains, and looks them up in the inventory the pro
 
 from __future__ import annotations
 
+from contextvars import Token
 from typing import Any
 
 from debug_toolbar.panels import Panel
@@ -42,7 +43,7 @@ class AssetsPanel(Panel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._recording: usage.Recording | None = None
-        self._token: object | None = None
+        self._token: Token[usage.Recording | None] | None = None
 
     @property
     def nav_subtitle(self) -> str:

@@ -19,7 +19,7 @@ import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,15 +91,15 @@ def recording() -> Iterator[Recording]:
         stop(token)
 
 
-def start() -> tuple[Recording, object]:
+def start() -> tuple[Recording, Token[Recording | None]]:
     """Start recording in this context; return the recording and the token for ``stop``."""
     current = Recording()
     return current, _current.set(current)
 
 
-def stop(token: object) -> None:
+def stop(token: Token[Recording | None]) -> None:
     """Stop the recording ``start`` returned the token of."""
-    _current.reset(token)  # type: ignore[arg-type]
+    _current.reset(token)
 
 
 # --- HTML references ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 
@@ -65,8 +66,10 @@ def candidate_details(record: PathRecord) -> list[CandidateDetail]:
     return details
 
 
-def _diff_against_winner(candidate: Candidate, winner: Candidate, config: dict) -> TextDiff:
-    if candidate.location is None or winner.location is None:
+def _diff_against_winner(
+    candidate: Candidate, winner: Candidate, config: dict[str, Any]
+) -> TextDiff:
+    if candidate.stamp is None or winner.stamp is None:
         return TextDiff(skipped="no file on disk to compare (the finder's storage has no path)")
     return diff_files(
         candidate.location,

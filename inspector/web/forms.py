@@ -44,10 +44,15 @@ class PathFilterForm(forms.Form):
         super().__init__(data)
         inventory = layers.inventory
         counts = layers.counts
-        for name in ("status", "flag", "manifest", "live"):
+        for name, words in (
+            ("status", SourceStatus),
+            ("flag", Flag),
+            ("manifest", ManifestStatus),
+            ("live", LiveStatus),
+        ):
             field = self.fields[name]
             assert isinstance(field, forms.MultipleChoiceField)
-            field.choices = [(value, f"{value} ({counts[value]})") for value, _ in field.choices]
+            field.choices = [(str(w), f"{w} ({counts[w]})") for w in words]
         source_field = self.fields["source"]
         assert isinstance(source_field, forms.ChoiceField)
         source_field.choices = [("", "any source")] + [
@@ -125,7 +130,9 @@ class RunFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phase"].choices = Phase.choices
+        phase = self.fields["phase"]
+        assert isinstance(phase, forms.MultipleChoiceField)
+        phase.choices = Phase.choices
 
     def filter(self, runs: QuerySet[CollectionRun]) -> QuerySet[CollectionRun]:
         if not self.is_valid():

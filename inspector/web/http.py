@@ -22,7 +22,7 @@ def positive_int(raw: str | None, default: int) -> int:
 def per_page(request: HttpRequest) -> int:
     config = get_config()
     wanted = positive_int(request.GET.get("per_page"), config["PAGE_SIZE"])
-    return min(wanted, config["MAX_PAGE_SIZE"])
+    return min(wanted, int(config["MAX_PAGE_SIZE"]))
 
 
 def criteria(request: HttpRequest) -> QueryDict:

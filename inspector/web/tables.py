@@ -86,8 +86,6 @@ class PathRowsData(TableListData):
         if layers is None:
             return PathRow(record, served=served)
         live = layers.live_status(record.path) or ""
-        if layers.manifest is None:
-            return PathRow(record, live=live, served=served)
         entry = layers.manifest.entry(record.path)
         return PathRow(record, str(entry.status), entry.hashed_name or "", live, served)
 
@@ -195,4 +193,5 @@ class CollectionRunTable(tables.Table):
 def export_table(table: tables.Table, export_format: str, name: str, *, title: str) -> HttpResponse:
     """Return every row of ``table`` as a formula-safe CSV or JSON download."""
     exporter = SafeTableExport(export_format, table, dataset_kwargs={"title": title})
-    return exporter.response(filename=f"{name}.{export_format}")
+    response: HttpResponse = exporter.response(filename=f"{name}.{export_format}")
+    return response

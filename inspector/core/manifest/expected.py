@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMixin
 from django.contrib.staticfiles.utils import matches_patterns
 from django.core.files.base import ContentFile, File
 
 from .. import caches, fingerprints
 from ..fingerprints import FileStamp
-from ..storage.instance import KnownDigest
+from ..storage.instance import KnownDigest, ManifestStorage
 from .naming import hashed_name_for, is_adjustable, key_of, uses_md5_names
 
 # A chain of N files that import each other needs N rounds; Django gives up after 1 + 5 passes,
@@ -62,22 +61,21 @@ class _RecordingDict(dict[str, str]):
         # Never called by Django's converter; only by _settle, which owns the mapping.
         super().__setitem__(key, value)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         self.seen.add(key)
         return super().get(key, default)
 
 
-def rewrite(storage: HashedFilesMixin, name: str, content: str, hashed_files: dict) -> str:
+def rewrite(storage: ManifestStorage, name: str, content: str, hashed_files: dict[str, str]) -> str:
     """Return ``content`` with its references rewritten exactly as ``_post_process`` does."""
-    patterns_by_ext: dict[str, list[tuple[Any, ...]]] = storage._patterns  # type: ignore[attr-defined]
-    for extension, patterns in patterns_by_ext.items():
+    for extension, patterns in storage._patterns.items():
         if not matches_patterns(name, (extension,)):
             continue
         for entry in patterns:
             pattern, template = entry[0], entry[1]
             if len(entry) == 3:  # Django >= 6.1: URLs inside comments and strings are skipped
-                ignored = storage.get_ignored_blocks(content, entry[2])  # type: ignore[attr-defined]
-                converter = storage.url_converter(name, hashed_files, template, ignored)  # type: ignore[call-arg]
+                ignored = storage.get_ignored_blocks(content, entry[2])
+                converter = storage.url_converter(name, hashed_files, template, ignored)
             else:
                 converter = storage.url_converter(name, hashed_files, template)
             content = pattern.sub(converter, content)
@@ -103,7 +101,7 @@ caches.register(
 )
 
 
-def compute_expected(storage: ManifestFilesMixin, sources: Iterable[SourceFile]) -> ExpectedNames:
+def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) -> ExpectedNames:
     """Return what post_process would name every path of ``sources`` if collectstatic ran now."""
     md5_names = uses_md5_names(type(storage))
     files = {source.path: source for source in sources}
@@ -156,7 +154,7 @@ def _text(source: SourceFile) -> str:
 
 
 def _settle(
-    storage: ManifestFilesMixin, sources: dict[str, SourceFile], result: ExpectedNames
+    storage: ManifestStorage, sources: dict[str, SourceFile], result: ExpectedNames
 ) -> None:
     """Rewrite the text files until no hashed name changes: post_process's fixed point.
 
@@ -191,7 +189,7 @@ def _settle(
                     names.pop(keys[path], None)
                     continue
                 seen, name = names.seen, _name_from_bytes(storage, path, text.encode())
-                if memo_key is not None and not stamp.is_racy():  # type: ignore[union-attr]
+                if memo_key is not None and not memo_key[2].is_racy():
                     with _rewrites_lock:
                         if len(_rewrites) > 200_000:
                             _rewrites.clear()
@@ -212,11 +210,11 @@ def _settle(
     result.names = dict(names)
 
 
-def _name_from_bytes(storage: ManifestFilesMixin, path: str, data: bytes) -> str:
+def _name_from_bytes(storage: ManifestStorage, path: str, data: bytes) -> str:
     if uses_md5_names(type(storage)):
         return hashed_name_for(storage, path, data)
     # A custom file_hash decides the name: give it real content, as post_process does.
-    return storage.clean_name(storage.hashed_name(path, ContentFile(data)))
+    return str(storage.clean_name(storage.hashed_name(path, ContentFile(data))))
 
 
 def _read(source: SourceFile) -> bytes:
@@ -233,11 +231,11 @@ def _first_line(exc: Exception) -> str:
 
 
 def verify_hashed_file(
-    storage: ManifestFilesMixin,
+    storage: ManifestStorage,
     path: str,
     hashed: str,
     digest: str | None,
-    opener: Callable[[str], File] | None = None,
+    opener: Callable[[str], File[Any]] | None = None,
 ) -> bool:
     """Return True if the bytes of the hashed file ``hashed`` still give it its own name.
 

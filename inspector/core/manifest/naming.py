@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 
-from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMixin
+from django.contrib.staticfiles.storage import HashedFilesMixin
 from django.contrib.staticfiles.utils import matches_patterns
 from django.core.files.storage import FileSystemStorage
 
-from ..storage.instance import InspectingMixin, KnownDigest
+from ..storage.instance import InspectingMixin, KnownDigest, ManifestStorage
 
 
 def uses_md5_names(cls: type) -> bool:
@@ -28,23 +29,23 @@ def uses_md5_names(cls: type) -> bool:
     return False
 
 
-def is_adjustable(storage: HashedFilesMixin, path: str) -> bool:
+def is_adjustable(storage: ManifestStorage, path: str) -> bool:
     """Return True if post_process rewrites references inside ``path`` (CSS, JS by default)."""
-    return matches_patterns(path, storage._patterns)  # type: ignore[attr-defined]
+    return bool(matches_patterns(path, storage._patterns))
 
 
-def key_of(storage: HashedFilesMixin, path: str) -> str:
+def key_of(storage: ManifestStorage, path: str) -> str:
     """Return the manifest key post_process stores ``path`` under."""
-    return storage.hash_key(storage.clean_name(path))
+    return str(storage.hash_key(storage.clean_name(path)))
 
 
-def hashed_name_for(storage: ManifestFilesMixin, path: str, data: bytes | KnownDigest) -> str:
+def hashed_name_for(storage: ManifestStorage, path: str, data: bytes | KnownDigest) -> str:
     """Return the name ``storage`` gives ``path`` when its (final) content is ``data``."""
     if isinstance(data, bytes):
         data = KnownDigest(hashlib.md5(data, usedforsecurity=False).hexdigest())
     if _is_plain(path) and _fast_names_agree(storage):
         return _fast_hashed_name(path, data.md5_hex[:12])
-    return storage.clean_name(storage.hashed_name(path, data))
+    return str(storage.clean_name(storage.hashed_name(path, data)))
 
 
 # Characters that make ``hashed_name``'s unquote/urlsplit/strip change a name.
@@ -66,7 +67,7 @@ def _fast_hashed_name(path: str, digest12: str) -> str:
     return f"{folder}/{root}.{digest12}{ext}" if folder else f"{root}.{digest12}{ext}"
 
 
-def _fast_names_agree(storage: ManifestFilesMixin) -> bool:
+def _fast_names_agree(storage: ManifestStorage) -> bool:
     """Return True if the storage's own ``hashed_name`` gives the fast path's names.
 
     Checked once per instance on sample names, so a subclass that names files otherwise is
@@ -81,7 +82,7 @@ def _fast_names_agree(storage: ManifestFilesMixin) -> bool:
             == _fast_hashed_name(s, digest[:12])
             for s in samples
         )
-        storage._inspector_fast_names = agreed  # type: ignore[attr-defined]
+        setattr(storage, "_inspector_fast_names", agreed)  # noqa: B010 (a memo on the instance)
     return bool(agreed)
 
 
@@ -90,7 +91,7 @@ def _fast_names_agree(storage: ManifestFilesMixin) -> bool:
 _PLAIN_URL_NAME = re.compile(r"[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*")
 
 
-def production_url(storage: ManifestFilesMixin, path: str, hashed: str) -> str | None:
+def production_url(storage: ManifestStorage, path: str, hashed: str) -> str | None:
     """Return the URL ``{% static path %}`` renders with DEBUG=False and ``hashed`` as entry."""
     base = _plain_url_base(storage)
     if (
@@ -104,12 +105,12 @@ def production_url(storage: ManifestFilesMixin, path: str, hashed: str) -> str |
         # cost (a third of the CLI's JSON time at 20,000 paths).
         return base + hashed
     try:
-        return str(storage._url(lambda _name: hashed, path, force=True))  # type: ignore[attr-defined]
+        return str(storage._url(_always(hashed), path, force=True))
     except Exception:
         return None
 
 
-def _plain_url_base(storage: ManifestFilesMixin) -> str:
+def _plain_url_base(storage: ManifestStorage) -> str:
     """Return the base URL that plain names are appended to, or "" to always ask the storage.
 
     Only for the stock ``_url`` over ``FileSystemStorage.url``, and only if the storage's own
@@ -122,16 +123,19 @@ def _plain_url_base(storage: ManifestFilesMixin) -> str:
     mro = type(storage).__mro__
     after = mro[mro.index(HashedFilesMixin) + 1 :] if HashedFilesMixin in mro else ()
     url_owner = next((k for k in after if "url" in vars(k)), None)
-    if type(storage)._url is HashedFilesMixin._url and url_owner is FileSystemStorage:
+    own_url = getattr(type(storage), "_url", None)
+    if own_url is getattr(HashedFilesMixin, "_url", None) and url_owner is FileSystemStorage:
         try:
-            candidate = str(storage.base_url)
+            candidate = str(getattr(storage, "base_url", ""))
             samples = ("a/b.c", "x.0123456789ab.css", "d-e/f_g.h.js")
-            if all(
-                storage._url(lambda _n, s=s: s, s, force=True) == candidate + s  # type: ignore[attr-defined]
-                for s in samples
-            ):
+            if all(storage._url(_always(s), s, force=True) == candidate + s for s in samples):
                 base = candidate
         except Exception:
             base = ""
-    storage._inspector_url_base = base  # type: ignore[attr-defined]
+    setattr(storage, "_inspector_url_base", base)  # noqa: B010 (a memo on the instance)
     return base
+
+
+def _always(name: str) -> Callable[[str], str]:
+    """Return a ``hashed_name_func`` for ``_url`` that names every file ``name``."""
+    return lambda _original: name

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
 from ..fingerprints import FileStamp
-from ..storage.instance import configured_class
+from ..storage.instance import ManifestStorage, configured_class
 
 SUPPORTED_VERSIONS = ("1.0", "1.1")  # what ManifestFilesMixin.load_manifest accepts
 
@@ -28,7 +27,7 @@ class ManifestText:
     stamp: FileStamp | None = field(default=None, compare=False)
 
 
-def read_manifest_text(storage: Any) -> ManifestText:
+def read_manifest_text(storage: ManifestStorage) -> ManifestText:
     """Read the manifest of ``storage`` (a ``ManifestFilesMixin`` storage) once."""
     stamp = None
     target = storage.manifest_storage
@@ -78,7 +77,7 @@ def parse_manifest(raw: str) -> ParsedManifest:
     return ParsedManifest(paths, version, stored_hash if isinstance(stored_hash, str) else None)
 
 
-def hash_matches(storage: Any, parsed: ParsedManifest) -> bool | None:
+def hash_matches(storage: ManifestStorage, parsed: ParsedManifest) -> bool | None:
     """Return whether the stored ``hash`` still matches the stored paths (None: no hash)."""
     if not parsed.stored_hash:
         return None
@@ -89,7 +88,7 @@ def hash_matches(storage: Any, parsed: ParsedManifest) -> bool | None:
         return None
 
 
-def manifest_location(storage: Any) -> str:
+def manifest_location(storage: ManifestStorage) -> str:
     """Return where the manifest lives: a local path, or the backend's own name for it."""
     target = storage.manifest_storage
     name = storage.manifest_name

@@ -12,13 +12,15 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import cast
 
-from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import Storage
 
 from ..fingerprints import FileStamp
 from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
+from ..storage.instance import ManifestStorage, as_manifest_storage
 from ..storage.listing import Snapshot, file_size, read_bytes
 from .expected import ExpectedNames, SourceFile, compute_expected
 from .naming import key_of, production_url
@@ -29,7 +31,14 @@ from .reading import (
     manifest_location,
     parse_manifest,
 )
-from .verdicts import Finding, Judge, Verdict, raises_without_entry, storage_findings
+from .verdicts import (
+    Finding,
+    Judge,
+    Verdict,
+    hashing_view,
+    raises_without_entry,
+    storage_findings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +78,7 @@ class ManifestReport:
     _by_path: dict[str, tuple[Finding, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    _storage: Any = field(default=None, repr=False, compare=False)
+    _storage: ManifestStorage | None = field(default=None, repr=False, compare=False)
 
     def entry(self, path: str) -> ManifestEntry:
         """Return the entry of ``path`` (status ``n/a`` when there is no manifest storage or
@@ -122,7 +131,7 @@ class ManifestReport:
         names = {v.hashed_name for v in self._verdicts.values() if v.hashed_name}
         names.update(f.file for f in self.findings)
         storage = self._storage
-        if storage is not None and storage.manifest_storage is storage:
+        if storage is not None and storage.manifest_storage is cast(object, storage):
             names.add(storage.manifest_name)
         return names
 
@@ -136,7 +145,7 @@ class ManifestReport:
 def build_manifest_report(
     inventory: Inventory,
     backend: str,
-    storage: Any,
+    storage: Storage | None,
     storage_error: str | None,
     manifest: ManifestText | None,
     snapshot: Snapshot,
@@ -149,14 +158,14 @@ def build_manifest_report(
     """
     if storage is None:
         return _broken(backend, None, None, [str(storage_error)], inventory)
-    if not isinstance(storage, ManifestFilesMixin) or manifest is None:
+    if as_manifest_storage(storage) is None or manifest is None:
         return ManifestReport(backend, False, None, None, None, 0, None, built_at=time.time())
     return _build(backend, storage, manifest, snapshot, inventory)
 
 
 def _broken(
     backend: str,
-    storage: Any,
+    storage: ManifestStorage | None,
     location: str | None,
     problems: list[str],
     inventory: Inventory,
@@ -179,7 +188,7 @@ def _broken(
         version,
         None,
         0,
-        getattr(storage, "manifest_strict", None),
+        storage.manifest_strict if storage is not None else None,
         tuple(problems),
         built_at=time.time(),
         _verdicts=verdicts,
@@ -189,18 +198,19 @@ def _broken(
 
 def _build(
     backend: str,
-    storage: Any,
+    storage: Storage,
     manifest_text: ManifestText,
     snapshot: Snapshot,
     inventory: Inventory,
 ) -> ManifestReport:
-    location = manifest_location(storage)
-    strict = bool(storage.manifest_strict)
+    hashing = hashing_view(storage)
+    location = manifest_location(hashing)
+    strict = bool(hashing.manifest_strict)
     problems = list(snapshot.errors)
     raw = manifest_text.text
     if manifest_text.error:
         others = [p for p in problems if p != manifest_text.error]
-        return _broken(backend, storage, location, [manifest_text.error, *others], inventory)
+        return _broken(backend, hashing, location, [manifest_text.error, *others], inventory)
     if raw is None:
         parsed = ParsedManifest()
         problems.append(
@@ -217,7 +227,7 @@ def _build(
             )
             return _broken(
                 backend,
-                storage,
+                hashing,
                 location,
                 [message, *problems],
                 inventory,
@@ -226,12 +236,12 @@ def _build(
             )
     manifest = parsed.paths
     sources = _sources(inventory, storage, snapshot)
-    expected = compute_expected(storage, sources.values()) if manifest else ExpectedNames()
+    expected = compute_expected(hashing, sources.values()) if manifest else ExpectedNames()
     judge = Judge(storage, manifest, snapshot, expected, strict)
     verdicts: dict[str, Verdict] = {}
     findings: list[Finding] = []
     for record in inventory:
-        if record.collect_winner is None and key_of(storage, record.path) not in manifest:
+        if record.collect_winner is None and key_of(hashing, record.path) not in manifest:
             raises = raises_without_entry(strict, record.path in snapshot.files)
             verdicts[record.path] = Verdict(
                 ManifestStatus.NOT_APPLICABLE,
@@ -274,16 +284,16 @@ def _build(
         strict=strict,
         problems=tuple(problems),
         findings=tuple(sorted(findings, key=lambda f: (f.path, f.kind, f.file))),
-        hash_matches=hash_matches(storage, parsed),
+        hash_matches=hash_matches(hashing, parsed),
         manifest_stamp=manifest_text.stamp,
         built_at=time.time(),
         _verdicts=verdicts,
         _by_path={path: tuple(found) for path, found in by_path.items()},
-        _storage=storage,
+        _storage=hashing,
     )
 
 
-def _sources(inventory: Inventory, storage: Any, snapshot: Snapshot) -> dict[str, SourceFile]:
+def _sources(inventory: Inventory, storage: Storage, snapshot: Snapshot) -> dict[str, SourceFile]:
     """Return the file collectstatic takes for each path (its collect winner)."""
     sources: dict[str, SourceFile] = {}
     for record in inventory:
@@ -299,7 +309,7 @@ def _sources(inventory: Inventory, storage: Any, snapshot: Snapshot) -> dict[str
             sources[record.path] = SourceFile(
                 record.path,
                 None,
-                read=lambda c=collected: read_bytes(storage, c),
+                read=partial(read_bytes, storage, collected),
                 caveat="compared with the collected copy (the source is not a local file)",
             )
     return sources

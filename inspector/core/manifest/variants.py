@@ -13,7 +13,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.core.files.storage import Storage
@@ -166,7 +166,7 @@ def _cached(
     else:
         same = actual == expected
         verdict = None if same else "decompresses to other bytes than its original"
-    racy = local and (original.stamp.is_racy() or variant.stamp.is_racy())  # type: ignore[union-attr]
+    racy = any(s is not None and s.is_racy() for s in (original.stamp, variant.stamp))
     if cacheable and not racy:
         with _verdicts_lock:
             if len(_verdicts) > 200_000:
@@ -183,20 +183,37 @@ def _decompress(name: str, data: bytes) -> bytes:
     return bytes(brotli.decompress(data))
 
 
-def _compressor(storage: Storage) -> Any | None:
+class Compressor(Protocol):
+    """What the inspector uses of whitenoise's ``Compressor`` (untyped upstream)."""
+
+    use_brotli: bool
+    use_gzip: bool
+
+    def should_compress(self, filename: str) -> bool: ...
+
+    def compress_brotli(self, data: bytes) -> bytes: ...
+
+    def compress_gzip(self, data: bytes) -> bytes: ...
+
+    def is_compressed_effectively(
+        self, encoding_name: str, path: str, orig_size: int, data: bytes
+    ) -> bool: ...
+
+
+def _compressor(storage: Storage) -> Compressor | None:
     create = getattr(storage, "create_compressor", None)
     if create is None:
         return None
     try:
         extensions = getattr(settings, "WHITENOISE_SKIP_COMPRESS_EXTENSIONS", None)
-        return create(extensions=extensions, quiet=True)
+        return cast(Compressor, create(extensions=extensions, quiet=True))
     except Exception:
         return None
 
 
 def _missing(
     storage: Storage,
-    compressor: Any,
+    compressor: Compressor,
     original: StoredFile,
     variants: dict[str, StoredFile | None],
 ) -> list[VariantFinding]:
@@ -226,7 +243,7 @@ def _missing(
     ]
 
 
-def _would_write(compressor: Any, data: bytes) -> list[str]:
+def _would_write(compressor: Compressor, data: bytes) -> list[str]:
     """Return the suffixes whitenoise's ``Compressor.compress`` writes for ``data``."""
     written = []
     if compressor.use_brotli:

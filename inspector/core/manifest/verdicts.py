@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+
+from django.core.files.storage import Storage
 
 from .. import fingerprints
 from ..paths import file_of_name
 from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
+from ..storage.instance import ManifestStorage, as_manifest_storage
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of
 from .expected import ExpectedNames, verify_hashed_file
 from .naming import key_of, uses_md5_names
@@ -41,6 +43,14 @@ class Verdict:
     raises: bool = False
 
 
+def hashing_view(storage: Storage) -> ManifestStorage:
+    """Return ``storage`` as the manifest storage the manifest layer only ever gets."""
+    hashing = as_manifest_storage(storage)
+    if hashing is None:
+        raise TypeError(f"{type(storage).__name__} keeps no manifest")
+    return hashing
+
+
 def raises_without_entry(strict: bool, collected: bool) -> bool:
     """Return True if ``{% static %}`` raises for a path the manifest has no entry for.
 
@@ -56,17 +66,18 @@ class Judge:
 
     def __init__(
         self,
-        storage: Any,
+        storage: Storage,
         manifest: dict[str, str],
         snapshot: Snapshot,
         expected: ExpectedNames,
         strict: bool,
     ) -> None:
         self.storage, self.manifest, self.snapshot = storage, manifest, snapshot
+        self.hashing = hashing_view(storage)
         self.expected, self.strict = expected, strict
 
     def path(self, path: str, has_source: bool) -> Verdict:
-        storage, manifest = self.storage, self.manifest
+        storage, manifest = self.hashing, self.manifest
         stored_key = key_of(storage, path)
         lookup = storage.hash_key(file_of_name(path))
         expected = self.expected.names.get(stored_key)
@@ -114,7 +125,7 @@ class Judge:
         )
 
     def _stale_note(self, path: str, hashed: str) -> str:
-        expected = self.expected.names.get(key_of(self.storage, path))
+        expected = self.expected.names.get(key_of(self.hashing, path))
         changed = sorted(
             target
             for target in self.expected.references.get(path, ())
@@ -170,18 +181,18 @@ class Judge:
         """
         if isinstance(local_digest, OSError):
             raise local_digest
-        storage = self.storage
+        storage, hashing = self.storage, self.hashing
         digest = local_digest
         listed = stored.listed_md5 if md5_names and digest is None else None
-        if listed is not None and verify_hashed_file(storage, path, stored.name, listed):
+        if listed is not None and verify_hashed_file(hashing, path, stored.name, listed):
             return True
         if md5_names and digest is None:
             digest = md5_of(storage, stored)
-        return verify_hashed_file(storage, path, stored.name, digest, opener=storage.open)
+        return verify_hashed_file(hashing, path, stored.name, digest, opener=storage.open)
 
 
 def storage_findings(
-    storage: Any,
+    storage: Storage,
     snapshot: Snapshot,
     manifest: dict[str, str],
     inventory: Inventory,
@@ -211,7 +222,7 @@ def storage_findings(
         yield Finding(kind, owner.get(found.name, found.name), found.variant, size, found.detail)
 
 
-def _compressed_candidates(storage: Any, manifest: dict[str, str]) -> list[str]:
+def _compressed_candidates(storage: Storage, manifest: dict[str, str]) -> list[str]:
     """Return the names whitenoise compresses: hashed ones, and originals unless it deletes them."""
     if getattr(storage, "keep_only_hashed_files", False):
         return sorted(set(manifest.values()))

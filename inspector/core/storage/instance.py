@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from re import Match, Pattern
+from typing import Any, Protocol, cast
 
 from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.module_loading import import_string
 
@@ -29,6 +32,57 @@ class KnownDigest:
         self.md5_hex = md5_hex
 
 
+class ManifestStorage(Protocol):
+    """What the inspector uses of a ``ManifestFilesMixin`` storage (always a Storage too)."""
+
+    manifest_name: str
+    manifest_strict: bool
+    manifest_storage: Storage
+    # Per extension, (pattern, template) or, on Django >= 6.1, (pattern, template, ignored).
+    _patterns: dict[str, list[tuple[Any, ...]]]
+
+    def hash_key(self, name: str) -> str: ...
+
+    def clean_name(self, name: str) -> str: ...
+
+    def hashed_name(
+        self, name: str, content: File[Any] | KnownDigest | None = None, filename: str | None = None
+    ) -> str: ...
+
+    def file_hash(
+        self, name: str | None, content: File[Any] | KnownDigest | None = None
+    ) -> str | None: ...
+
+    def read_manifest(self) -> str | None: ...
+
+    def url_converter(
+        self,
+        name: str,
+        hashed_files: dict[str, Any],
+        template: str | None = None,
+        ignored_blocks: list[tuple[int, int]] | None = None,
+    ) -> Callable[[Match[str]], str]: ...
+
+    def get_ignored_blocks(self, content: str, pattern: Pattern[str]) -> list[tuple[int, int]]: ...
+
+    def _url(
+        self,
+        hashed_name_func: Callable[[str], str],
+        name: str,
+        force: bool = False,
+        hashed_files: dict[str, str] | None = None,
+    ) -> str: ...
+
+    def url(self, name: str, force: bool = False) -> str: ...
+
+    def open(self, name: str, mode: str = "rb") -> File[Any]: ...
+
+
+def as_manifest_storage(storage: object) -> ManifestStorage | None:
+    """Return ``storage`` seen as a manifest storage, or None if it keeps no manifest."""
+    return cast(ManifestStorage, storage) if isinstance(storage, ManifestFilesMixin) else None
+
+
 class InspectingMixin:
     """Never load the manifest on construction, and accept precomputed digests."""
 
@@ -38,8 +92,8 @@ class InspectingMixin:
     def file_hash(self, name: str | None, content: Any = None) -> str | None:
         if isinstance(content, KnownDigest):
             return content.md5_hex[:12]
-        result: str | None = super().file_hash(name, content)  # type: ignore[misc]
-        return result
+        parent = cast(ManifestStorage, super())
+        return parent.file_hash(name, content)
 
 
 def inspecting_class(cls: type[ManifestFilesMixin]) -> type[ManifestFilesMixin]:
@@ -59,13 +113,34 @@ def configured_class(storage: object) -> type:
     return type(storage)
 
 
-def is_s3(storage: object) -> bool:
-    """Return True for django-storages' S3 backends (an optional dependency)."""
+class S3Storage(Protocol):
+    """What the inspector uses of django-storages' ``S3Storage`` (untyped upstream)."""
+
+    bucket_name: str
+    location: str
+    gzip: bool
+    client_config: Any  # botocore's Config, or None
+
+    @property
+    def connection(self) -> Any: ...  # a boto3 ServiceResource
+
+    def _normalize_name(self, name: str) -> str: ...
+
+
+def as_s3(storage: object) -> S3Storage | None:
+    """Return ``storage`` seen as django-storages' S3 backend, or None if it is not one."""
     # An S3Storage instance means its module is loaded already; importing it otherwise would
     # pull in boto3 (a tenth of a second) just to learn that a local storage is not S3.
     module = sys.modules.get("storages.backends.s3")
     s3_class = getattr(module, "S3Storage", None) if module is not None else None
-    return s3_class is not None and isinstance(storage, s3_class)
+    if s3_class is not None and isinstance(storage, s3_class):
+        return cast(S3Storage, storage)
+    return None
+
+
+def is_s3(storage: object) -> bool:
+    """Return True for django-storages' S3 backends (an optional dependency)."""
+    return as_s3(storage) is not None
 
 
 def is_remote(storage: Storage) -> bool:
@@ -77,9 +152,10 @@ def describe(storage: Storage) -> str:
     """Return where the storage keeps files: a folder, ``s3://bucket/location``, or its class."""
     if isinstance(storage, FileSystemStorage) and storage.location:
         return str(storage.location)
-    if is_s3(storage):
-        location = str(getattr(storage, "location", "") or "").strip("/")
-        return f"s3://{getattr(storage, 'bucket_name', '')}/{location}".rstrip("/")
+    s3 = as_s3(storage)
+    if s3 is not None:
+        location = str(s3.location or "").strip("/")
+        return f"s3://{s3.bucket_name}/{location}".rstrip("/")
     return configured_class(storage).__name__
 
 
@@ -143,12 +219,13 @@ def _make(params: dict[str, Any]) -> tuple[Storage | None, str | None]:
         return None, f"cannot create {backend}: {exc}"
     if not isinstance(storage, Storage):
         return None, f"{backend} is not a Django storage class"
-    if is_s3(storage):
-        _bound_waits(storage, float(get_config()["TIMEOUT"]))
+    s3 = as_s3(storage)
+    if s3 is not None:
+        _bound_waits(s3, float(get_config()["TIMEOUT"]))
     return storage, None
 
 
-def _bound_waits(storage: Any, timeout: float) -> None:
+def _bound_waits(storage: S3Storage, timeout: float) -> None:
     """Give the S3 client the inspector's timeouts, and one retry instead of botocore's
     several with backoff (which turn a refused connection into a long wait)."""
     from botocore.config import Config

@@ -22,7 +22,7 @@ from django.core.files.storage import Storage
 from ...conf import get_config, shared_cache
 from .. import caches
 from ..freshness import NOW, MaxAge
-from .instance import describe, is_remote, is_s3, params_key
+from .instance import as_s3, describe, is_remote, params_key
 from .listing import Snapshot, take_snapshot
 
 _snapshots: dict[str, Snapshot] = {}
@@ -103,19 +103,20 @@ def _store(key: str, snapshot: Snapshot, *, remote: bool) -> Snapshot:
     return snapshot
 
 
-def _timed(storage: Any, s3_client: Any = None) -> Snapshot:
+def _timed(storage: Storage, s3_client: Any = None) -> Snapshot:
     started = time.monotonic()
     snapshot = take_snapshot(storage, s3_client)
     snapshot.duration = time.monotonic() - started
     return snapshot
 
 
-def _remote_snapshot(storage: Any, key: str, timeout: float) -> Snapshot:
+def _remote_snapshot(storage: Storage, key: str, timeout: float) -> Snapshot:
     result: list[Snapshot] = []
     client = None
-    if is_s3(storage):
+    s3 = as_s3(storage)
+    if s3 is not None:
         try:  # boto3 clients, unlike django-storages' per-thread resources, are thread-safe
-            client = storage.connection.meta.client
+            client = s3.connection.meta.client
         except Exception as exc:
             return Snapshot(errors=[f"cannot connect to {describe(storage)}: {exc}"])
 

@@ -22,7 +22,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from ...conf import get_config
 from .. import fingerprints
 from ..fingerprints import FileStamp
-from .instance import is_s3
+from .instance import S3Storage, as_s3
 
 
 class StoredFile(NamedTuple):
@@ -66,8 +66,9 @@ def take_snapshot(storage: Storage, s3_client: Any = None) -> Snapshot:
     """
     if isinstance(storage, FileSystemStorage) and storage.location:
         return _walk_local(str(storage.location))
-    if is_s3(storage):
-        return _list_s3(storage, s3_client)
+    s3 = as_s3(storage)
+    if s3 is not None:
+        return _list_s3(s3, s3_client)
     return _list_generic(storage, get_config()["GENERIC_MAX_FILES"])
 
 
@@ -156,7 +157,7 @@ def _walk_local(root: str) -> Snapshot:
 _MD5_ETAG = re.compile(r'^"?([0-9a-f]{32})"?$')
 
 
-def _list_s3(storage: Any, client: Any = None) -> Snapshot:
+def _list_s3(storage: S3Storage, client: Any = None) -> Snapshot:
     """List every object under the storage's ``location`` with one ListObjectsV2 paginator.
 
     Names are made relative to ``location``, as the storage's own API gives them. A plain
@@ -202,13 +203,14 @@ def read_bytes(storage: Storage, stored: StoredFile) -> bytes:
     if stored.stamp is not None:
         with open(stored.stamp.location, "rb") as stream:
             return stream.read()
-    if is_s3(storage):
+    s3 = as_s3(storage)
+    if s3 is not None:
         # One GetObject: the Storage API's open() adds two HEADs (exists, then size).
         from storages.utils import clean_name
 
-        key = storage._normalize_name(clean_name(stored.name))  # type: ignore[attr-defined]
-        client = storage.connection.meta.client  # type: ignore[attr-defined]
-        answer = client.get_object(Bucket=storage.bucket_name, Key=key)  # type: ignore[attr-defined]
+        key = s3._normalize_name(clean_name(stored.name))
+        client = s3.connection.meta.client
+        answer = client.get_object(Bucket=s3.bucket_name, Key=key)
         return bytes(answer["Body"].read())
     with storage.open(stored.name, "rb") as stream:
         return bytes(stream.read())
