@@ -1,13 +1,26 @@
-"""System checks for setting the app up (``manage.py check``)."""
+"""System checks (``manage.py check``): the app's setup, and with ``--deploy`` what would break.
+
+The setup checks read settings only, so every ``manage.py`` command (``runserver`` included)
+stays as fast to start as before. The checks that walk the static files run only with
+``--deploy``; they use the same layers and the same severity rule as the dashboard.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
+from django.core.cache import caches
 
-from .conf import get_config
+from .conf import DEFAULTS, config_problems, user_config
+from .core.severity import InvalidRule, parse_rules
+from .core.status import Severity, SourceStatus
+
+# A deploy check lists this many paths in its message; the dashboard and the CLI list all.
+PATHS_NAMED = 10
 
 
 @checks.register()
@@ -25,9 +38,47 @@ def check_htmx_installed(**kwargs: Any) -> list[checks.CheckMessage]:
 
 
 @checks.register()
+def check_settings(**kwargs: Any) -> list[checks.CheckMessage]:
+    """Check ``ASSET_INSPECTOR``: keys, types, the cache and task aliases, the ACCEPT rules."""
+    messages: list[checks.CheckMessage] = [
+        checks.Error(problem, id="inspector.E002") for problem in config_problems()
+    ]
+    user = user_config()
+    alias = user.get("CACHE", DEFAULTS["CACHE"])
+    if isinstance(alias, str) and alias not in settings.CACHES:
+        messages.append(
+            checks.Error(
+                f"ASSET_INSPECTOR['CACHE'] names the cache {alias!r}, which CACHES does not "
+                "define.",
+                hint=f"Use one of {', '.join(sorted(settings.CACHES))}, or None.",
+                id="inspector.E003",
+            )
+        )
+    backend = user.get("TASK_BACKEND", DEFAULTS["TASK_BACKEND"])
+    tasks = getattr(settings, "TASKS", None) or {"default": {}}
+    if isinstance(backend, str) and backend not in tasks:
+        messages.append(
+            checks.Error(
+                f"ASSET_INSPECTOR['TASK_BACKEND'] names the task backend {backend!r}, which "
+                "TASKS does not define: collections from the dashboard could not be enqueued.",
+                hint=f"Use one of {', '.join(sorted(tasks))}.",
+                id="inspector.E004",
+            )
+        )
+    try:
+        parse_rules(user.get("ACCEPT", []))
+    except InvalidRule as exc:
+        messages.append(checks.Error(f"ASSET_INSPECTOR: {exc}.", id="inspector.E005"))
+    return messages
+
+
+@checks.register()
 def check_heartbeat(**kwargs: Any) -> list[checks.CheckMessage]:
-    config = get_config()
-    beat, timeout = float(config["HEARTBEAT_SECONDS"]), float(config["HEARTBEAT_TIMEOUT"])
+    user = user_config()
+    beat = user.get("HEARTBEAT_SECONDS", DEFAULTS["HEARTBEAT_SECONDS"])
+    timeout = user.get("HEARTBEAT_TIMEOUT", DEFAULTS["HEARTBEAT_TIMEOUT"])
+    if not isinstance(beat, int | float) or not isinstance(timeout, int | float):
+        return []  # inspector.E002 says so
     if timeout > 2 * beat > 0:
         return []
     return [
@@ -38,3 +89,103 @@ def check_heartbeat(**kwargs: Any) -> list[checks.CheckMessage]:
             id="inspector.E001",
         )
     ]
+
+
+@checks.register(checks.Tags.staticfiles, deploy=True)
+def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
+    """With ``--deploy``: what would break production or hides a file, and stale acceptances."""
+    if config_problems() or _cache_missing():
+        return []  # the settings checks above say what is wrong
+    from .core.layers import current_layers
+
+    try:
+        layers = current_layers()
+        judgements = [(r, layers.judgement(r.path)) for r in layers.records]
+    except Exception as exc:  # a check reports, it never crashes the command
+        return [
+            checks.Error(
+                f"The asset inspector could not check the static files: {exc}", id="inspector.E010"
+            )
+        ]
+    would_500 = [
+        record.path
+        for record, judgement in judgements
+        if judgement.accepted is None
+        and record.collect_winner is not None
+        and layers.manifest.entry(record.path).raises
+    ]
+    breaks = [
+        (record.path, judgement.headline.why if judgement.headline else "")
+        for record, judgement in judgements
+        if judgement.accepted is None
+        and judgement.severity == Severity.ERROR
+        and record.path not in would_500
+    ]
+    conflicts = [
+        record.path
+        for record, judgement in judgements
+        if judgement.accepted is None and record.status == SourceStatus.CONFLICT
+    ]
+    messages: list[checks.CheckMessage] = [
+        checks.Error(
+            f"{path!r} has no manifest entry: {{% static %}} raises with DEBUG=False, an HTTP "
+            "500 wherever it is used.",
+            hint="Run collectstatic (or the dashboard's Collect), or accept it with "
+            "ASSET_INSPECTOR['ACCEPT'] if it is never used.",
+            obj=path,
+            id="inspector.E011",
+        )
+        for path in would_500
+    ]
+    messages += [
+        checks.Error(f"{path!r}: {why}.", obj=path, id="inspector.E012") for path, why in breaks
+    ]
+    if conflicts:
+        messages.append(
+            checks.Warning(
+                f"{len(conflicts)} static path(s) are conflicts (a source hides a different "
+                f"file): {_named(conflicts)}.",
+                hint="Make the right source win, or accept an intended override with "
+                "ASSET_INSPECTOR['ACCEPT'] and a reason.",
+                id="inspector.W010",
+            )
+        )
+    messages += [
+        checks.Warning(
+            f"ASSET_INSPECTOR['ACCEPT'] {rule.describe()} matches no static path: a stale "
+            f"acceptance ({rule.reason}).",
+            hint="Remove the rule, or fix its path or words.",
+            id="inspector.W011",
+        )
+        for rule in layers.stale_rules
+    ]
+    live = layers.live
+    if (
+        live is not None
+        and not live.checked
+        and any(r.collect_winner is not None for r, _ in judgements)
+    ):
+        why = live.problems[0] if live.problems else "nothing listed"
+        messages.append(
+            checks.Warning(
+                f"The collected storage could not be checked: {why}.",
+                id="inspector.W012",
+            )
+        )
+    return messages
+
+
+def _named(paths: Sequence[str]) -> str:
+    shown = ", ".join(repr(p) for p in paths[:PATHS_NAMED])
+    return shown + (f" and {len(paths) - PATHS_NAMED} more" if len(paths) > PATHS_NAMED else "")
+
+
+def _cache_missing() -> bool:
+    alias = user_config().get("CACHE", DEFAULTS["CACHE"])
+    if alias is None:
+        return False
+    try:
+        caches[alias]
+    except Exception:
+        return True
+    return False

@@ -56,22 +56,85 @@ DEFAULTS: dict[str, Any] = {
     "TASK_QUEUE": "default",
     "HEARTBEAT_SECONDS": 2.0,
     "HEARTBEAT_TIMEOUT": 60.0,
+    # Findings the team means: rules like {"path": "admin/*", "status": "conflict",
+    # "reason": "our admin theme"} (design.md, "Severity and accepted findings").
+    "ACCEPT": [],
 }
+
+
+_NUMBER = (int, float)
+# The type each option must have; ``checks`` reports any other (``manage.py check``).
+TYPES: dict[str, type | tuple[type, ...]] = {
+    "CACHE": (str, type(None)),
+    "SHARED_CACHE_MIN_BYTES": int,
+    "CACHE_TIMEOUT": _NUMBER,
+    "MAX_HASH_BYTES": int,
+    "RECHECK_SECONDS": _NUMBER,
+    "PAGE_SIZE": int,
+    "MAX_PAGE_SIZE": int,
+    "DIFF_MAX_BYTES": int,
+    "DIFF_MAX_LINES": int,
+    "PREVIEW_MAX_BYTES": int,
+    "TIMEOUT": _NUMBER,
+    "REMOTE_MAX_AGE": _NUMBER,
+    "GENERIC_MAX_FILES": int,
+    "LIVE_READ_MAX_BYTES": int,
+    "PROBE_CONCURRENCY": int,
+    "PROBE_BUDGET": _NUMBER,
+    "TASK_BACKEND": str,
+    "TASK_QUEUE": str,
+    "HEARTBEAT_SECONDS": _NUMBER,
+    "HEARTBEAT_TIMEOUT": _NUMBER,
+    "ACCEPT": (list, tuple),
+}
+
+
+def user_config() -> dict[str, Any]:
+    """Return the ``ASSET_INSPECTOR`` setting as the project wrote it (no defaults)."""
+    user = getattr(settings, "ASSET_INSPECTOR", None) or {}
+    return dict(user) if isinstance(user, dict) else {}
+
+
+def config_problems() -> list[str]:
+    """Return what is wrong with ``ASSET_INSPECTOR``: unknown keys, values of the wrong type
+    or out of range. Checked by ``manage.py check``, so no command fails later with a traceback."""
+    raw = getattr(settings, "ASSET_INSPECTOR", None)
+    if raw is not None and not isinstance(raw, dict):
+        return [f"ASSET_INSPECTOR must be a dict, not {type(raw).__name__}"]
+    user = user_config()
+    problems = []
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        problems.append(
+            f"unknown ASSET_INSPECTOR option(s): {', '.join(unknown)}. "
+            f"Known options: {', '.join(sorted(DEFAULTS))}"
+        )
+    for key, value in user.items():
+        wanted = TYPES.get(key)
+        if wanted is None:
+            continue
+        types = wanted if isinstance(wanted, tuple) else (wanted,)
+        if isinstance(value, bool) or not isinstance(value, types):
+            names = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+            problems.append(f"ASSET_INSPECTOR[{key!r}] must be {names}, not {value!r}")
+        elif isinstance(value, int | float) and value < 0:
+            problems.append(f"ASSET_INSPECTOR[{key!r}] must not be negative, not {value!r}")
+    return problems
 
 
 @functools.cache
 def get_config() -> dict[str, Any]:
-    """Return the defaults updated with the user's ``ASSET_INSPECTOR`` setting."""
-    user = getattr(settings, "ASSET_INSPECTOR", {}) or {}
-    unknown = sorted(set(user) - set(DEFAULTS))
-    if unknown:
+    """Return the defaults updated with the user's ``ASSET_INSPECTOR`` setting.
+
+    Raises ``ImproperlyConfigured`` for a setting ``config_problems()`` rejects: the system
+    checks say so first, with every problem at once.
+    """
+    problems = config_problems()
+    if problems:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured(
-            f"Unknown ASSET_INSPECTOR option(s): {', '.join(unknown)}. "
-            f"Known options: {', '.join(sorted(DEFAULTS))}."
-        )
-    return {**DEFAULTS, **user}
+        raise ImproperlyConfigured(problems[0] + ".")
+    return {**DEFAULTS, **user_config()}
 
 
 process_caches.register(

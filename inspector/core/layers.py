@@ -25,8 +25,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage
 
+from ..conf import get_config
 from . import caches
 from .freshness import NOW, MaxAge
 from .inventory import current_inventory
@@ -36,6 +38,8 @@ from .manifest.report import ManifestReport, build_manifest_report
 from .paths import extension_of
 from .records import Inventory, PathRecord, orphan_record
 from .served import ServedResult
+from .severity import AcceptRule, InvalidRule, Judgement, judge, parse_rules
+from .status import Severity
 from .storage.instance import as_manifest_storage, collected_storage, staticfiles_params
 from .storage.kept import snapshot_of
 from .storage.listing import Snapshot
@@ -93,6 +97,55 @@ class Layers:
         counts.update(self.manifest.counts())
         if self.live is not None:
             counts.update(self.live.counts())
+        return counts
+
+    @cached_property
+    def rules(self) -> tuple[AcceptRule, ...]:
+        """The ``ACCEPT`` rules (``checks`` reports a malformed one; here it raises)."""
+        try:
+            return parse_rules(get_config()["ACCEPT"])
+        except InvalidRule as exc:
+            raise ImproperlyConfigured(f"ASSET_INSPECTOR: {exc}") from exc
+
+    @cached_property
+    def _judgements(self) -> dict[str, Judgement]:
+        return {record.path: self.judge_row(record) for record in self.records}
+
+    def judge_row(self, record: PathRecord, served: ServedResult | None = None) -> Judgement:
+        """Return how bad ``record`` is over every layer (``served``: a probe result kept
+        outside these layers, as pages show the last one)."""
+        path = record.path
+        live = self.live.entry(path) if self.live is not None else None
+        if served is None and self.served is not None:
+            served = self.served.get(path)
+        winner = record.winner.source if record.winner else None
+        return judge(record, self.manifest.entry(path), live, served, self.rules, winner)
+
+    def judgement(self, path: str) -> Judgement:
+        """Return how bad the row of ``path`` is, and the rule that accepts it (``severity``)."""
+        found = self._judgements.get(path)
+        if found is None:
+            record = self.get(path)
+            if record is None:
+                raise KeyError(path)
+            found = self.judge_row(record)
+        return found
+
+    def severity(self, path: str) -> Severity:
+        return self.judgement(path).severity
+
+    @cached_property
+    def stale_rules(self) -> tuple[AcceptRule, ...]:
+        """Return the ``ACCEPT`` rules that match no row: acceptances nothing needs any more."""
+        used = {j.accepted.number for j in self._judgements.values() if j.accepted is not None}
+        return tuple(rule for rule in self.rules if rule.number not in used)
+
+    @cached_property
+    def severity_counts(self) -> Counter[str]:
+        """Return how many rows are at each severity, accepted rows apart (``accepted``)."""
+        counts: Counter[str] = Counter()
+        for judgement in self._judgements.values():
+            counts["accepted" if judgement.accepted else judgement.severity] += 1
         return counts
 
     @cached_property

@@ -25,32 +25,46 @@ CSV_COLUMNS = (
     "live_status",
     "manifest_status",
     "hashed_name",
-    # Extension: the served probe's status (empty when not probed).
+    # Extensions: the served probe's status (empty when not probed), the row's severity and
+    # the reason of the ACCEPT rule that accepts it (empty when none does).
     "served_status",
+    "severity",
+    "accepted_reason",
 )
 # Lists inside one CSV cell are joined with this; it appears in no status word.
 LIST_SEPARATOR = "|"
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection advice), full-width
+# forms included: some spreadsheets fold them to their ASCII twins.
+_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_CONTROL_STARTS = ("\t", "\r", "\n")
 
 
 def csv_safe(value: object) -> str:
-    """Return ``value`` as a cell a spreadsheet will never evaluate as a formula."""
+    """Return ``value`` as a cell a spreadsheet will never evaluate as a formula.
+
+    A cell that starts with a formula character (after any white space, which spreadsheets
+    skip), or with a tab or a line break, gets a leading ``'``.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
+    stripped = text.lstrip()
+    if text.startswith(_CONTROL_STARTS) or (stripped and stripped[0] in _FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
 def record_to_dict(
-    record: PathRecord, *, force_hash: bool = False, layers: Layers | None = None
+    record: PathRecord, layers: Layers, *, force_hash: bool = False
 ) -> dict[str, Any]:
     """Return the JSON object of one path (``force_hash`` computes every md5).
 
-    A layer that was not computed (no ``layers``, or one of them None) gives null values.
+    A layer that was not computed (``--no-live``, no probe) gives null values.
     """
     files = [_file_dict(c, force_hash) for c in record.candidates]
     collected = record.collect_winner
-    manifest = layers.manifest if layers is not None else None
-    live = layers.live.entry(record.path) if layers is not None and layers.live else None
-    served = layers.served.get(record.path) if layers is not None and layers.served else None
+    live = layers.live.entry(record.path) if layers.live else None
+    served = layers.served.get(record.path) if layers.served else None
+    judgement = layers.judgement(record.path)
+    accepted = judgement.accepted
     return {
         "path": record.path,
         "status": str(record.status),
@@ -61,7 +75,7 @@ def record_to_dict(
             for file, c in zip(files, record.candidates, strict=True)
         ],
         "live_status": str(live.status) if live else None,
-        "manifest": manifest_to_dict(manifest.entry(record.path)) if manifest else None,
+        "manifest": manifest_to_dict(layers.manifest.entry(record.path)),
         "live": (
             {"stored_name": live.stored_name, "stored_size": live.stored_size, "note": live.note}
             if live
@@ -73,6 +87,8 @@ def record_to_dict(
             {"source": collected.source, "location": collected.location} if collected else None
         ),
         "errors": list(record.errors),
+        "severity": str(judgement.severity),
+        "accepted": {"reason": accepted.reason} if accepted is not None else None,
     }
 
 
@@ -103,11 +119,12 @@ def served_to_dict(result: ServedResult) -> dict[str, Any]:
     }
 
 
-def record_to_row(record: PathRecord, layers: Layers | None = None) -> dict[str, str]:
+def record_to_row(record: PathRecord, layers: Layers) -> dict[str, str]:
     """Return the flattened CSV row of one path, every cell formula-safe."""
     winner = record.winner
-    entry = layers.manifest.entry(record.path) if layers is not None else None
-    live = layers.live_status(record.path) if layers is not None else None
+    entry = layers.manifest.entry(record.path)
+    live = layers.live_status(record.path)
+    judgement = layers.judgement(record.path)
     row = {
         "path": record.path,
         "status": record.status,
@@ -117,9 +134,11 @@ def record_to_row(record: PathRecord, layers: Layers | None = None) -> dict[str,
         "candidates": len(record.candidates),
         "shadowed_sources": LIST_SEPARATOR.join(c.source for c in record.shadowed),
         "live_status": live or "",
-        "manifest_status": entry.status if entry else "",
-        "hashed_name": (entry.hashed_name or "") if entry else "",
-        "served_status": (layers.served_status(record.path) or "") if layers is not None else "",
+        "manifest_status": entry.status,
+        "hashed_name": entry.hashed_name or "",
+        "served_status": layers.served_status(record.path) or "",
+        "severity": judgement.severity,
+        "accepted_reason": judgement.accepted.reason if judgement.accepted else "",
     }
     return {column: csv_safe(row[column]) for column in CSV_COLUMNS}
 
@@ -133,7 +152,7 @@ class Writable(Protocol):
 def write_json(
     records: Iterable[PathRecord],
     stream: Writable,
-    layers: Layers | None = None,
+    layers: Layers,
     *,
     force_hash: bool = False,
 ) -> None:
@@ -146,16 +165,14 @@ def write_json(
     for record in records:
         if pending is not None:
             stream.write(pending + ",\n")
-        row = record_to_dict(record, force_hash=force_hash, layers=layers)
+        row = record_to_dict(record, layers, force_hash=force_hash)
         pending = json.dumps(row, ensure_ascii=False)
     if pending is not None:
         stream.write(pending + "\n")
     stream.write("]\n")
 
 
-def write_csv(
-    records: Iterable[PathRecord], stream: Writable, layers: Layers | None = None
-) -> None:
+def write_csv(records: Iterable[PathRecord], stream: Writable, layers: Layers) -> None:
     """Write the header and one line per path to ``stream``."""
     # RFC 4180 line ends: the writer quotes a cell only for line breaks its terminator contains,
     # and file names can hold a lone carriage return.

@@ -3,104 +3,176 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .layers import Layers
-from .records import PathRecord
-from .status import LiveStatus, ManifestFinding, ManifestStatus, all_values
+from .paths import extension_of
+from .records import PathRecord, orphan_record
+from .severity import judge
+from .status import (
+    LiveStatus,
+    ManifestFinding,
+    ManifestStatus,
+    ServedStatus,
+    Severity,
+    SourceStatus,
+    all_values,
+)
+
+
+def _live_words(record: PathRecord, layers: Layers) -> tuple[str, ...]:
+    word = layers.live_status(record.path)
+    return (word,) if word is not None else ()
+
+
+def _accepted_words(record: PathRecord, layers: Layers) -> tuple[str, ...]:
+    return ("yes",) if layers.judgement(record.path).accepted is not None else ("no",)
+
+
+# The facets a row can be selected by, each with the words that describe a row: a filter asks
+# for any of some words per facet, and all facets it names at once.
+FACETS: Mapping[str, Callable[[PathRecord, Layers], Iterable[str]]] = {
+    "status": lambda record, layers: (str(record.status),),
+    "flag": lambda record, layers: map(str, record.flags),
+    # A layer that was not computed (``--no-live``) gives no row a word to match.
+    "live": _live_words,
+    "manifest": lambda record, layers: (layers.manifest_status(record.path),),
+    "severity": lambda record, layers: (str(layers.severity(record.path)),),
+    "accepted": _accepted_words,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The rows a filter selected, and per facet how many rows each word would select if that
+    facet's own choice were changed (the counts a faceted search shows beside each choice)."""
+
+    records: list[PathRecord]
+    facet_counts: dict[str, Counter[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class PathFilter:
-    """A conjunction of criteria; an empty criterion matches everything."""
+    """A conjunction of criteria; an empty criterion matches everything.
 
-    statuses: frozenset[str] = frozenset()
-    flags: frozenset[str] = frozenset()
-    live_statuses: frozenset[str] = frozenset()
+    ``facets`` maps a name of ``FACETS`` to the words wanted (any of them); ``globs`` are
+    shell patterns (the CLI's ``--path``), ``words`` substrings every path must contain
+    (the dashboard's search), ``source`` a source label the row wins or loses, ``extension``
+    a ``paths.extension_of`` value.
+    """
+
+    facets: Mapping[str, frozenset[str]] = field(default_factory=dict)
     globs: tuple[str, ...] = ()
-    manifest_statuses: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()
+    source: str = ""
+    extension: str = ""
 
-    def matches(self, record: PathRecord, layers: Layers | None = None) -> bool:
-        if self.statuses and record.status not in self.statuses:
+    def _base(self, record: PathRecord) -> bool:
+        path = record.path
+        if self.globs and not any(fnmatch.fnmatchcase(path, g) for g in self.globs):
             return False
-        if self.flags and not self.flags.intersection(record.flags):
+        if self.words:
+            folded = path.casefold()
+            if not all(word in folded for word in self.words):
+                return False
+        if self.source and not any(c.source == self.source for c in record.candidates):
             return False
-        # A layer that was not computed gives no path a status to match.
-        if self.live_statuses and (
-            layers is None or layers.live_status(record.path) not in self.live_statuses
-        ):
-            return False
-        if self.manifest_statuses and (
-            layers is None or layers.manifest_status(record.path) not in self.manifest_statuses
-        ):
-            return False
-        return not self.globs or any(fnmatch.fnmatchcase(record.path, g) for g in self.globs)
+        return not self.extension or extension_of(path) == self.extension
 
-    def apply(
-        self, records: Iterable[PathRecord], layers: Layers | None = None
-    ) -> Iterator[PathRecord]:
+    def matches(self, record: PathRecord, layers: Layers) -> bool:
+        if not self._base(record):
+            return False
+        return all(
+            bool(wanted.intersection(FACETS[name](record, layers)))
+            for name, wanted in self.facets.items()
+            if wanted
+        )
+
+    def apply(self, records: Iterable[PathRecord], layers: Layers) -> Iterator[PathRecord]:
         return (record for record in records if self.matches(record, layers))
 
+    def select(self, records: Iterable[PathRecord], layers: Layers) -> Selection:
+        """Return the matching rows and the facet counts, in one pass over ``records``."""
+        wanted = {name: words for name, words in self.facets.items() if words}
+        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        selected = []
+        for record in records:
+            if not self._base(record):
+                continue
+            words = {name: tuple(describe(record, layers)) for name, describe in FACETS.items()}
+            missed = [name for name in wanted if not wanted[name].intersection(words[name])]
+            if not missed:
+                selected.append(record)
+                for name, found in words.items():
+                    counts[name].update(found)
+            elif len(missed) == 1:  # selected if this facet's choice allowed it
+                counts[missed[0]].update(words[missed[0]])
+        return Selection(selected, counts)
 
-def words_of(record: PathRecord, layers: Layers | None = None) -> set[str]:
+
+def words_of(record: PathRecord, layers: Layers) -> set[str]:
     """Return every vocabulary word that describes ``record``: its status and flags, its
     manifest status and the kinds of its manifest findings, its live and served statuses."""
     return _words(record, layers, _finding_words(layers))
 
 
-def failing(
-    records: Iterable[PathRecord],
-    fail_on: Collection[str],
-    layers: Layers | None = None,
-) -> list[PathRecord]:
-    """Return the records carrying any of the ``fail_on`` words."""
-    wanted = set(fail_on)
-    findings = _finding_words(layers)
-    return [record for record in records if wanted & _words(record, layers, findings)]
-
-
-def _finding_words(layers: Layers | None) -> dict[str, set[str]]:
-    # Grouped once per call: a manifest's findings are few, its paths many.
-    words: dict[str, set[str]] = {}
-    manifest = layers.manifest if layers is not None else None
-    for finding in manifest.findings if manifest is not None else ():
-        words.setdefault(finding.path, set()).add(str(finding.kind))
-    return words
-
-
-def _words(record: PathRecord, layers: Layers | None, findings: dict[str, set[str]]) -> set[str]:
-    words = {str(record.status), *map(str, record.flags)}
-    if layers is not None:
-        path = record.path
-        for word in (
-            layers.manifest_status(path),
-            layers.live_status(path),
-            layers.served_status(path),
-        ):
-            if word is not None:
-                words.add(word)
-        words.update(findings.get(record.path, ()))
-    return words
+# Words no row can fail on: asking to fail on them is a mistake in the CI recipe.
+NEVER_FAILING = frozenset(
+    {
+        str(SourceStatus.UNIQUE),
+        str(LiveStatus.CURRENT),
+        str(ManifestStatus.OK),
+        str(ManifestStatus.NOT_APPLICABLE),
+        str(ServedStatus.OK),
+        str(Severity.OK),
+    }
+)
+SEVERITY_WORDS = frozenset(str(s) for s in Severity) - {str(Severity.OK)}
 
 
 class UnknownWords(ValueError):
-    """``--fail-on`` named words that are not in the vocabulary."""
+    """``--fail-on`` named words that are not in the vocabulary, or that can never fail."""
 
 
 def parse_fail_on(value: str) -> frozenset[str]:
     """Return the comma-separated words of ``value``; raise ``UnknownWords`` naming the bad."""
     words = frozenset(w.strip() for w in value.split(",") if w.strip())
-    unknown = sorted(words - all_values())
+    known = (all_values() | SEVERITY_WORDS) - NEVER_FAILING
+    never = sorted(words & NEVER_FAILING)
+    if never:
+        raise UnknownWords(
+            f"{', '.join(never)} can never fail (it describes a row that is fine). "
+            f"Use a severity (error, warning, info) or a status word: {', '.join(sorted(known))}."
+        )
+    unknown = sorted(words - known)
     if unknown:
         raise UnknownWords(
-            f"unknown word(s) {', '.join(unknown)}. Known: {', '.join(sorted(all_values()))}."
+            f"unknown word(s) {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
         )
     return words
 
 
 _MANIFEST_WORDS = frozenset(str(s) for s in ManifestStatus) | {str(f) for f in ManifestFinding}
 _LIVE_WORDS = frozenset(str(s) for s in LiveStatus)
+
+
+def failing(records: Iterable[PathRecord], fail_on: frozenset[str], layers: Layers) -> list[str]:
+    """Return the paths of ``records`` that fail ``fail_on``: a row carrying one of its words,
+    or of a severity at least as bad as one of its severity words; accepted rows never fail."""
+    threshold = _threshold(fail_on)
+    findings = _finding_words(layers)
+    failed = []
+    for record in records:
+        judgement = layers.judgement(record.path)
+        if judgement.accepted is not None:
+            continue
+        if (threshold is not None and judgement.severity.rank >= threshold) or (
+            fail_on & _words(record, layers, findings)
+        ):
+            failed.append(record.path)
+    return failed
 
 
 def failures(
@@ -111,11 +183,12 @@ def failures(
 ) -> list[str]:
     """Return what fails ``fail_on`` among ``records`` (the rows a filter selected): each
     failing path, then the paths only the manifest still names, then a layer that could not
-    be checked at all (a manifest word fails on an unreadable manifest, a live word on a
-    storage that could not be listed)."""
+    be checked at all (a manifest or severity word fails on an unreadable manifest, a live or
+    severity word on a storage that could not be listed)."""
     if not fail_on:
         return []
-    matched = [r.path for r in failing(records, fail_on, layers)]
+    matched = failing(records, fail_on, layers)
+    threshold = _threshold(fail_on)
     manifest = layers.manifest
     for path in manifest.paths():
         if layers.get(path) is not None:
@@ -123,11 +196,40 @@ def failures(
         if path_filter.globs and not any(fnmatch.fnmatchcase(path, g) for g in path_filter.globs):
             continue
         entry = manifest.entry(path)
-        if fail_on & ({str(entry.status)} | {str(f.kind) for f in entry.findings}):
+        judgement = judge(orphan_record(path), entry, None, rules=layers.rules)
+        if judgement.accepted is not None:
+            continue
+        words = {str(entry.status)} | {str(f.kind) for f in entry.findings}
+        if fail_on & words or (threshold is not None and judgement.severity.rank >= threshold):
             matched.append(path)
-    if manifest.problems and fail_on & _MANIFEST_WORDS:
-        matched.append(f"(manifest: {manifest.problems[0]})")
+    severity_asked = threshold is not None
+    if manifest.unchecked and (severity_asked or fail_on & _MANIFEST_WORDS):
+        matched.append(f"(manifest: {manifest.unchecked})")
     live = layers.live
-    if live is not None and not live.checked and fail_on & _LIVE_WORDS:
+    if live is not None and not live.checked and (severity_asked or fail_on & _LIVE_WORDS):
         matched.append(f"(live: {live.problems[0] if live.problems else '?'})")
     return matched
+
+
+def _threshold(fail_on: frozenset[str]) -> int | None:
+    """Return the rank of the mildest severity word in ``fail_on`` (None: no severity word)."""
+    ranks = [Severity(word).rank for word in fail_on & SEVERITY_WORDS]
+    return min(ranks) if ranks else None
+
+
+def _finding_words(layers: Layers) -> dict[str, set[str]]:
+    # Grouped once per call: a manifest's findings are few, its paths many.
+    words: dict[str, set[str]] = {}
+    for finding in layers.manifest.findings:
+        words.setdefault(finding.path, set()).add(str(finding.kind))
+    return words
+
+
+def _words(record: PathRecord, layers: Layers, findings: dict[str, set[str]]) -> set[str]:
+    path = record.path
+    words = {str(record.status), *map(str, record.flags), layers.manifest_status(path)}
+    for word in (layers.live_status(path), layers.served_status(path)):
+        if word is not None:
+            words.add(word)
+    words.update(findings.get(path, ()))
+    return words

@@ -57,6 +57,26 @@ class ServedStatus(StrEnum):
     UNCHECKED = "unchecked"
 
 
+class Severity(StrEnum):
+    """How bad a row is, the worst of its layers, named like Django's check levels."""
+
+    # Production breaks: a 500, a failed collectstatic, a URL that is not found.
+    ERROR = "error"
+    # Production serves something other than the sources, or a source hides another file.
+    WARNING = "warning"
+    # Worth knowing, harmless.
+    INFO = "info"
+    OK = "ok"
+
+    @property
+    def rank(self) -> int:
+        """Return 3 for ``error`` down to 0 for ``ok``: larger is worse."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.OK: 0, Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
 def all_values() -> set[str]:
     """Return every word of the vocabulary, for validating ``--fail-on``."""
     enums: tuple[type[StrEnum], ...] = (

@@ -9,7 +9,7 @@ from ..core.live import LiveReport
 from ..core.manifest.report import ManifestReport
 from ..core.paths import printable
 from ..core.records import PathRecord
-from ..core.status import LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
+from ..core.status import LiveStatus, ManifestFinding, ManifestStatus, Severity, SourceStatus
 
 Write = Callable[[str], object]
 
@@ -19,7 +19,15 @@ MAX_CELL = 60
 
 def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> None:
     """Write the table of ``records`` and the summaries; the paths summary comes last."""
-    headers: tuple[str, ...] = ("PATH", "STATUS", "FLAGS", "WINNER", "CANDIDATES", "LIVE")
+    headers: tuple[str, ...] = (
+        "PATH",
+        "SEVERITY",
+        "STATUS",
+        "FLAGS",
+        "WINNER",
+        "CANDIDATES",
+        "LIVE",
+    )
     headers += ("MANIFEST", "SERVED") if layers.served is not None else ("MANIFEST",)
     rows = [tuple(printable(str(cell)) for cell in _cells(layers, r)) for r in records]
     widths = [
@@ -30,7 +38,8 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
         write("  ".join(cells).rstrip())
     # Before the paths summary: scripts read that one from the last line.
-    write("\n" + manifest_summary(layers.manifest))
+    write("\n" + severity_summary(layers))
+    write(manifest_summary(layers.manifest))
     if layers.live is not None:
         write(live_summary(layers.live))
     counts = layers.counts
@@ -43,8 +52,22 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
     )
 
 
+def severity_summary(layers: Layers) -> str:
+    """Return the line that leads with what breaks: counts by severity, accepted apart."""
+    counts = layers.severity_counts
+    words = (
+        (Severity.ERROR, "will break production"),
+        (Severity.WARNING, "differ from the sources"),
+        (Severity.INFO, "worth knowing"),
+    )
+    parts = [f"{counts[severity]} {severity} ({meaning})" for severity, meaning in words]
+    parts.append(f"{counts['accepted']} accepted")
+    return "Severity: " + ", ".join(parts) + "."
+
+
 def _cells(layers: Layers, record: PathRecord) -> Iterator[str]:
     yield record.path
+    yield layers.severity(record.path)
     yield record.status
     yield ",".join(record.flags) or "-"
     yield record.winner.source if record.winner else "-"
@@ -106,3 +129,7 @@ def warnings(layers: Layers) -> Iterator[str]:
         yield f"warning: manifest: {len(files)} {kind}{extra}: {shown}{more}"
     for message in layers.live.problems if layers.live else ():
         yield printable(f"warning: live: {message}")
+    for rule in layers.stale_rules:
+        yield printable(
+            f"warning: ACCEPT {rule.describe()} matches no path: a stale acceptance, remove it"
+        )

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from ..core.manifest.report import ManifestReport
 from ..core.paths import file_of_name
 from ..core.records import Candidate, PathRecord
-from ..core.status import LiveStatus, SourceStatus
+from ..core.status import LiveStatus, Severity, SourceStatus
 from . import usage
 from .data import layers_for_request
 
@@ -72,18 +72,23 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
     layers = layers_for_request([*lookups.values(), *(r.path for r in references)])
     inventory = layers.inventory
     links = _DetailLinks()
-    files = [
-        _file_row(
+    files = []
+    for path in recording.paths:
+        record = inventory.get(lookups[path])
+        row = _file_row(
             path,
             recording.paths[path],
             recording.errors.get(path),
-            inventory.get(lookups[path]),
+            record,
             _manifest_entry(layers.manifest, lookups[path]),
             links,
             layers.live.status_of(lookups[path]) if layers.live else None,
         )
-        for path in recording.paths
-    ]
+        # The dashboard's severity; a path no source has is a 404 in development, an error.
+        judgement = layers.judge_row(record) if record is not None else None
+        row["severity"] = str(judgement.severity) if judgement else str(Severity.ERROR)
+        row["accepted"] = judgement.accepted.reason if judgement and judgement.accepted else None
+        files.append(row)
     html = [_reference_row(ref, inventory.get(ref.path), links) for ref in references]
     return {
         "files": files,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.text import slugify
 
 from ..core.layers import Layers
-from ..core.paths import extension_of
 from ..core.records import PathRecord
 from ..core.selection import PathFilter
-from ..core.status import Flag, LiveStatus, ManifestStatus, SourceStatus
+from ..core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from ..models import CollectionRun, Phase
 
 
@@ -20,11 +21,20 @@ def _choices(enum: Iterable[str]) -> list[tuple[str, str]]:
     return [(str(word), str(word)) for word in enum]
 
 
+_ACCEPTED = [("yes", "accepted"), ("no", "not accepted")]
+
+
 class PathFilterForm(forms.Form):
     """design.md's query parameters (``status``, ``flag``, ``live``, ``manifest``, ``source``,
-    ``q``) plus ``ext``; repeated parameters mean "any of"."""
+    ``q``) plus ``severity``, ``accepted`` and ``ext``; repeated parameters mean "any of".
+
+    Each choice shows how many rows it would select given the other criteria (``select()``).
+    """
 
     q = forms.CharField(required=False, max_length=500, label="Search paths")
+    severity = forms.MultipleChoiceField(
+        required=False, choices=_choices(Severity), widget=forms.CheckboxSelectMultiple
+    )
     status = forms.MultipleChoiceField(
         required=False, choices=_choices(SourceStatus), widget=forms.CheckboxSelectMultiple
     )
@@ -37,59 +47,103 @@ class PathFilterForm(forms.Form):
     manifest = forms.MultipleChoiceField(
         required=False, choices=_choices(ManifestStatus), widget=forms.CheckboxSelectMultiple
     )
+    accepted = forms.MultipleChoiceField(
+        required=False, choices=_ACCEPTED, widget=forms.CheckboxSelectMultiple, label="Accepted"
+    )
     source = forms.ChoiceField(required=False, label="Source")
     ext = forms.ChoiceField(required=False, label="Extension")
 
+    FACET_FIELDS = ("severity", "status", "flag", "live", "manifest", "accepted")
+    facet_groups: list[FacetGroup]
+
     def __init__(self, data: Any, *, layers: Layers) -> None:
         super().__init__(data)
-        inventory = layers.inventory
-        counts = layers.counts
-        for name, words in (
-            ("status", SourceStatus),
-            ("flag", Flag),
-            ("manifest", ManifestStatus),
-            ("live", LiveStatus),
-        ):
-            field = self.fields[name]
-            assert isinstance(field, forms.MultipleChoiceField)
-            field.choices = [(str(w), f"{w} ({counts[w]})") for w in words]
         source_field = self.fields["source"]
         assert isinstance(source_field, forms.ChoiceField)
         source_field.choices = [("", "any source")] + [
-            (s.source.label, s.source.label) for s in inventory.sources
+            (s.source.label, s.source.label) for s in layers.inventory.sources
         ]
         ext_field = self.fields["ext"]
         assert isinstance(ext_field, forms.ChoiceField)
         ext_field.choices = [("", "any extension")] + [(e, e) for e in layers.extensions]
 
-    def valid_criteria(self) -> dict[str, Any]:
-        """Return the criteria that validated: a bad one is reported and left out, not fatal."""
-        self.is_valid()
-        return self.cleaned_data
-
     def path_filter(self) -> PathFilter:
-        data = self.valid_criteria()
+        """Return the filter of every criterion that validated: a bad one is reported (the
+        form's errors) and left out, never fatal."""
+        self.is_valid()
+        data = self.cleaned_data
         return PathFilter(
-            statuses=frozenset(data.get("status", ())),
-            flags=frozenset(data.get("flag", ())),
-            live_statuses=frozenset(data.get("live", ())),
-            manifest_statuses=frozenset(data.get("manifest", ())),
+            facets={name: frozenset(data.get(name) or ()) for name in self.FACET_FIELDS},
+            words=tuple((data.get("q") or "").casefold().split()),
+            source=data.get("source") or "",
+            extension=data.get("ext") or "",
         )
 
     def select(self, layers: Layers) -> list[PathRecord]:
-        """Return the records every valid criterion matches (invalid ones are ignored)."""
-        path_filter = self.path_filter()
-        data = self.valid_criteria()
-        words = (data.get("q") or "").casefold().split()
-        source = data.get("source") or ""
-        ext = data.get("ext") or ""
-        return [
-            record
-            for record in path_filter.apply(layers.records, layers)
-            if (not source or any(c.source == source for c in record.candidates))
-            and (not ext or extension_of(record.path) == ext)
-            and all(word in record.path.casefold() for word in words)
+        """Return the rows every valid criterion matches; ``facet_groups`` then has counts."""
+        selection = self.path_filter().select(layers.records, layers)
+        chosen = self.cleaned_data
+        shown = [
+            name
+            for name in self.FACET_FIELDS
+            if (name != "live" or (layers.live is not None and layers.live.checked))
+            and (name != "manifest" or layers.manifest.applicable)
         ]
+        self.facet_groups = [
+            FacetGroup(
+                name,
+                _LEGENDS[name],
+                tuple(
+                    FacetChoice(
+                        value,
+                        label,
+                        selection.facet_counts[name][value],
+                        value in (chosen.get(name) or ()),
+                        f"count-{name}-{slugify(value) or 'none'}",
+                    )
+                    for value, label in _DECLARED[name]
+                ),
+            )
+            for name in shown
+        ]
+        return selection.records
+
+
+@dataclass(frozen=True, slots=True)
+class FacetChoice:
+    """One checkbox of a facet: its value, label, how many rows it selects, whether it is on."""
+
+    value: str
+    label: str
+    count: int
+    checked: bool
+    # The id of the count's element, which an htmx swap updates in place (focus stays put).
+    dom_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FacetGroup:
+    name: str
+    legend: str
+    choices: tuple[FacetChoice, ...]
+
+
+_LEGENDS = {
+    "severity": "Severity",
+    "status": "Status",
+    "flag": "Flags",
+    "live": "Live",
+    "manifest": "Manifest",
+    "accepted": "Accepted",
+}
+_DECLARED: dict[str, list[tuple[str, str]]] = {
+    "severity": _choices(Severity),
+    "status": _choices(SourceStatus),
+    "flag": _choices(Flag),
+    "live": _choices(LiveStatus),
+    "manifest": _choices(ManifestStatus),
+    "accepted": _ACCEPTED,
+}
 
 
 class CollectForm(forms.Form):

@@ -24,10 +24,12 @@ class PathRow:
     """One row of a page of the paths table: the sources record and the later layers' words."""
 
     record: PathRecord
+    severity: str
     manifest: str = ""
     hashed_name: str = ""
     live: str = ""
     served: str = ""  # the last probe's status, if the path was probed
+    accepted: str = ""  # the reason of the ACCEPT rule that accepts the row
 
 
 _STATUS_RANK = {status: rank for rank, status in enumerate(SourceStatus)}
@@ -49,16 +51,17 @@ SORT_KEYS: dict[str, Callable[[PathRecord], Any]] = {
     "size": _size,
 }
 # Sorted by the word of a later layer (see PathRowsData.order_by).
-LAYER_COLUMNS = ("manifest", "live")
+LAYER_COLUMNS = ("manifest", "live", "severity")
 
 
 class PathRowsData(TableListData):
-    """The filtered records; sorted with ``SORT_KEYS`` (ties keep the inventory's path order)
-    and turned into ``PathRow`` only for the page being shown."""
+    """The filtered records, worst first (then by path); sorted with ``SORT_KEYS`` (ties keep
+    the order before) and turned into ``PathRow`` only for the page being shown."""
 
-    def __init__(self, records: list[PathRecord], layers: Layers | None = None) -> None:
+    def __init__(self, records: list[PathRecord], layers: Layers) -> None:
         super().__init__(records)
         self.layers = layers
+        self.data.sort(key=self._layer_key("severity"), reverse=True)
 
     def order_by(self, aliases: Iterable[str]) -> None:
         for alias in reversed(list(aliases)):
@@ -83,16 +86,24 @@ class PathRowsData(TableListData):
     def row(self, record: PathRecord, probed: Probed | None = None) -> PathRow:
         served = str(probed.result.status) if probed is not None else ""
         layers = self.layers
-        if layers is None:
-            return PathRow(record, served=served)
         live = layers.live_status(record.path) or ""
         entry = layers.manifest.entry(record.path)
-        return PathRow(record, str(entry.status), entry.hashed_name or "", live, served)
+        judgement = layers.judgement(record.path)
+        reason = judgement.accepted.reason if judgement.accepted else ""
+        return PathRow(
+            record,
+            str(judgement.severity),
+            str(entry.status),
+            entry.hashed_name or "",
+            live,
+            served,
+            reason,
+        )
 
-    def _layer_key(self, column: str) -> Callable[[PathRecord], str]:
+    def _layer_key(self, column: str) -> Callable[[PathRecord], Any]:
         layers = self.layers
-        if layers is None:
-            return lambda record: ""
+        if column == "severity":
+            return lambda record: layers.severity(record.path).rank
         status_of = layers.live_status if column == "live" else layers.manifest_status
         return lambda record: status_of(record.path) or ""
 
@@ -102,6 +113,7 @@ class PathsTable(tables.Table):
     template per row is several times faster than django-tables2's per-cell rendering)."""
 
     path = tables.Column(verbose_name="Path")
+    severity = tables.Column(verbose_name="Severity")
     status = tables.Column(verbose_name="Status")
     flags = tables.Column(verbose_name="Flags")
     winner = tables.Column(verbose_name="Winner")
@@ -155,7 +167,7 @@ def export_response(
     records: Iterable[PathRecord],
     export_format: str,
     name: str,
-    layers: Layers | None = None,
+    layers: Layers,
 ) -> HttpResponse:
     """Return every record as a CSV or JSON download, with design.md's columns."""
     table = PathsExportTable([record_to_row(record, layers) for record in records])

@@ -15,7 +15,14 @@ from django_htmx.middleware import HtmxDetails
 from ..collection.runs import layers_for_page
 from ..core.diffs import live_diff
 from ..core.resolution import resolution_settings
-from ..core.status import Flag, LiveStatus, ManifestFinding, ManifestStatus, SourceStatus
+from ..core.status import (
+    Flag,
+    LiveStatus,
+    ManifestFinding,
+    ManifestStatus,
+    Severity,
+    SourceStatus,
+)
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
 from ..served.targets import last_probes, run_probe
@@ -34,33 +41,42 @@ from .http import (
 from .permissions import VIEW_PERMISSION, staff_permission_required
 from .tables import PathRowsData, PathsTable, export_response
 
-# The overview previews this many paths that need a look; the paths table has them all.
-NOTABLE_ROWS_SHOWN = 10
+# The overview lists this many paths that need a look; the paths table has them all.
+NEEDS_A_LOOK_SHOWN = 20
 
 
 @staff_permission_required(VIEW_PERMISSION)
 def overview(request: HttpRequest) -> HttpResponse:
     layers = layers_for_page()
     inventory, manifest, live = layers.inventory, layers.manifest, layers.live
-    assert manifest is not None and live is not None
     manifest_counts = manifest.counts()
     counts = layers.counts
-    notable = [
-        record
-        for record in layers.records
-        if record.status in (SourceStatus.CONFLICT, SourceStatus.ABSENT)
-        or record.flags
-        or record.errors
-    ]
+    severities = layers.severity_counts
+    needs_a_look = sorted(
+        (
+            (record, judgement)
+            for record in layers.records
+            if (judgement := layers.judgement(record.path)).accepted is None
+            and judgement.severity in (Severity.ERROR, Severity.WARNING)
+        ),
+        key=lambda pair: (-pair[1].severity.rank, pair[0].path),
+    )
     return render(
         request,
         "inspector/overview.html",
         {
             "inventory": inventory,
+            "headline": [
+                (Severity.ERROR, severities[Severity.ERROR], "will break production"),
+                (Severity.WARNING, severities[Severity.WARNING], "differ from the sources"),
+                (Severity.INFO, severities[Severity.INFO], "worth knowing"),
+            ],
+            "accepted_count": severities["accepted"],
+            "stale_rules": layers.stale_rules,
+            "needs_a_look": needs_a_look[:NEEDS_A_LOOK_SHOWN],
+            "needs_a_look_total": len(needs_a_look),
             "status_counts": [(s.value, counts[s]) for s in SourceStatus],
             "flag_counts": [(f.value, counts[f]) for f in Flag],
-            "notable": notable[:NOTABLE_ROWS_SHOWN],
-            "notable_total": len(notable),
             "chart": source_chart(inventory.sources),
             "settings_facts": resolution_settings(get_script_name(request.META)),
             "manifest": manifest,
@@ -74,7 +90,12 @@ def overview(request: HttpRequest) -> HttpResponse:
             ],
             "live": live,
             "live_counts": [(s.value, counts[s]) for s in LiveStatus],
-            "live_differs": counts[LiveStatus.MISSING] + counts[LiveStatus.MODIFIED],
+            "live_differs": sum(
+                1
+                for record in inventory
+                if record.collect_winner is not None
+                and layers.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
+            ),
             "last_run": CollectionRun.objects.first(),
         },
     )
@@ -114,10 +135,7 @@ def paths(request: HttpRequest) -> HttpResponse:
             "querystring": export_query(query),
             "query": query,
             "sort_field": request.GET.get("sort", ""),
-            "layers": {
-                "manifest": layers.manifest is not None and layers.manifest.applicable,
-                "live": layers.live is not None and layers.live.checked,
-            },
+            "partial": partial,
         },
         status=400 if form.errors else 200,
     )
@@ -136,13 +154,15 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     if record is None:
         raise Http404("No static source and no collected file has this path.")
     manifest, live = layers.manifest, layers.live
-    assert manifest is not None and live is not None
+    assert live is not None
     live_entry = live.entry(record.path)
+    probed = last_probes([record.path]).get(record.path)
     return render(
         request,
         "inspector/path_detail.html",
         {
             "record": record,
+            "judgement": layers.judge_row(record, probed.result if probed else None),
             "details": candidate_details(record),
             "static_url": static_url(record.path),
             "manifest": manifest,
@@ -150,7 +170,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
             "live": live,
             "live_entry": live_entry,
             "live_diff": live_diff(record, live_entry, live),
-            "probed": last_probes([record.path]).get(record.path),
+            "probed": probed,
         },
     )
 

@@ -48,6 +48,9 @@ class ExpectedNames:
     # path -> the paths whose hashed names its rewritten text depends on
     references: dict[str, frozenset[str]] = field(default_factory=dict)
     adjustable: frozenset[str] = frozenset()
+    # Paths collectstatic itself would fail on (a reference it cannot find, text that is not
+    # UTF-8, references in a cycle): a deploy that collects them stops with an error.
+    fatal: set[str] = field(default_factory=set)
 
 
 class _RecordingDict(dict[str, str]):
@@ -181,11 +184,11 @@ def _settle(
                     text = rewrite(storage, path, _text(sources[path]), names)
                 except (OSError, ValueError) as exc:
                     # Unreadable, not UTF-8, or a reference to a file collectstatic cannot find.
-                    result.errors[path] = (
-                        f"cannot read the source: {exc}"
-                        if isinstance(exc, OSError)
-                        else f"collectstatic would fail: {_first_line(exc)}"
-                    )
+                    if isinstance(exc, OSError):
+                        result.errors[path] = f"cannot read the source: {exc}"
+                    else:
+                        result.errors[path] = f"collectstatic would fail: {_first_line(exc)}"
+                        result.fatal.add(path)
                     names.pop(keys[path], None)
                     continue
                 seen, name = names.seen, _name_from_bytes(storage, path, text.encode())
@@ -205,7 +208,10 @@ def _settle(
             key=lambda p: (-len(p.split("/")), p),
         )
     for path in pending:
-        result.errors[path] = "its references form a cycle that post_process cannot settle"
+        result.errors[path] = (
+            "collectstatic would fail: its references form a cycle that post_process cannot settle"
+        )
+        result.fatal.add(path)
         names.pop(keys[path], None)
     result.names = dict(names)
 

@@ -54,6 +54,8 @@ class ManifestEntry:
     findings: tuple[Finding, ...] = ()
     # ``{% static %}`` of the path raises with DEBUG=False (``verdicts.raises_without_entry``).
     raises: bool = False
+    # collectstatic itself fails on this path (a reference it cannot find, undecodable text).
+    breaks_collection: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class ManifestReport:
     strict: bool | None
     problems: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # Set when no path could be checked (no storage, an unreadable or unloadable manifest).
+    unchecked: str | None = None
     # Informational: the stored "hash" no longer matches the stored paths (edited by hand?).
     hash_matches: bool | None = None
     built_at: float = 0.0
@@ -79,6 +83,7 @@ class ManifestReport:
         default_factory=dict, repr=False, compare=False
     )
     _storage: ManifestStorage | None = field(default=None, repr=False, compare=False)
+    _fatal: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def entry(self, path: str) -> ManifestEntry:
         """Return the entry of ``path`` (status ``n/a`` when there is no manifest storage or
@@ -107,6 +112,7 @@ class ManifestReport:
             verdict.note,
             findings,
             verdict.raises,
+            path in self._fatal,
         )
 
     def status_of(self, path: str) -> ManifestStatus:
@@ -190,6 +196,7 @@ def _broken(
         0,
         storage.manifest_strict if storage is not None else None,
         tuple(problems),
+        unchecked=problems[0],
         built_at=time.time(),
         _verdicts=verdicts,
         _storage=storage,
@@ -290,6 +297,7 @@ def _build(
         _verdicts=verdicts,
         _by_path={path: tuple(found) for path, found in by_path.items()},
         _storage=hashing,
+        _fatal=frozenset(expected.fatal),
     )
 
 

@@ -3,31 +3,50 @@
 from __future__ import annotations
 
 import gc
-from argparse import ArgumentParser
+from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import Tags
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspector.core.diffs import live_diff
 from inspector.core.layers import Layers, current_layers
 from inspector.core.rows import write_csv, write_json
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
-from inspector.core.status import Flag, LiveStatus, ManifestStatus, SourceStatus
+from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from inspector.management.text import warnings, write_table
 
 FORMATS = ("table", "json", "csv")
+SEVERITIES = tuple(Severity)
+
+
+def _absolute(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("http://", "https://"))
+
+
+EXIT_CODES = """exit status:
+  0  the listed paths were inspected and none matches --fail-on
+  1  a listed path (not accepted by an ACCEPT rule) matches --fail-on, or a layer --fail-on
+     asks about could not be checked at all
+  2  bad arguments, or options that cannot work here (the message says which)"""
 
 
 class Command(BaseCommand):
     help = (
         "List every static path the finders can see: which source wins it, which candidates it "
-        "shadows, and whether they are identical copies or real conflicts."
+        "shadows, whether they are identical copies or real conflicts, and how bad each row is."
     )
     # What collectstatic checks: the URLconf and the models are no business of this command,
     # and loading them (every view module) costs more than some whole answers.
     requires_system_checks = [Tags.staticfiles]
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = RawDescriptionHelpFormatter
+        parser.epilog = EXIT_CODES
+        return parser
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--format", choices=FORMATS, default="table", help="Output format.")
@@ -36,6 +55,7 @@ class Command(BaseCommand):
             ("--flag", Flag, "carrying this flag"),
             ("--live-status", LiveStatus, "with this live status"),
             ("--manifest", ManifestStatus, "with this manifest status (e.g. missing-entry)"),
+            ("--severity", SEVERITIES, "of this severity"),
         ):
             parser.add_argument(
                 option,
@@ -55,10 +75,11 @@ class Command(BaseCommand):
             "--fail-on",
             default="",
             metavar="WORDS",
-            help="Exit with status 1 if any listed path has one of these comma-separated "
-            "statuses or flags, e.g. conflict,ignored-by-collect or "
-            "missing-entry,stale,hashed-file-missing. A manifest status word also fails on a "
-            "manifest that cannot be read.",
+            help="Exit with status 1 if any listed path that no ACCEPT rule accepts has one of "
+            "these comma-separated words: a severity (error, or warning: that severity or "
+            "worse) or a status or flag, e.g. conflict,missing-entry. A manifest or severity "
+            "word also fails on a manifest that cannot be read, a live or severity word on a "
+            "collected storage that cannot be listed.",
         )
         parser.add_argument(
             "--no-live",
@@ -100,13 +121,17 @@ class Command(BaseCommand):
             fail_on = parse_fail_on(options["fail_on"])
         except UnknownWords as exc:
             raise CommandError(f"--fail-on: {exc}", returncode=2) from exc
-        path_filter = PathFilter(
-            statuses=frozenset(options["status"]),
-            flags=frozenset(options["flag"]),
-            live_statuses=frozenset(options["live_status"]),
-            globs=tuple(options["path"]),
-            manifest_statuses=frozenset(options["manifest"]),
-        )
+        facets = {
+            facet: frozenset(options[option])
+            for facet, option in (
+                ("status", "status"),
+                ("flag", "flag"),
+                ("live", "live_status"),
+                ("manifest", "manifest"),
+                ("severity", "severity"),
+            )
+        }
+        path_filter = PathFilter(facets=facets, globs=tuple(options["path"]))
         base_url = options["base_url"]
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise CommandError(f"--base-url must be an http(s) URL, not {base_url!r}", returncode=2)
@@ -115,11 +140,17 @@ class Command(BaseCommand):
             raise CommandError(
                 "--probe compares with the collected copies: drop --no-live.", returncode=2
             )
-        if not live and path_filter.live_statuses:
+        if not live and facets["live"]:
             raise CommandError("--live-status needs the live layer: drop --no-live.", returncode=2)
         if options["diff"] is not None and not live:
             raise CommandError("--diff needs the live layer: drop --no-live.", returncode=2)
         layers = current_layers(live=live)
+        if options["probe"] and base_url is None and not _absolute(settings.STATIC_URL):
+            raise CommandError(
+                f"--probe: STATIC_URL ({settings.STATIC_URL}) is relative: give --base-url "
+                "(where the site is served, e.g. https://www.example.com).",
+                returncode=2,
+            )
         if options["diff"] is not None:
             self._write_diff(layers, options["diff"])
             return
