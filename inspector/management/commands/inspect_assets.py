@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,13 @@ class Command(BaseCommand):
     # What collectstatic checks: the URLconf and the models are no business of this command,
     # and loading them (every view module) costs more than some whole answers.
     requires_system_checks = [Tags.staticfiles]
+
+    def get_version(self) -> str:
+        """Return this package's version for ``--version`` (Django's own is Django's)."""
+        try:
+            return version("django-asset-inspector")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            return "unknown (not installed)"
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -121,15 +129,9 @@ class Command(BaseCommand):
             fail_on = parse_fail_on(options["fail_on"])
         except UnknownWords as exc:
             raise CommandError(f"--fail-on: {exc}", returncode=2) from exc
+        options["live"] = options["live_status"]  # the facet's name for --live-status
         facets = {
-            facet: frozenset(options[option])
-            for facet, option in (
-                ("status", "status"),
-                ("flag", "flag"),
-                ("live", "live_status"),
-                ("manifest", "manifest"),
-                ("severity", "severity"),
-            )
+            f: frozenset(options[f]) for f in ("status", "flag", "live", "manifest", "severity")
         }
         path_filter = PathFilter(facets=facets, globs=tuple(options["path"]))
         base_url = options["base_url"]
