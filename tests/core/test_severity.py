@@ -50,7 +50,9 @@ def record(
         candidates += (candidate("app:b", identical=status == SourceStatus.DUPLICATE),)
     if status == SourceStatus.ABSENT:
         candidates = ()
-    return PathRecord("css/x.css", status, flags, candidates, 0 if collected and candidates else None)
+    return PathRecord(
+        "css/x.css", status, flags, candidates, 0 if collected and candidates else None
+    )
 
 
 def manifest(

@@ -119,10 +119,14 @@ class Command(BaseCommand):
 
     def run_from_argv(self, argv: list[str]) -> None:
         # The process exits after this command: the cyclic collector's passes over tens of
-        # thousands of acyclic records would free nothing that exiting does not free anyway.
-        # call_command (tests, long-lived processes) does not come through here.
+        # thousands of acyclic records (and its last one at exit, which skips frozen objects)
+        # would free nothing that exiting does not free anyway. call_command does not come here.
         gc.disable()
-        super().run_from_argv(argv)
+        try:
+            super().run_from_argv(argv)
+        finally:
+            gc.freeze()
+            gc.enable()
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
