@@ -117,10 +117,8 @@ def describe_requests(
 
 
 def seaweed_class() -> type:
-    try:
-        from demo.seaweed import SeaweedFS
-    except ImportError:
-        from tests.seaweed import SeaweedFS
+    from tests.support.seaweed import SeaweedFS
+
     return SeaweedFS
 
 

@@ -15,7 +15,7 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="inspector-tests-"))
 
 DEBUG = False
 # A file, not ":memory:": collection tests start real worker processes on the same database
-# (tests/workers.py hands them the test database's path in INSPECTOR_TEST_DB).
+# (tests/support/workers.py hands them the test database's path in INSPECTOR_TEST_DB).
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
@@ -50,6 +50,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Every request re-checks the file system: tests edit files between requests.
 ASSET_INSPECTOR = {"CACHE": "inspector", "RECHECK_SECONDS": 0}
 
-# A worker process started by a test gets the settings that test changed (tests/workers.py).
+# A worker process started by a test gets the settings that test changed (tests/support/workers.py).
 if _overrides := os.environ.get("INSPECTOR_TEST_SETTINGS"):
     globals().update(json.loads(_overrides))

@@ -1,8 +1,8 @@
 """Collection from the dashboard, in process: the preview, the run, its pages and its safety.
 
 Runs go through Django's tasks framework with the immediate backend (the task runs when the
-request's row is committed, inside the request), which shows that a backend other than the demo's
-database one works; the real worker process is in ``test_collection_worker.py``. The database is
+request's row is committed, inside the request), which shows that a backend other than the
+database one works; the real worker process is in ``tests/worker/``. The database is
 transactional, as in production: the run is enqueued on commit, and the heartbeat thread has its
 own connection.
 """
@@ -26,10 +26,9 @@ from inspector.collection.plan import Action, plan_collection
 from inspector.core.layers import current_layers
 from inspector.core.status import LiveStatus
 from inspector.models import CollectionRun, Phase
-
-from .collect_project import Collected
-from .layout import Layout, age, collected_app
-from .workers import TASK_APPS
+from tests.support.collect_project import Collected
+from tests.support.layout import Layout, age, collected_app
+from tests.support.workers import TASK_APPS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,10 +15,9 @@ from django.test import override_settings
 
 from inspector.core.inventory import current_inventory
 from inspector.core.status import Flag, SourceStatus
+from tests.support.layout import Layout
 
-from .layout import Layout
-
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 APPS = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
 
@@ -73,7 +72,7 @@ def test_file_deleted_during_the_walk_is_reported(layout: Layout) -> None:
     layout.write(folder, "tmp/gone.css", "soon gone")
     layout.write(folder, "css/kept.css", "kept")
     with layout.settings(
-        finders=["tests.finders.VanishingFinder"], INSPECTOR_TEST_FOLDER=str(folder)
+        finders=["tests.support.finders.VanishingFinder"], INSPECTOR_TEST_FOLDER=str(folder)
     ):
         inventory = current_inventory()
     assert inventory.get("css/kept.css") is not None
@@ -86,14 +85,14 @@ def test_finder_that_raises_does_not_hide_the_others(layout: Layout) -> None:
     layout.write(project, "css/a.css", "a")
     with layout.settings(
         dirs=[project],
-        finders=[FS, "tests.finders.ExplodingFinder", "tests.finders.NoSuchFinder"],
+        finders=[FS, "tests.support.finders.ExplodingFinder", "tests.support.finders.NoSuchFinder"],
         INSPECTOR_TEST_FOLDER=str(project),
     ):
         inventory = current_inventory()
     assert inventory.get("css/a.css") is not None
     messages = {p.source: p.message for p in inventory.problems}
-    assert "exploding finder" in messages["tests.finders.ExplodingFinder"]
-    assert "could not load finder" in messages["tests.finders.NoSuchFinder"]
+    assert "exploding finder" in messages["tests.support.finders.ExplodingFinder"]
+    assert "could not load finder" in messages["tests.support.finders.NoSuchFinder"]
 
 
 def test_file_too_large_to_hash_is_unverified_not_duplicate(layout: Layout) -> None:

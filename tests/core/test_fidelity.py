@@ -11,48 +11,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles import finders
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspector.core.inventory import current_inventory
-from inspector.core.records import Inventory
 from inspector.core.status import Flag, SourceStatus
-
-from .layout import Layout, collect
+from tests.support.fidelity import assert_agrees_with_django
+from tests.support.layout import Layout, collect
 
 FOLDERS = ["", "css/", "img/", ".hidden/", "a b/", "ü/"]
 NAMES = ["x.css", "y.js", ".dot", "back~", "ü.txt", "q'\"<s>.css", "=f.csv", "new\nline.txt"]
 CONTENTS = [b"", b"aa", b"bb", b"aaaa", b"abab", b"long" * 50]
 PREFIXES = ["", "", "p", "lib/v1"]
-
-
-def assert_agrees_with_django(inventory: Inventory, collected: dict[str, bytes]) -> None:
-    for record in inventory:
-        assert record.winner is not None
-        assert record.winner.location == finders.find(record.path), record.path
-        locations = [c.location for c in record.candidates]
-        assert locations == finders.find(record.path, find_all=True), record.path
-
-        contents = [Path(location).read_bytes() for location in locations]
-        if len(contents) == 1:
-            expected = SourceStatus.UNIQUE
-        elif all(c == contents[0] for c in contents):
-            expected = SourceStatus.DUPLICATE
-        else:
-            expected = SourceStatus.CONFLICT
-        assert record.status == expected, record.path
-        identical = [c == contents[0] for c in contents]
-        assert [c.identical_to_winner for c in record.candidates] == identical, record.path
-
-        if Flag.IGNORED_BY_COLLECT in record.flags:
-            assert record.path not in collected, record.path
-        else:
-            assert record.collect_winner is not None
-            collected_bytes = collected[record.path]
-            assert collected_bytes == Path(record.collect_winner.location).read_bytes()
-    listed = {r.path for r in inventory if Flag.IGNORED_BY_COLLECT not in r.flags}
-    assert set(collected) == listed
 
 
 @pytest.mark.django_db

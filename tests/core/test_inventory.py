@@ -11,8 +11,7 @@ from django.contrib.staticfiles import finders
 from inspector.core import fingerprints
 from inspector.core.inventory import clear_inventory_cache, current_inventory
 from inspector.core.status import Flag, SourceStatus
-
-from .layout import Layout, age, collect
+from tests.support.layout import Layout, age, collect
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 APPS = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
@@ -105,7 +104,7 @@ def test_order_mismatch_when_a_finder_serves_what_it_does_not_list(layout: Layou
     layout.write(generated, "css/site.css", "generated, newer")
     with layout.settings(
         apps=[app],
-        finders=["tests.finders.UnlistedFinder", APPS],
+        finders=["tests.support.finders.UnlistedFinder", APPS],
         INSPECTOR_TEST_FOLDER=str(generated),
     ):
         record = current_inventory().get("css/site.css")

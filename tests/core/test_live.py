@@ -22,8 +22,7 @@ from inspector.core.inventory import current_inventory
 from inspector.core.layers import current_layers
 from inspector.core.live import LiveReport
 from inspector.core.status import LiveStatus
-
-from .layout import Layout, age, collect, collected_app
+from tests.support.layout import Layout, age, collect, collected_app
 
 DJANGO = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -21,8 +21,7 @@ from django.test import override_settings
 
 from inspector.core import caches
 from inspector.core.inventory import current_inventory
-
-from .layout import Layout, age, collect
+from tests.support.layout import Layout, age, collect
 
 MANIFEST_STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

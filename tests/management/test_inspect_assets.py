@@ -17,9 +17,9 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from .layout import Layout
+from tests.support.layout import Layout, age, collect
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 CSV_COLUMNS = [
     "path",
@@ -457,8 +457,6 @@ MANIFEST_STORAGES = {
 
 def collected_manifest(layout: Layout) -> tuple[list[str], Path]:
     """A collected app with CSS that references an image; return the apps and the manifest."""
-    from .layout import age, collect
-
     name, static = layout.app()
     layout.write(static, "css/a.css", 'b { background: url("../img/x.png") }\n')
     layout.write(static, "img/x.png", b"png")

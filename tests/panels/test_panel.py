@@ -35,8 +35,7 @@ from inspector import panels
 from inspector.core import caches
 from inspector.core import layers as assembly
 from inspector.panels import usage
-
-from .layout import Layout, age
+from tests.support.layout import Layout, age
 
 ASSETS = "inspector.panels.AssetsPanel"
 BUILTIN = "debug_toolbar.panels.staticfiles.StaticFilesPanel"

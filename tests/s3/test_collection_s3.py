@@ -15,13 +15,11 @@ from inspector.collection.worker import forget_collected
 from inspector.core.layers import current_layers
 from inspector.core.status import LiveStatus
 from inspector.models import CollectionRun, Phase
-
-from .layout import Layout, age
-from .seaweed import SeaweedFS, seaweed  # noqa: F401  (seaweed: the fixture)
-from .test_collection_worker import runner_client, watch
-from .test_manifest import FILES
-from .test_manifest_s3 import Bucket, collectstatic, s3_options, s3_storages
-from .workers import TASK_APPS, WORKER_BACKEND, db_worker
+from tests.support.layout import Layout, age
+from tests.support.manifest import FILES
+from tests.support.s3 import Bucket, collectstatic, s3_options, s3_storages
+from tests.support.seaweed import SeaweedFS
+from tests.support.workers import TASK_APPS, WORKER_BACKEND, db_worker, runner_client, watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +27,7 @@ EDITED = ("css/print.css", "img/logo.svg")
 
 
 @pytest.fixture
-def bucket(layout: Layout, seaweed: SeaweedFS) -> Iterator[Bucket]:  # noqa: F811
+def bucket(layout: Layout, seaweed: SeaweedFS) -> Iterator[Bucket]:
     app, static = layout.app("collects3")
     for path, content in FILES.items():
         layout.write(static, path, content)

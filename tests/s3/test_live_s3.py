@@ -28,11 +28,9 @@ from inspector.core.live import LiveReport
 from inspector.core.status import LiveStatus
 from inspector.core.storage.instance import collected_storage
 from inspector.core.storage.kept import forget_listings
-
-from .layout import Layout, age
-from .seaweed import SeaweedFS, closed_port, seaweed  # noqa: F401  (seaweed: the fixture)
-from .test_manifest import FILES
-from .test_manifest_s3 import (
+from tests.support.layout import Layout, age
+from tests.support.manifest import FILES
+from tests.support.s3 import (
     Bucket,
     RequestLog,
     collectstatic,
@@ -40,6 +38,7 @@ from .test_manifest_s3 import (
     s3_options,
     s3_storages,
 )
+from tests.support.seaweed import SeaweedFS, closed_port
 
 
 def live_report() -> LiveReport:
@@ -66,7 +65,7 @@ def counting() -> RequestLog:
 
 
 @pytest.fixture
-def bucket(layout: Layout, seaweed: SeaweedFS) -> Iterator[Bucket]:  # noqa: F811
+def bucket(layout: Layout, seaweed: SeaweedFS) -> Iterator[Bucket]:
     app, static = layout.app("lives3")
     for path, content in FILES.items():
         layout.write(static, path, content)
@@ -134,7 +133,7 @@ def test_pages_reuse_a_remote_listing_until_rechecked(bucket: Bucket) -> None:
 
 def test_multipart_and_gzipped_objects_are_compared_by_reading(
     layout: Layout,
-    seaweed: SeaweedFS,  # noqa: F811
+    seaweed: SeaweedFS,
 ) -> None:
     app, static = layout.app("parts")
     big = bytes(range(256)) * (6 * 1024 * 4)  # 6 MiB: two parts of 5 MiB
@@ -165,7 +164,7 @@ def test_multipart_and_gzipped_objects_are_compared_by_reading(
 
 def test_a_read_budget_too_small_leaves_unreadable_objects_unknown(
     layout: Layout,
-    seaweed: SeaweedFS,  # noqa: F811
+    seaweed: SeaweedFS,
 ) -> None:
     app, static = layout.app("budget")
     layout.write(static, "css/site.css", "body { color: red }\n" * 50)
@@ -206,7 +205,7 @@ def fault_settings(layout: Layout, options: dict[str, Any], timeout: float = 2.0
     return layout.settings(apps=[app], STORAGES=s3_storages(options), ASSET_INSPECTOR=config)
 
 
-def test_an_endpoint_that_refuses_connections(layout: Layout, seaweed: SeaweedFS) -> None:  # noqa: F811
+def test_an_endpoint_that_refuses_connections(layout: Layout, seaweed: SeaweedFS) -> None:
     down = s3_options(seaweed, "nowhere", endpoint_url=f"http://127.0.0.1:{closed_port()}")
     with fault_settings(layout, down):
         began = time.monotonic()
@@ -247,7 +246,7 @@ class StallingServer:
 
 def test_an_endpoint_that_stalls_costs_the_timeout_not_more(
     layout: Layout,
-    seaweed: SeaweedFS,  # noqa: F811
+    seaweed: SeaweedFS,
 ) -> None:
     stalling = StallingServer()
     try:
@@ -264,7 +263,7 @@ def test_an_endpoint_that_stalls_costs_the_timeout_not_more(
     assert not report.checked and report.problems
 
 
-def test_a_missing_bucket_is_named(layout: Layout, seaweed: SeaweedFS) -> None:  # noqa: F811
+def test_a_missing_bucket_is_named(layout: Layout, seaweed: SeaweedFS) -> None:
     with fault_settings(layout, s3_options(seaweed, "no-such-bucket-here")):
         report = live_report()
         assert_unknown_everywhere(report, "NoSuchBucket")

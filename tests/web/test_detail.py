@@ -12,7 +12,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from .layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"

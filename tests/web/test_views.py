@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from .conftest import view_permission
-from .layout import Layout
+from tests.support.fixtures import view_permission
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"

@@ -10,63 +10,25 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractUser
-from django.test import Client
 from django.urls import reverse
 
 from inspector.collection.plan import Action, plan_collection
 from inspector.core.layers import current_layers
 from inspector.core.status import LiveStatus
 from inspector.models import CollectionRun, Phase
-
-from . import collect_project
-from .collect_project import Project, drift
-from .workers import db_worker
+from tests.support import collect_project
+from tests.support.collect_project import Project, drift
+from tests.support.workers import db_worker, runner_client, wait_for, watch
 
 # pytest looks fixtures up by name in the module; an assignment, unlike an import, does not read
 # as shadowed where a test takes ``project`` as an argument.
 project = collect_project.project
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WAIT_LIMIT = 90.0
-
-
-def runner_client(runner: AbstractUser) -> Client:
-    client = Client()
-    client.force_login(runner)
-    return client
-
-
-def wait_for(condition: Callable[[], bool], what: str, limit: float = WAIT_LIMIT) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {limit:g} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def watch(run_id: int, worker: subprocess.Popen[bytes], log: Path) -> list[tuple[str, int, int]]:
-    """Read the run's row until it ends; return every (phase, done, total) seen on the way."""
-    seen: list[tuple[str, int, int]] = []
-
-    def ended() -> bool:
-        if worker.poll() is not None:
-            raise AssertionError(f"the worker exited ({worker.returncode}):\n{log.read_text()}")
-        run = CollectionRun.objects.get(pk=run_id)
-        state = (run.phase, run.files_done, run.files_total)
-        if not seen or seen[-1] != state:
-            seen.append(state)
-        return not run.is_active
-
-    wait_for(ended, f"run {run_id} to end")
-    return seen
 
 
 def test_the_worker_collects_with_progress_and_keeps_the_preview_s_promise(

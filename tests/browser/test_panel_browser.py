@@ -13,7 +13,7 @@ from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 # The session's collected demo (with its manifest) and the URLconf with the toolbar mounted.
-from tests.test_panel import MANIFEST_STORAGES, TOOLBAR_CONFIG, collected  # noqa: F401
+from tests.panels.test_panel import MANIFEST_STORAGES, TOOLBAR_CONFIG, collected  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def toolbar_on(collected: Path) -> Iterator[None]:  # noqa: F811 - the imported fixture
     with override_settings(
         DEBUG=True,
-        ROOT_URLCONF="tests.test_panel",
+        ROOT_URLCONF="tests.panels.test_panel",
         STATIC_ROOT=collected,
         STORAGES=MANIFEST_STORAGES,
         DEBUG_TOOLBAR_CONFIG=TOOLBAR_CONFIG,
