@@ -39,9 +39,15 @@ chromium:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Two pytest sessions per leg, as their settings modules differ: the app's tests (tests/, on the
+# standalone tests.settings), then the demo's own tests (demo/tests/, on demo.tests.settings).
+APP_TESTS := -m pytest
+DEMO_TESTS := -m pytest demo/tests --ds=demo.tests.settings
+
 test-django52: $(VENV)/.installed chromium
 	@echo "== leg: Django 5.2 on $$($(PY) --version)"
-	$(PY) -m pytest
+	$(PY) $(APP_TESTS)
+	$(PY) $(DEMO_TESTS)
 
 $(VENV6)/.installed: pyproject.toml
 	$(PY_NEW) -m venv $(VENV6)
@@ -55,7 +61,8 @@ test-django61: chromium
 	else \
 		$(MAKE) --no-print-directory $(VENV6)/.installed && \
 		echo "== leg: Django 6.1 on $$($(VENV6)/bin/python --version)" && \
-		$(VENV6)/bin/python -m pytest; \
+		$(VENV6)/bin/python $(APP_TESTS) && \
+		$(VENV6)/bin/python $(DEMO_TESTS); \
 	fi
 
 test: lint test-django52 test-django61

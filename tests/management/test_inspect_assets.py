@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -19,7 +16,6 @@ from django.core.management.base import CommandError
 
 from tests.support.layout import Layout, age, collect
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 CSV_COLUMNS = [
     "path",
@@ -407,44 +403,6 @@ def test_table_keeps_a_row_on_one_line_when_a_folder_name_holds_a_newline(layout
         "BUG: the table escapes control characters in the PATH column only; the WINNER column "
         f"prints the source label dir:<folder> raw, so its newline splits the row: {body!r}"
     )
-
-
-# --- the real command line on the demo project -----------------------------------------------
-
-
-def manage(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    return subprocess.run(
-        [sys.executable, "manage.py", "inspect_assets", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_demo_exit_codes_from_a_real_process() -> None:
-    # The demo (tests.settings) puts demo.theme before django.contrib.admin with its own base.css.
-    found = finders.find("admin/css/base.css", find_all=True)
-    assert len(found) >= 2 and Path(found[0]).read_bytes() != Path(found[1]).read_bytes()
-
-    conflict = manage("--format", "json", "--fail-on", "conflict")
-    assert conflict.returncode == 1, conflict.stderr
-    assert "admin/css/base.css" in conflict.stderr
-    rows = {row["path"]: row for row in json.loads(conflict.stdout)}
-    assert rows["admin/css/base.css"]["status"] == "conflict"
-    assert rows["admin/css/base.css"]["winner"]["location"] == found[0]
-
-    mismatch = manage("--format", "json", "--fail-on", "order-mismatch")
-    assert mismatch.returncode == 0, mismatch.stderr
-    mismatch_rows = json.loads(mismatch.stdout)
-    assert {row["path"] for row in mismatch_rows} == set(rows)
-    assert not [row["path"] for row in mismatch_rows if "order-mismatch" in row["flags"]]
-
-    bogus = manage("--fail-on", "bogus")
-    assert bogus.returncode == 2
-    assert "bogus" in bogus.stderr
 
 
 # --- the manifest layer -----------------------------------------------------------------------

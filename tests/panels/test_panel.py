@@ -1,16 +1,15 @@
 """The debug-toolbar panel: what it records, what it shows, and that it survives the toolbar store.
 
 Unit tests drive ``DebugToolbar`` directly (the middleware's steps, in its order); integration
-tests go through the test client with the toolbar middleware on the demo's checkout page, whose
-planted findings need a real collection with a manifest (``collected``, built once per session).
+tests go through the test client with the toolbar's middleware, on this module's URLconf (the test
+project's, plus views made for recording) and on a page whose template comes from an app built on
+disk (``toolbar_site``). The demo's checkout page is the demo's own test (``demo/tests/``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,34 +18,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from debug_toolbar.store import MemoryStore, get_store
+from debug_toolbar.store import get_store
 from debug_toolbar.toolbar import DebugToolbar
-from django.core.management import call_command
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template import engines
 from django.templatetags.static import static
 from django.test import AsyncClient, Client, RequestFactory, override_settings
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, path
 
-from config.urls import urlpatterns as project_urlpatterns
-from demo.shop.management.commands.demo_setup import NOT_COLLECTED
-from inspector import panels
-from inspector.core import caches
 from inspector.core import layers as assembly
 from inspector.panels import usage
+from tests.project.urls import urlpatterns as project_urlpatterns
 from tests.support.layout import Layout, age
+from tests.support.toolbar import (  # noqa: F401  (fresh_toolbar_state: autouse fixture)
+    ASSETS,
+    BUILTIN,
+    TOOLBAR_CONFIG,
+    fresh_toolbar_state,
+    from_store,
+    request_id_of,
+    rows_by_path,
+)
 
-ASSETS = "inspector.panels.AssetsPanel"
-BUILTIN = "debug_toolbar.panels.staticfiles.StaticFilesPanel"
-MANIFEST_STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-}
-TOOLBAR_CONFIG = {"IS_RUNNING_TESTS": False}
+PAGE_TEMPLATE = "inspector_tests/page.html"
 
-
-# --- a URLconf with the toolbar mounted (the demo mounts it only when DEBUG is set at import) --
+# --- a URLconf: the test project's, with views made for recording ------------------------------
 
 
 async def interleaved(request: HttpRequest) -> HttpResponse:
@@ -70,48 +68,55 @@ def in_step(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f'<html><body><img src="{url}"></body></html>')
 
 
+def page(request: HttpRequest) -> HttpResponse:
+    """Render the page template of the app ``toolbar_site`` builds, as a project's view would."""
+    return render(request, PAGE_TEMPLATE)
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     *project_urlpatterns,
-    path("__debug__/", include("debug_toolbar.urls")),
     path("test/interleaved/", interleaved),
     path("test/in-step/", in_step),
+    path("test/page/", page),
 ]
 
 
 # --- fixtures and helpers -----------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fresh_panel_state() -> Iterator[None]:
-    """No kept inventory and no stored toolbars leak from one test into the next."""
-    caches.clear()
-    MemoryStore.clear()
-    yield
-    caches.clear()
-    MemoryStore.clear()
+def conflict_layout(layout: Layout) -> tuple[Path, Path]:
+    """Two folders that both serve css/app.css with other bytes; the first wins."""
+    first, second = layout.folder("first"), layout.folder("second")
+    layout.write(first, "css/app.css", "body { color: red }")
+    layout.write(second, "css/app.css", "body { color: blue; margin: 0 }")
+    layout.write(first, "js/app.js", "console.log(1)")
+    age(first, second)
+    return first, second
 
 
-@pytest.fixture(scope="session")
-def collected() -> Path:
-    """The demo collected with a manifest, like ``demo_setup`` does (NOT_COLLECTED left out)."""
-    root = Path(tempfile.mkdtemp(prefix="inspector-panel-collected-"))
-    with override_settings(STATIC_ROOT=root, STORAGES=MANIFEST_STORAGES):
-        call_command(
-            "collectstatic", interactive=False, verbosity=0, ignore_patterns=list(NOT_COLLECTED)
-        )
-    return root
+# What the page of ``toolbar_site`` resolves through {% static %}, in its order: the conflict of
+# ``conflict_layout``, a file of the two folders, one of the page's own app, and one nobody has.
+PAGE_PATHS = ["css/app.css", "js/app.js", "img/logo.svg", "img/nowhere.png"]
 
 
 @pytest.fixture
-def demo_toolbar(collected: Path) -> Iterator[None]:
-    """The demo project with DEBUG on, the toolbar mounted and the collected manifest."""
-    # Re-entering the settings gives a fresh storage: collectstatic emptied the old one's manifest.
-    with override_settings(
+def toolbar_site(layout: Layout) -> Iterator[None]:
+    """The test project with DEBUG on and the toolbar's middleware at work, on this module's
+    URLconf; an app built on disk holds the page's template and one of its images."""
+    first, second = conflict_layout(layout)
+    app, static_folder = layout.app("page")
+    layout.write(static_folder, "img/logo.svg", "<svg/>")
+    tags = "".join(f"<link href=\"{{% static '{name}' %}}\">" for name in PAGE_PATHS)
+    template = f"{{% load static %}}<html><head>{tags}</head><body></body></html>"
+    layout.write(static_folder.parent / "templates", PAGE_TEMPLATE, template)
+    age(layout.root)
+    with layout.settings(
+        apps=["debug_toolbar", app],
+        dirs=[first, second],
         DEBUG=True,
         ROOT_URLCONF=__name__,
-        STATIC_ROOT=collected,
-        STORAGES=MANIFEST_STORAGES,
         DEBUG_TOOLBAR_CONFIG=TOOLBAR_CONFIG,
+        DEBUG_TOOLBAR_PANELS=[ASSETS],
     ):
         yield
 
@@ -154,35 +159,6 @@ def run_toolbar(
 
 def assets_stats(toolbar: DebugToolbar) -> dict[str, Any]:
     return toolbar.get_panel_by_id("AssetsPanel").get_stats()
-
-
-def rows_by_path(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {row["path"]: row for row in stats["files"]}
-
-
-def from_store(request_id: str) -> panels.AssetsPanel:
-    """Return the panel as the toolbar rebuilds it from its store to render it later."""
-    stored = DebugToolbar.fetch(request_id, "AssetsPanel")
-    assert stored is not None, "the store lost the request"
-    panel = stored.get_panel_by_id("AssetsPanel")
-    assert isinstance(panel, panels.AssetsPanel)
-    return panel
-
-
-def request_id_of(response: HttpResponse) -> str:
-    found = re.search(rb'data-request-id="([0-9a-f]+)"', response.content)
-    assert found, "the toolbar was not inserted"
-    return found.group(1).decode()
-
-
-def conflict_layout(layout: Layout) -> tuple[Path, Path]:
-    """Two folders that both serve css/app.css with other bytes; the first wins."""
-    first, second = layout.folder("first"), layout.folder("second")
-    layout.write(first, "css/app.css", "body { color: red }")
-    layout.write(second, "css/app.css", "body { color: blue; margin: 0 }")
-    layout.write(first, "js/app.js", "console.log(1)")
-    age(first, second)
-    return first, second
 
 
 # --- unit: recording through url() --------------------------------------------------------------
@@ -259,56 +235,52 @@ def test_hook_is_installed_once_and_keeps_the_storage_answer(only_assets_panel: 
     assert seen.paths == {"css/site.css": ["/static/css/site.css"]}
 
 
-def test_threads_record_only_their_own_request(demo_toolbar: None) -> None:
+def test_threads_record_only_their_own_request(toolbar_site: None) -> None:
     results: dict[str, HttpResponse] = {}
 
     def get(name: str) -> None:
         results[name] = Client().get("/test/in-step/", {"name": name})
 
-    workers = [threading.Thread(target=get, args=(n,)) for n in ("css/site.css", "js/site.js")]
+    names = PAGE_PATHS[:2]
+    workers = [threading.Thread(target=get, args=(name,)) for name in names]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(20)
+    assert sorted(results) == sorted(names)
     for name, response in results.items():
         stats = from_store(request_id_of(response)).get_stats()
         assert [row["path"] for row in stats["files"]] == [name]
-    assert len(results) == 2
 
 
-def test_concurrent_async_requests_record_only_their_own_paths(demo_toolbar: None) -> None:
+def test_concurrent_async_requests_record_only_their_own_paths(toolbar_site: None) -> None:
+    ours, theirs = PAGE_PATHS[:2], PAGE_PATHS[2:]
+
     async def both() -> list[HttpResponse]:
         client = AsyncClient()
         return await asyncio.gather(
-            client.get("/test/interleaved/", {"name": ["css/site.css", "js/site.js"]}),
-            client.get("/test/interleaved/", {"name": ["img/logo.svg", "shop/css/shop.css"]}),
+            client.get("/test/interleaved/", {"name": ours}),
+            client.get("/test/interleaved/", {"name": theirs}),
         )
 
     # A thread of its own: Playwright's sync API may already run an event loop in this one.
     with ThreadPoolExecutor(1) as pool:
         first, second = pool.submit(asyncio.run, both()).result(timeout=30)
-    assert [r["path"] for r in from_store(request_id_of(first)).get_stats()["files"]] == [
-        "css/site.css",
-        "js/site.js",
-    ]
-    assert [r["path"] for r in from_store(request_id_of(second)).get_stats()["files"]] == [
-        "img/logo.svg",
-        "shop/css/shop.css",
-    ]
+    assert [r["path"] for r in from_store(request_id_of(first)).get_stats()["files"]] == ours
+    assert [r["path"] for r in from_store(request_id_of(second)).get_stats()["files"]] == theirs
 
 
-def test_works_next_to_the_builtin_static_panel(demo_toolbar: None) -> None:
+def test_works_next_to_the_builtin_static_panel(toolbar_site: None) -> None:
+    # Both panels stay configured while the toolbar rebuilds them from its store.
     with override_settings(DEBUG_TOOLBAR_PANELS=[BUILTIN, ASSETS]):
-        response = Client().get("/checkout/")
-    request_id = request_id_of(response)
-    ours = {row["path"] for row in from_store(request_id).get_stats()["files"]}
-    stored = DebugToolbar.fetch(request_id, "StaticFilesPanel")
-    assert stored is not None
-    builtin = {
-        entry[0] for entry in stored.get_panel_by_id("StaticFilesPanel").get_stats()["staticfiles"]
-    }
-    assert ours == builtin
-    assert "admin/css/base.css" in ours
+        request_id = request_id_of(Client().get("/test/page/"))
+        ours = from_store(request_id).get_stats()
+        stored = DebugToolbar.fetch(request_id, "StaticFilesPanel")
+        assert stored is not None
+        builtin_stats = stored.get_panel_by_id("StaticFilesPanel").get_stats()
+    builtin = {entry[0] for entry in builtin_stats["staticfiles"]}
+    assert {row["path"] for row in ours["files"]} == builtin == set(PAGE_PATHS)
+    assert rows_by_path(ours)["css/app.css"]["status"] == "conflict"
 
 
 # --- unit: the HTML scan ------------------------------------------------------------------------
@@ -502,57 +474,6 @@ def test_stats_survive_the_store_round_trip(
         assert reloaded.content == live.content
         assert "css/app.css" in reloaded.content
         get_store().clear()
-
-
-# --- integration: the demo's checkout page through the toolbar middleware -----------------------
-
-
-def test_checkout_page_shows_each_planted_finding(demo_toolbar: None) -> None:
-    response = Client().get("/checkout/")
-    assert response.status_code == 200
-    panel = from_store(request_id_of(response))
-    stats = panel.get_stats()
-    rows = rows_by_path(stats)
-    assert rows["admin/css/base.css"]["status"] == "conflict"
-    assert rows["admin/css/base.css"]["winner"]["source"] == "app:demo.theme"
-    assert [s["source"] for s in rows["admin/css/base.css"]["shadowed"]] == [
-        "app:django.contrib.admin"
-    ]
-    assert rows["admin/css/base.css"]["shadowed"][0]["differs"] is True
-    assert rows["shop/css/new-arrivals.css"]["manifest"]["status"] == "missing-entry"
-    assert rows["shop/css/new-arrivals.css"]["manifest"]["would_500"] is True
-    assert rows["css/site.css"]["manifest"]["status"] == "ok"
-    assert rows["css/site.css"]["manifest"]["hashed_name"].startswith("css/site.")
-    assert rows["css/site.css"]["detail_url"] == "/assets/paths/css/site.css"
-    assert [(h["path"], h["exists"]) for h in stats["html"]] == [
-        ("img/logo.svg", "source"),
-        ("shop/img/banner.png", None),
-    ]
-    assert panel.nav_subtitle.startswith("6 used · 1 conflict · 1 would 500 · 2 hardcoded")
-    # The nav button in the page carries the same subtitle.
-    assert panel.nav_subtitle.encode() in response.content
-
-
-def test_panel_content_is_served_by_the_toolbar_with_the_red_500(demo_toolbar: None) -> None:
-    client = Client()
-    request_id = request_id_of(client.get("/checkout/"))
-    response = client.get(
-        "/__debug__/render_panel/", {"request_id": request_id, "panel_id": "AssetsPanel"}
-    )
-    assert response.status_code == 200
-    content = response.json()["content"]
-    row = re.search(r'<tr class="inspector-file inspector-would-500">.*?</tr>', content, re.S)
-    assert row is not None
-    assert "shop/css/new-arrivals.css" in row.group(0)
-    assert '<span class="inspector-danger inspector-500">would be a 500 with DEBUG=False' in (
-        row.group(0)
-    )
-    assert content.count("inspector-would-500") == 1
-
-
-def test_the_would_500_is_real_with_debug_off(demo_toolbar: None) -> None:
-    with override_settings(DEBUG=False), pytest.raises(ValueError, match="manifest entry"):
-        Client().get("/checkout/")
 
 
 def test_non_html_responses_are_recorded_but_not_scanned(only_assets_panel: None) -> None:

@@ -2,8 +2,8 @@
 
 Django's ``finders.find`` says what development serves and in which order the candidates come,
 the bytes on disk say which candidates are identical, and a real ``collectstatic`` says what
-collection takes. ``tests/core/test_fidelity.py`` puts the demo project and generated layouts
-through it.
+collection takes. The generated layouts of ``tests/core/test_fidelity.py`` and the demo project
+(``demo/tests/test_planted.py``) both go through it.
 """
 
 from __future__ import annotations

@@ -4,36 +4,17 @@ red "would be a 500", and save a screenshot."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from playwright.sync_api import Page, expect
-
-# The session's collected demo (with its manifest) and the URLconf with the toolbar mounted.
-from tests.panels.test_panel import MANIFEST_STORAGES, TOOLBAR_CONFIG, collected  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def toolbar_on(collected: Path) -> Iterator[None]:  # noqa: F811 - the imported fixture
-    with override_settings(
-        DEBUG=True,
-        ROOT_URLCONF="tests.panels.test_panel",
-        STATIC_ROOT=collected,
-        STORAGES=MANIFEST_STORAGES,
-        DEBUG_TOOLBAR_CONFIG=TOOLBAR_CONFIG,
-        # The browser may reach the live server over IPv6 loopback.
-        INTERNAL_IPS=["127.0.0.1", "::1"],
-    ):
-        yield
-
-
 def test_panel_shows_the_rows_and_the_red_would_500(
-    page: Page, live_server: Any, toolbar_on: None, screenshot_dir: Path
+    page: Page, live_server: Any, demo_toolbar: None, screenshot_dir: Path
 ) -> None:
     page.goto(f"{live_server.url}/checkout/")
     button = page.locator("#djdt-AssetsPanel")
