@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
+from io import StringIO
 from pathlib import Path
 
-import pytest
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.test import override_settings
 
 from inspector.core.inventory import current_inventory
 from inspector.core.status import Flag, SourceStatus
 from tests.support.layout import Layout
+from tests.support.privileges import unreadable
 
-REPO = Path(__file__).resolve().parents[2]
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 APPS = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
 
@@ -110,32 +108,6 @@ def test_file_too_large_to_hash_is_unverified_not_duplicate(layout: Layout) -> N
     assert any("MAX_HASH_BYTES" in e for e in record.errors)
 
 
-def _settings_module(layout: Layout, body: str) -> str:
-    name = f"layout_settings_{os.getpid()}_{abs(hash(str(layout.root)))}"
-    (layout.root / f"{name}.py").write_text("from tests.settings import *  # noqa\n" + body)
-    return name
-
-
-def _run_cli_unprivileged(layout: Layout, settings: str, *args: str) -> subprocess.CompletedProcess:
-    """Run the CLI as a user for whom file permissions apply (root ignores them otherwise)."""
-    command = [sys.executable, "-m", "django", "inspect_assets", f"--settings={settings}", *args]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot drop the right to read anything")
-        command = [
-            setpriv,
-            "--inh-caps=-all",
-            "--bounding-set=-dac_override,-dac_read_search",
-            "--",
-            *command,
-        ]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(layout.root), str(REPO)])}
-    return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
 def test_unreadable_file_and_folder_are_reported(layout: Layout) -> None:
     first = layout.folder("first")
     second = layout.folder("second")
@@ -143,22 +115,16 @@ def test_unreadable_file_and_folder_are_reported(layout: Layout) -> None:
     locked_file = layout.write(second, "css/same-size.css", "bbbb")
     layout.write(second, "locked/inside.css", "hidden")
     layout.write(second, "js/fine.js", "fine")
-    settings = _settings_module(
-        layout,
-        f"STATICFILES_DIRS = [{str(first)!r}, {str(second)!r}]\nSTATICFILES_FINDERS = [{FS!r}]\n",
-    )
-    locked_file.chmod(0)
-    (second / "locked").chmod(0)
-    try:
-        result = _run_cli_unprivileged(layout, settings, "--format", "json")
-    finally:
-        locked_file.chmod(0o644)
-        (second / "locked").chmod(0o755)
-    assert result.returncode == 0, result.stderr
-    rows = {row["path"]: row for row in json.loads(result.stdout)}
+    out, err = StringIO(), StringIO()
+    with (
+        layout.settings(dirs=[first, second], finders=[FS]),
+        unreadable(locked_file, second / "locked"),
+    ):
+        call_command("inspect_assets", "--format", "json", stdout=out, stderr=err)
+    rows = {row["path"]: row for row in json.loads(out.getvalue())}
     assert set(rows) == {"css/same-size.css", "js/fine.js"}
     same = rows["css/same-size.css"]
     assert same["status"] == "conflict"
     assert "unverified" in same["flags"]
     assert any("Permission denied" in e for e in same["errors"])
-    assert "cannot list 'locked': Permission denied" in result.stderr
+    assert "cannot list 'locked': Permission denied" in err.getvalue()

@@ -8,7 +8,6 @@ carry the planted status and every other path is ``current``.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import StringIO
@@ -23,6 +22,7 @@ from inspector.core.layers import current_layers
 from inspector.core.live import LiveReport
 from inspector.core.status import LiveStatus
 from tests.support.layout import Layout, age, collect, collected_app
+from tests.support.privileges import unreadable
 
 DJANGO = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -137,14 +137,8 @@ def test_nothing_collected_yet_is_missing_everywhere_not_an_error(layout: Layout
 
 
 def test_an_unreadable_collected_copy_is_unknown_with_the_reason(deployed: Deployed) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads any file")
-    copy = deployed.root / "js/same-size.js"
-    copy.chmod(0)
-    try:
+    with unreadable(deployed.root / "js/same-size.js"):
         entry = deployed.report().entry("js/same-size.js")
-    finally:
-        copy.chmod(0o644)
     assert entry.status == LiveStatus.UNKNOWN
     assert "cannot read the collected copy" in entry.note
 
