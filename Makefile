@@ -40,8 +40,9 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # Two pytest sessions per leg, as their settings modules differ: the app's tests (tests/, on the
-# standalone tests.settings), then the demo's own tests (demo/tests/, on demo.tests.settings).
-APP_TESTS := -m pytest
+# standalone tests.settings) with branch coverage of inspector/ and its floor ([tool.coverage.*]
+# in pyproject.toml), then the demo's own tests (demo/tests/, on demo.tests.settings).
+APP_TESTS := -m pytest --cov
 DEMO_TESTS := -m pytest demo/tests --ds=demo.tests.settings
 
 test-django52: $(VENV)/.installed chromium
@@ -76,4 +77,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/live.py --files $(N)
 
 clean:
-	rm -rf $(VENV) $(VENV6) var bench-out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV6) var bench-out .pytest_cache .ruff_cache .hypothesis .coverage
