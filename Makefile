@@ -42,9 +42,16 @@ chromium:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Two pytest sessions per leg, as their settings modules differ: the app's tests (tests/, on the
+# standalone tests.settings) with branch coverage of inspector/ and its floor ([tool.coverage.*]
+# in pyproject.toml), then the demo's own tests (demo/tests/, on demo.tests.settings).
+APP_TESTS := -m pytest --cov
+DEMO_TESTS := -m pytest demo/tests --ds=demo.tests.settings
+
 test-django52: $(VENV)/.installed chromium
 	@echo "== leg: Django 5.2 on $$($(PY) --version)"
-	$(PY) -m pytest
+	$(PY) $(APP_TESTS)
+	$(PY) $(DEMO_TESTS)
 
 $(VENV6)/.installed: pyproject.toml
 	$(PY_NEW) -m venv $(VENV6)
@@ -58,7 +65,8 @@ test-django61: chromium
 	else \
 		$(MAKE) --no-print-directory $(VENV6)/.installed && \
 		echo "== leg: Django 6.1 on $$($(VENV6)/bin/python --version)" && \
-		$(VENV6)/bin/python -m pytest; \
+		$(VENV6)/bin/python $(APP_TESTS) && \
+		$(VENV6)/bin/python $(DEMO_TESTS); \
 	fi
 
 test: lint test-django52 test-django61
@@ -72,4 +80,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/live.py --files $(N)
 
 clean:
-	rm -rf $(VENV) $(VENV6) var bench-out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV6) var bench-out .pytest_cache .ruff_cache .hypothesis .coverage

@@ -117,10 +117,8 @@ def describe_requests(
 
 
 def seaweed_class() -> type:
-    try:
-        from demo.seaweed import SeaweedFS
-    except ImportError:
-        from tests.seaweed import SeaweedFS
+    from tests.support.seaweed import SeaweedFS
+
     return SeaweedFS
 
 
@@ -279,19 +277,12 @@ class Measurer:
 
     def reset(self) -> None:
         """Forget every process cache and the shared cache: the next call starts cold."""
-        from django.core.cache import caches
+        from django.core.cache import caches as django_caches
 
-        from inspector import collected, fingerprints, listings
         from inspector.core import caches
-        from inspector.core.inventory import clear_inventory_cache
 
-        caches.clear()
-        caches.clear()
-        clear_inventory_cache()
-        listings.forget_listings()
-        collected.caches.clear()
-        fingerprints.clear_memory_cache()
-        caches["inspector"].clear()
+        caches.clear()  # every process cache, through the one registry
+        django_caches["inspector"].clear()
 
     def forget_fingerprints(self) -> None:
         from django.core.cache import caches
@@ -372,6 +363,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
     from inspector.manifest import get_manifest_report
 
     from inspector.core.inventory import current_inventory
+    from inspector.core.layers import current_layers
 
     m = Measurer(s3=kind == "s3", files=files)
 
@@ -401,7 +393,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
     manifest_requests: Requests | None = None
     for _ in range(repeat):
         m.reset()
-        elapsed, inventory, _r = m.call(get_inventory)
+        elapsed, inventory, _r = m.call(current_inventory)
         steps["inventory"].append(elapsed)
         elapsed, manifest, manifest_requests = m.call(partial(get_manifest_report, inventory))
         steps["manifest"].append(elapsed)
@@ -428,7 +420,7 @@ def measure(kind: str, files: int, repeat: int) -> int:
             0,
         ),
         ("get_live_report() warm", lambda: get_live_report(max_age=0.0), 1),
-        ("current_layers() warm (the CLI's three layers)", command_layers, 1),
+        ("current_layers() warm (the CLI's three layers)", current_layers, 1),
     ]
     for label, fn, manifest_reads in warm_calls:
         times = []
@@ -461,6 +453,7 @@ def edit_one(m: Measurer, inventory: Any) -> None:
     """Change one byte of a unique JS source (same size), time the next reports, restore it."""
     from inspector.deployed import get_live_report
 
+    from inspector.core.layers import current_layers
 
     records = [
         r
@@ -485,7 +478,7 @@ def edit_one(m: Measurer, inventory: Any) -> None:
         location.write_bytes(bytes(changed))
         edited = [
             ("get_live_report() after the edit", get_live_report),
-            ("current_layers() after the edit, again", command_layers),
+            ("current_layers() after the edit, again", current_layers),
         ]
         for label, fn in edited:
             elapsed, result, requests = m.call(fn)

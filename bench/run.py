@@ -211,7 +211,7 @@ def in_process(report: Report, root: Path, repeat: int, with_inspector: bool) ->
         f"target <= {fmt(WARM_TARGET_S)}: {verdict}" + ("" if same else "; new object each call"),
     )
 
-    edit_s, note = measure_edit(inv, get_inventory)
+    edit_s, note = measure_edit(inv, current_inventory)
     report.add("edit", "inventory after editing one file", fmt(edit_s), note)
     if "not visible" in note or "restore" in note:
         report.warnings.append(f"edit: {note}")
@@ -233,7 +233,7 @@ def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str
             stream.write(b"\n.bench-edit { color: red; }\n")
         new_size = location.stat().st_size
         start = time.perf_counter()
-        seen = current_inventory().get(rec.path)
+        seen = get_inventory().get(rec.path)
         elapsed = time.perf_counter() - start
         if seen is not None and seen.candidates and seen.candidates[0].size == new_size:
             note = f"edit visible ({rec.path})"
@@ -242,7 +242,7 @@ def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str
             while waited < EDIT_VISIBLE_WAIT_S:
                 time.sleep(0.25)
                 waited += 0.25
-                seen = current_inventory().get(rec.path)
+                seen = get_inventory().get(rec.path)
                 if seen is not None and seen.candidates and seen.candidates[0].size == new_size:
                     break
             else:
@@ -251,7 +251,7 @@ def measure_edit(inv: Any, get_inventory: Callable[[], Any]) -> tuple[float, str
     finally:
         location.write_bytes(original)
         os.utime(location, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    restored = current_inventory().get(rec.path)
+    restored = get_inventory().get(rec.path)
     if restored is None or restored.candidates[0].size != len(original):
         note += "; restore not visible"
     return elapsed, note

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from demo.seaweed import die_with_parent
+from tests.support.seaweed import die_with_parent
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ADDRPORT = "127.0.0.1:8000"

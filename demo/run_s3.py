@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from demo.run import Stop, _raise_stop, say, serve
-from demo.seaweed import PORT_OFFSETS, SeaweedFS, ports_free
+from tests.support.seaweed import PORT_OFFSETS, SeaweedFS, ports_free
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / "var" / "seaweed"

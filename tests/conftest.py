@@ -1,57 +1,20 @@
+"""The app's test session: the shared fixtures, and the slow parts marked by their directory."""
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import AbstractUser, Permission
-from django.core.cache import caches as django_caches
-from django.test import Client
 
-from inspector.core import caches
-
-from .layout import Layout
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    """Every test starts cold: no process cache, nothing in the shared cache."""
-    caches.clear()
-    django_caches["inspector"].clear()
-    yield
-    caches.clear()
+from tests.support.fixtures import (  # noqa: F401  (fixtures, found by name)
+    _fresh_caches,
+    layout,
+    runner,
+    viewer,
+    viewer_client,
+)
+from tests.support.markers import mark_by_directory
 
 
-@pytest.fixture
-def layout(tmp_path: Path) -> Layout:
-    return Layout(tmp_path)
-
-
-def view_permission() -> Permission:
-    return Permission.objects.get(codename="view_assets", content_type__app_label="inspector")
-
-
-@pytest.fixture
-def viewer(django_user_model: type[AbstractUser]) -> AbstractUser:
-    """Staff with ``inspector.view_assets``: the least a dashboard user needs."""
-    user = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
-    user.user_permissions.add(view_permission())
-    return user
-
-
-@pytest.fixture
-def viewer_client(client: Client, viewer: AbstractUser) -> Client:
-    client.force_login(viewer)
-    return client
-
-
-@pytest.fixture
-def runner(django_user_model: type[AbstractUser]) -> AbstractUser:
-    """Staff who may view the inspector and run collections."""
-    user = django_user_model.objects.create_user("runner", password="x", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="inspector", codename__in=["view_assets", "run_collection"]
-        )
-    )
-    return user
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mark_by_directory(items, Path(__file__).parent)

@@ -18,12 +18,11 @@ from django.contrib.auth.models import AbstractUser
 from playwright.sync_api import Page, Request, Route, expect
 
 from inspector.models import CollectionRun, Phase
+from tests.support.collect_project import Project, collected_project, drift
+from tests.support.layout import Layout
+from tests.support.workers import db_worker
 
-from ..collect_project import Project, collected_project, drift
-from ..layout import Layout
-from ..workers import db_worker
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Most of the project's scripts: at SAVE_DELAY a write, copying them takes about two seconds and
 # post-processing (which rewrites every script and stylesheet on each pass) about six, so the

@@ -1,0 +1,213 @@
+"""One path's detail page: every candidate, diffs against the winner, previews, and nothing
+opened that the inventory did not list."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from tests.support.layout import Layout
+
+pytestmark = pytest.mark.django_db
+FS = "django.contrib.staticfiles.finders.FileSystemFinder"
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def detail(client: Client, layout: Layout, path: str, *dirs: Path, **extra: object) -> str:
+    with layout.settings(dirs=list(dirs), finders=[FS], **extra):
+        response = client.get(reverse("inspector:path", args=[path]))
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_every_candidate_in_precedence_order_with_md5_and_verdict(
+    viewer_client: Client, layout: Layout
+) -> None:
+    first, second, third = (layout.folder(n) for n in ("first", "second", "third"))
+    layout.write(first, "css/site.css", "body { color: red }")
+    layout.write(second, "css/site.css", "body { color: blue }")
+    layout.write(third, "css/site.css", "body { color: red }")
+    body = detail(viewer_client, layout, "css/site.css", first, second, third)
+    assert body.index(str(first)) < body.index(str(second)) < body.index(str(third))
+    assert hashlib.md5(b"body { color: red }").hexdigest() in body
+    assert hashlib.md5(b"body { color: blue }").hexdigest() in body
+    table = body[body.index('class="candidates"') : body.index("</table>")]
+    assert table.count(">differs<") == 1 and table.count(">identical<") == 1
+    assert "UTC</time>" in table, "modification time"
+
+
+def test_shows_what_development_serves_collection_takes_and_static_gives(
+    viewer_client: Client, layout: Layout
+) -> None:
+    first = layout.folder("first")
+    layout.write(first, "css/site.css", "x")
+    body = detail(viewer_client, layout, "css/site.css", first)
+    facts = body[body.index('class="facts"') : body.index("</dl>")]
+    location = str(first / "css" / "site.css")
+    assert facts.count(location) == 2, "served and collected file"
+    assert "<code>/static/css/site.css</code>" in facts
+
+
+def test_ignored_path_says_collection_takes_nothing(viewer_client: Client, layout: Layout) -> None:
+    first = layout.folder("first")
+    layout.write(first, ".env.example", "x")
+    body = detail(viewer_client, layout, ".env.example", first)
+    assert "nothing: collection ignores this path" in body
+    assert "ignored-by-collect" in body
+
+
+def test_a_manifest_storage_without_an_entry_shows_the_error_static_would_raise(
+    viewer_client: Client, layout: Layout
+) -> None:
+    first = layout.folder("first")
+    layout.write(first, "css/site.css", "x")
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        body = detail(viewer_client, layout, "css/site.css", first)
+    assert "Missing staticfiles manifest entry" in body
+
+
+def test_differing_text_candidate_gets_a_unified_diff_against_the_winner(
+    viewer_client: Client, layout: Layout
+) -> None:
+    first, second = layout.folder("first"), layout.folder("second")
+    layout.write(first, "css/site.css", "a {}\nbody { color: red }\nz {}\n")
+    layout.write(second, "css/site.css", "a {}\nbody { color: blue }\nz {}\n")
+    body = detail(viewer_client, layout, "css/site.css", first, second)
+    diff = body[body.index('<pre class="diff"') : body.index("</pre>")]
+    assert '<span class="diff-removed">-body { color: blue }\n</span>' in diff
+    assert '<span class="diff-added">+body { color: red }\n</span>' in diff
+    assert '<span class="diff-context"> a {}\n</span>' in diff
+    assert '+1</span> <span class="removed">−1</span>' in body
+
+
+def test_diff_content_is_escaped(viewer_client: Client, layout: Layout) -> None:
+    first, second = layout.folder("first"), layout.folder("second")
+    layout.write(first, "x.html", "<script>alert(1)</script>\n")
+    layout.write(second, "x.html", "<b>old</b>\n")
+    body = detail(viewer_client, layout, "x.html", first, second)
+    assert "<script>alert(1)</script>" not in body
+    assert "+&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_binary_and_oversized_candidates_are_not_diffed_and_say_why(
+    viewer_client: Client, layout: Layout
+) -> None:
+    first, second = layout.folder("first"), layout.folder("second")
+    layout.write(first, "font.woff2", b"\0\1\2")
+    layout.write(second, "font.woff2", b"\0\1\3")
+    layout.write(first, "big.css", "a" * 2000)
+    layout.write(second, "big.css", "b" * 2000)
+    body = detail(viewer_client, layout, "font.woff2", first, second)
+    assert "No diff: binary content: not diffed." in body
+    big = detail(
+        viewer_client, layout, "big.css", first, second, ASSET_INSPECTOR={"DIFF_MAX_BYTES": 1000}
+    )
+    assert "No diff: larger than 1,000 bytes: not diffed." in big
+
+
+def test_long_diffs_are_cut_short(viewer_client: Client, layout: Layout) -> None:
+    first, second = layout.folder("first"), layout.folder("second")
+    layout.write(first, "a.js", "".join(f"new {i}\n" for i in range(100)))
+    layout.write(second, "a.js", "".join(f"old {i}\n" for i in range(100)))
+    body = detail(
+        viewer_client, layout, "a.js", first, second, ASSET_INSPECTOR={"DIFF_MAX_LINES": 20}
+    )
+    assert body.count('<span class="diff-') == 20
+    assert "the diff is cut short" in body and "+100</span>" in body
+
+
+def test_images_are_previewed_inline(viewer_client: Client, layout: Layout) -> None:
+    first, second = layout.folder("first"), layout.folder("second")
+    layout.write(first, "img/dot.png", PNG_1X1)
+    layout.write(second, "img/dot.png", PNG_1X1 + b"trailing")
+    body = detail(viewer_client, layout, "img/dot.png", first, second)
+    assert f'src="data:image/png;base64,{base64.b64encode(PNG_1X1).decode()}"' in body
+    assert body.count('<img class="preview"') == 2, "winner and the differing candidate"
+
+
+def test_large_images_are_not_previewed(viewer_client: Client, layout: Layout) -> None:
+    first = layout.folder("first")
+    layout.write(first, "img/dot.png", PNG_1X1)
+    body = detail(
+        viewer_client, layout, "img/dot.png", first, ASSET_INSPECTOR={"PREVIEW_MAX_BYTES": 10}
+    )
+    assert "larger than 10 bytes: no preview" in body and "data:image" not in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "css/nope.css",
+        "../../../../etc/passwd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "..%2f..%2fetc%2fpasswd",
+        "/etc/passwd",
+        "css/../../first/css/site.css",
+        "css/site.css/",
+    ],
+)
+def test_404_for_anything_the_inventory_does_not_list(
+    viewer_client: Client, layout: Layout, path: str
+) -> None:
+    first = layout.folder("first")
+    layout.write(first, "css/site.css", "x")
+    with layout.settings(dirs=[first], finders=[FS]):
+        response = viewer_client.get("/assets/paths/" + path)
+    assert response.status_code == 404
+    assert b"root:" not in response.content
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_symlink_out_of_the_source_is_never_read(
+    viewer_client: Client, layout: Layout, kind: str
+) -> None:
+    secret = layout.folder("secret")
+    layout.write(secret, "passwd", "root:x:0:0 SECRET")
+    source = layout.folder("source")
+    layout.write(source, "css/site.css", "x")
+    if kind == "file":
+        os.symlink(secret / "passwd", source / "passwd")
+        leaked = "passwd"
+    else:
+        os.symlink(secret, source / "etc")
+        leaked = "etc/passwd"
+    with layout.settings(dirs=[source], finders=[FS]):
+        response = viewer_client.get(reverse("inspector:path", args=[leaked]))
+        overview = viewer_client.get(reverse("inspector:overview")).content.decode()
+        export = viewer_client.get(reverse("inspector:paths") + "?_export=csv").content.decode()
+    assert response.status_code == 404
+    assert "SECRET" not in response.content.decode()
+    assert "outside the source folder: not inspected" in overview, "reported, not hidden"
+    assert "css/site.css" in export and leaked not in export.replace(str(secret), "")
+
+
+def test_a_symlink_inside_the_source_is_followed(viewer_client: Client, layout: Layout) -> None:
+    source = layout.folder("source")
+    layout.write(source, "css/real.css", "x")
+    os.symlink(source / "css" / "real.css", source / "css" / "alias.css")
+    body = detail(viewer_client, layout, "css/alias.css", source)
+    assert hashlib.md5(b"x").hexdigest() in body
+
+
+def test_reaches_a_name_with_a_newline(viewer_client: Client, layout: Layout) -> None:
+    first = layout.folder("first")
+    layout.write(first, "odd\nname <b>.css", "x")
+    with layout.settings(dirs=[first], finders=[FS]):
+        table = viewer_client.get(reverse("inspector:paths")).content.decode()
+        link = reverse("inspector:path", args=["odd\nname <b>.css"])
+        assert f'href="{link}"' in table
+        response = viewer_client.get(link)
+    assert response.status_code == 200
+    assert "odd\nname &lt;b&gt;.css" in response.content.decode()
