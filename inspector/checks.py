@@ -13,7 +13,6 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
-from django.core.cache import caches
 
 from .conf import DEFAULTS, config_problems, user_config
 from .core.severity import InvalidRule, parse_rules
@@ -94,7 +93,7 @@ def check_heartbeat(**kwargs: Any) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.staticfiles, deploy=True)
 def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
     """With ``--deploy``: what would break production or hides a file, and stale acceptances."""
-    if config_problems() or _cache_missing():
+    if check_settings():
         return []  # the settings checks above say what is wrong
     from .core.layers import current_layers
 
@@ -178,14 +177,3 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
 def _named(paths: Sequence[str]) -> str:
     shown = ", ".join(repr(p) for p in paths[:PATHS_NAMED])
     return shown + (f" and {len(paths) - PATHS_NAMED} more" if len(paths) > PATHS_NAMED else "")
-
-
-def _cache_missing() -> bool:
-    alias = user_config().get("CACHE", DEFAULTS["CACHE"])
-    if alias is None:
-        return False
-    try:
-        caches[alias]
-    except Exception:
-        return True
-    return False

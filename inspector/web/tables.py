@@ -55,13 +55,12 @@ LAYER_COLUMNS = ("manifest", "live", "severity")
 
 
 class PathRowsData(TableListData):
-    """The filtered records, worst first (then by path); sorted with ``SORT_KEYS`` (ties keep
-    the order before) and turned into ``PathRow`` only for the page being shown."""
+    """The filtered records (in path order); sorted with ``SORT_KEYS`` (ties keep path order)
+    and turned into ``PathRow`` only for the page being shown."""
 
     def __init__(self, records: list[PathRecord], layers: Layers) -> None:
         super().__init__(records)
         self.layers = layers
-        self.data.sort(key=self._layer_key("severity"), reverse=True)
 
     def order_by(self, aliases: Iterable[str]) -> None:
         for alias in reversed(list(aliases)):

@@ -114,6 +114,8 @@ def paths(request: HttpRequest) -> HttpResponse:
 
     table = PathsTable(PathRowsData(records, layers), request=request)
     table.order_by = request.GET.getlist("sort")
+    if not table.order_by:  # none asked for, or none that names a column: worst first
+        table.order_by = ("-severity",)
     page_size = per_page(request)
     page_count = max(1, math.ceil(len(records) / page_size))
     table.paginate(

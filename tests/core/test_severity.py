@@ -32,7 +32,7 @@ from inspector.core.status import (
     SourceStatus,
 )
 
-E, W, I, OK = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.OK
+E, W, INFO, OK = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.OK
 
 
 def candidate(source: str = "app:a", *, identical: bool | None = True) -> Candidate:
@@ -85,7 +85,7 @@ def test_every_word_of_every_layer_has_a_severity() -> None:
     ("status", "expected"),
     [
         (SourceStatus.UNIQUE, OK),
-        (SourceStatus.DUPLICATE, I),
+        (SourceStatus.DUPLICATE, INFO),
         (SourceStatus.CONFLICT, W),
         (SourceStatus.ABSENT, OK),
     ],
@@ -96,7 +96,7 @@ def test_source_status(status: SourceStatus, expected: Severity) -> None:
 
 @pytest.mark.parametrize(
     ("flag", "expected"),
-    [(Flag.IGNORED_BY_COLLECT, I), (Flag.ORDER_MISMATCH, W), (Flag.UNVERIFIED, W)],
+    [(Flag.IGNORED_BY_COLLECT, INFO), (Flag.ORDER_MISMATCH, W), (Flag.UNVERIFIED, W)],
 )
 def test_flags(flag: Flag, expected: Severity) -> None:
     assert judge(record(flags=(flag,)), manifest(), live()).severity == expected
@@ -109,9 +109,9 @@ def test_flags(flag: Flag, expected: Severity) -> None:
         (LiveStatus.MODIFIED, True, W),
         (LiveStatus.MISSING, True, W),
         # Collection ignores it: missing by design, never collected.
-        (LiveStatus.MISSING, False, I),
-        (LiveStatus.ORPHANED, True, I),
-        (LiveStatus.UNKNOWN, True, I),
+        (LiveStatus.MISSING, False, INFO),
+        (LiveStatus.ORPHANED, True, INFO),
+        (LiveStatus.UNKNOWN, True, INFO),
     ],
 )
 def test_live_status(status: LiveStatus, collected: bool, expected: Severity) -> None:
@@ -129,7 +129,7 @@ def test_live_status(status: LiveStatus, collected: bool, expected: Severity) ->
         (manifest(ManifestStatus.MISSING_ENTRY, raises=False), W),
         (manifest(ManifestStatus.STALE), W),
         (manifest(ManifestStatus.HASHED_FILE_MISSING), E),
-        (manifest(ManifestStatus.UNKNOWN), I),
+        (manifest(ManifestStatus.UNKNOWN), INFO),
         # A manifest Django cannot load makes every {% static %} raise.
         (manifest(ManifestStatus.UNKNOWN, raises=True), E),
         # collectstatic itself fails on the path.
@@ -143,10 +143,10 @@ def test_manifest_status(entry: ManifestEntry, expected: Severity) -> None:
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        (ManifestFinding.ENTRY_WITHOUT_SOURCE, I),
-        (ManifestFinding.ORPHANED_HASHED_FILE, I),
+        (ManifestFinding.ENTRY_WITHOUT_SOURCE, INFO),
+        (ManifestFinding.ORPHANED_HASHED_FILE, INFO),
         (ManifestFinding.COMPRESSED_MISMATCH, W),
-        (ManifestFinding.COMPRESSED_MISSING, I),
+        (ManifestFinding.COMPRESSED_MISSING, INFO),
     ],
 )
 def test_manifest_findings(kind: ManifestFinding, expected: Severity) -> None:
@@ -176,7 +176,7 @@ def test_the_worst_layer_wins_and_leads_the_reasons() -> None:
         live(LiveStatus.MODIFIED),
     )
     assert judgement.severity == E
-    assert [r.severity for r in judgement.reasons] == [E, W, I]
+    assert [r.severity for r in judgement.reasons] == [E, W, INFO]
     assert judgement.headline is not None and judgement.headline.word == "missing-entry"
     assert "a note" in judgement.headline.why and "collect again" in judgement.headline.why
 

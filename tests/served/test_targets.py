@@ -127,9 +127,9 @@ def test_without_probe_nothing_is_requested(edge: Edge) -> None:
 
 def test_a_relative_static_url_needs_a_base_url(edge: Edge, settings: Any) -> None:
     settings.STATIC_URL = "/static/"
-    rows = probe_json("--path", "css/*")
-    served = rows["css/site.css"]["served"]
-    assert served["status"] == "unchecked" and "--base-url" in served["detail"]
+    with pytest.raises(CommandError) as unusable:
+        probe_json("--path", "css/*")
+    assert unusable.value.returncode == 2 and "--base-url" in str(unusable.value)
     base = edge.url.removesuffix("/static/")
     assert (
         probe_json("--path", "css/*", "--base-url", base)["css/site.css"]["served"]["status"]

@@ -49,18 +49,22 @@ def shown_paths(response: HttpResponse) -> list[str]:
     return re.findall(r'<a href="/assets/paths/[^"]*"><code>([^<]*)</code>', tbody)
 
 
-def test_lists_every_path_sorted_by_path(viewer_client: Client, mixed: Layout) -> None:
+def test_lists_every_path_worst_first_then_by_path(viewer_client: Client, mixed: Layout) -> None:
     response = get(viewer_client, mixed)
     assert response.status_code == 200
+    # Nothing is collected: every collectable path is missing (a warning); the dotfile, which
+    # collection ignores, is only worth knowing (info).
     assert shown_paths(response) == [
-        ".browserslistrc",
         "css/site.css",
         "fonts/a.woff2",
         "img/logo.svg",
         "js/app.js",
         "js/vendor/big.js",
+        ".browserslistrc",
     ]
     assert "<strong>6</strong> of 6 paths match" in response.content.decode()
+    head = re.search(r"<th [^>]*>\s*<a [^>]*>Severity", response.content.decode())
+    assert head is not None and 'aria-sort="descending"' in head.group(0), "the sort it shows"
 
 
 @pytest.mark.parametrize(
@@ -86,10 +90,10 @@ def test_source_filter_matches_paths_the_source_wins_or_loses(
     second = f"dir:{mixed.root / 'second'}"
     response = get(viewer_client, mixed, f"?source={second}")
     assert shown_paths(response) == [
-        ".browserslistrc",
         "css/site.css",
         "fonts/a.woff2",
         "img/logo.svg",
+        ".browserslistrc",
     ]
 
 
@@ -110,6 +114,8 @@ def test_a_bad_filter_value_is_reported_and_the_rest_still_applies(
 
 ALL = [".browserslistrc", "css/site.css", "fonts/a.woff2", "img/logo.svg", "js/app.js",
        "js/vendor/big.js"]  # fmt: skip
+WORST_FIRST = ["css/site.css", "fonts/a.woff2", "img/logo.svg", "js/app.js", "js/vendor/big.js",
+               ".browserslistrc"]  # fmt: skip
 BY_SIZE = ["img/logo.svg", "fonts/a.woff2", ".browserslistrc", "css/site.css", "js/app.js",
            "js/vendor/big.js"]  # fmt: skip
 
@@ -123,7 +129,7 @@ BY_SIZE = ["img/logo.svg", "fonts/a.woff2", ".browserslistrc", "css/site.css", "
         # Ties keep path order, whichever the direction.
         ("-candidates", ["css/site.css", "img/logo.svg", ".browserslistrc", "fonts/a.woff2",
                          "js/app.js", "js/vendor/big.js"]),
-        ("not-a-column", ALL),
+        ("not-a-column", WORST_FIRST),
     ],
 )  # fmt: skip
 def test_sorting(viewer_client: Client, mixed: Layout, sort: str, expected: list[str]) -> None:
@@ -150,8 +156,8 @@ def test_sorted_column_is_marked_and_its_link_reverses(
 
 def test_pages(viewer_client: Client, mixed: Layout) -> None:
     assert shown_paths(get(viewer_client, mixed, "?per_page=4&page=2")) == [
-        "js/app.js",
         "js/vendor/big.js",
+        ".browserslistrc",
     ]
     first = get(viewer_client, mixed, "?per_page=4").content.decode()
     assert "Page 1 of 2" in first and 'rel="next"' in first
