@@ -43,4 +43,4 @@ CACHES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Every request re-checks the file system: tests edit files between requests.
-ASSET_INSPECTOR = {"CACHE": "inspector", "RECHECK_SECONDS": 0}
+ASSET_INSPECTOR = {**ASSET_INSPECTOR, "CACHE": "inspector", "RECHECK_SECONDS": 0}  # noqa: F405

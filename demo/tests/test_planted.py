@@ -5,6 +5,7 @@ conflict, and the real command line fails a CI step on it (README, "What the dem
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,11 +56,14 @@ def test_demo_project_agrees_with_django(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_demo_project_overview_lists_its_planted_conflict(viewer_client: Client) -> None:
+def test_demo_project_lists_its_planted_conflict_as_accepted(viewer_client: Client) -> None:
     planted_conflict()
-    response = viewer_client.get(reverse("inspector:overview"))
-    assert response.status_code == 200
-    assert CONFLICT in response.content.decode()
+    overview = viewer_client.get(reverse("inspector:overview"))
+    assert overview.status_code == 200
+    assert re.search(r"<strong>2</strong> accepted", overview.content.decode())
+    conflicts = viewer_client.get(reverse("inspector:paths") + "?status=conflict")
+    html = conflicts.content.decode()
+    assert CONFLICT in html and "accepted: the demo&#x27;s admin theme" in html
 
 
 # --- the real command line --------------------------------------------------------------------
@@ -80,12 +84,18 @@ def manage(*args: str) -> subprocess.CompletedProcess[str]:
 def test_demo_exit_codes_from_a_real_process() -> None:
     found = planted_conflict()
 
+    # The theme's conflict is accepted (config/settings.py, ACCEPT): it never fails a CI step.
     conflict = manage("--format", "json", "--fail-on", "conflict")
-    assert conflict.returncode == 1, conflict.stderr
-    assert CONFLICT in conflict.stderr
+    assert conflict.returncode == 0, conflict.stderr
     rows = {row["path"]: row for row in json.loads(conflict.stdout)}
     assert rows[CONFLICT]["status"] == "conflict"
     assert rows[CONFLICT]["winner"]["location"] == found[0]
+    assert rows[CONFLICT]["accepted"]["reason"].startswith("the demo's admin theme")
+
+    # Nothing is collected in this session's STATIC_ROOT: every collectable path is missing.
+    missing = manage("--format", "json", "--fail-on", "warning")
+    assert missing.returncode == 1, missing.stderr
+    assert "--fail-on warning" in missing.stderr and CONFLICT not in missing.stderr
 
     mismatch = manage("--format", "json", "--fail-on", "order-mismatch")
     assert mismatch.returncode == 0, mismatch.stderr

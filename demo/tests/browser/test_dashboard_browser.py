@@ -168,3 +168,36 @@ def test_dark_mode_and_phone_width(
         culprits = dark_page.evaluate(WIDER_THAN_SCREEN)
         assert not culprits, f"{url} scrolls sideways on a phone because of {culprits}"
     dark_page.screenshot(path=screenshot_dir / "paths-phone-dark.png", full_page=True)
+
+
+def test_the_first_finding_is_the_would_be_500_and_leads_to_its_error_badge(
+    page: Page,
+    live_server: Any,
+    staff_session: Callable[[Page], None],
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from inspector.core import caches
+
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("demo_setup", verbosity=0, stdout=StringIO())
+    caches.clear()
+    staff_session(page)
+    page.goto(f"{live_server.url}/assets/")
+    first = page.locator(".needs-a-look li").first
+    expect(first).to_contain_text("shop/css/new-arrivals.css")
+    expect(first.locator(".badge").first).to_have_text("error")
+    first.get_by_role("link").click()
+    page.wait_for_url("**/assets/paths/shop/css/new-arrivals.css")
+    badge = page.locator(".layer-statuses .badge").first
+    expect(badge).to_have_text("error")
+    expect(badge).to_have_class("badge severity-error")
+    expect(page.locator(".reasons")).to_contain_text("raises")
