@@ -8,8 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 
-from .core import caches as process_caches
-
 DEFAULTS: dict[str, Any] = {
     # Cache alias used to share folder listings and content fingerprints between processes
     # (web workers, CLI runs).
@@ -135,11 +133,6 @@ def get_config() -> dict[str, Any]:
 
         raise ImproperlyConfigured(problems[0] + ".")
     return {**DEFAULTS, **user_config()}
-
-
-process_caches.register(
-    "config", get_config.cache_clear, fresh_while="the ASSET_INSPECTOR setting is unchanged"
-)
 
 
 def shared_cache() -> BaseCache | None:

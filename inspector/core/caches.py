@@ -17,6 +17,8 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from ..conf import get_config
+
 
 @dataclass(frozen=True, slots=True)
 class Registered:
@@ -58,6 +60,11 @@ def registered() -> tuple[Registered, ...]:
     """Return every registered cache, in registration order."""
     with _lock:
         return tuple(_registry.values())
+
+
+# The settings themselves are the innermost layer (``inspector.conf``, like ``django.conf``):
+# their cache is registered here, so that nothing there imports the core.
+register("config", get_config.cache_clear, fresh_while="the ASSET_INSPECTOR setting is unchanged")
 
 
 def clear() -> None:
