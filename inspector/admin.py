@@ -3,7 +3,7 @@ dashboard only), and an index entry that opens the dashboard, for users who may 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,7 +18,13 @@ def _may_view(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_staff and user.has_perm(VIEW_PERMISSION))
 
 
-class _ViewOnly(admin.ModelAdmin[Any]):
+if TYPE_CHECKING:  # django-stubs makes ModelAdmin generic; at run time it is not subscriptable
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
+
+
+class _ViewOnly(_ModelAdmin):
     """Visible to staff with ``inspector.view_assets``; nobody adds, changes or deletes."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
