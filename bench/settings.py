@@ -63,7 +63,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
-ASSET_INSPECTOR = {"CACHE": "inspector"}
+# Default settings (``CACHE`` pointing at the per-process locmem cache) unless
+# ``BENCH_SHARED_CACHE=1`` asks for the file-based cache every process shares.
+ASSET_INSPECTOR = {"CACHE": "inspector" if os.environ.get("BENCH_SHARED_CACHE") == "1" else "default"}
 
 # The dashboard's pages, for bench/dashboard.py.
 ROOT_URLCONF = "bench.urls"

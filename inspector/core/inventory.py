@@ -100,6 +100,16 @@ def _stat_all(
                 continue
             try:
                 stamps[listed.location] = FileStamp.of(listed.location)
+            except fingerprints.NotRegularFile as exc:
+                stamps[listed.location] = None
+                problems.append(
+                    Problem(
+                        f"{listed.path!r} is {exc.kind}, not a regular file: never opened "
+                        "(development and collectstatic would hang reading it)",
+                        listing.source.label,
+                        listed.path,
+                    )
+                )
             except OSError as exc:
                 stamps[listed.location] = None
                 problems.append(

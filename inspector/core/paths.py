@@ -13,9 +13,32 @@ Two inputs name a static file, and Django reads them differently:
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import unquote, urlsplit
 
 NO_EXTENSION = "none"
+
+
+# Characters that unquoting, URL splitting or stripping would change or cut a name at.
+_URL_SIGNIFICANT = frozenset("%?#:\\")
+
+
+# Most names: one C call proves them plain.
+_SIMPLE = re.compile(r"[A-Za-z0-9_.\-][A-Za-z0-9_./\-]*")
+
+
+def is_plain_name(name: str) -> bool:
+    """Return True if ``unquote``, ``urlsplit`` and ``strip`` leave ``name`` as it is (no
+    escape, query, fragment, scheme, netloc, white space at the ends, nor a tab or line break,
+    which ``urlsplit`` removes)."""
+    if _SIMPLE.fullmatch(name) and not name.startswith("//"):
+        return True
+    return (
+        name.isprintable()
+        and not _URL_SIGNIFICANT.intersection(name)
+        and not name.startswith("//")
+        and name == name.strip()
+    )
 
 
 def file_of_name(name: str, *, hashing: bool = True) -> str:
@@ -23,6 +46,8 @@ def file_of_name(name: str, *, hashing: bool = True) -> str:
     ``stored_name`` looks it up (``hashing``), or the name itself for a plain storage."""
     if not hashing:
         return name.lstrip("/")
+    if is_plain_name(name):
+        return name
     return urlsplit(unquote(name)).path.strip()
 
 

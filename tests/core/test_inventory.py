@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 
 from inspector.core import fingerprints
@@ -153,14 +155,26 @@ def test_same_size_edit_within_one_clock_tick_is_seen(layout: Layout) -> None:
         assert (rec := current_inventory().get("x.txt")) and rec.status == SourceStatus.CONFLICT
 
 
+def files_cache(layout: Layout) -> dict[str, Any]:
+    """Settings for a cache other processes share (a locmem cache is this process's alone, and
+    fingerprints skip it: the process keeps digests in memory anyway)."""
+    return {
+        **settings.CACHES,
+        "files": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(layout.root / "cache"),
+        },
+    }
+
+
 def test_fingerprints_are_shared_through_the_cache_framework(layout: Layout) -> None:
     first, first_static = layout.app()
     second, second_static = layout.app()
     layout.write(first_static, "x.txt", "same")
     layout.write(second_static, "x.txt", "same")
     age(first_static, second_static)
-    shared = {"CACHE": "inspector", "SHARED_CACHE_MIN_BYTES": 0}
-    with layout.settings(apps=[first, second], ASSET_INSPECTOR=shared):
+    shared = {"CACHE": "files", "SHARED_CACHE_MIN_BYTES": 0}
+    with layout.settings(apps=[first, second], ASSET_INSPECTOR=shared, CACHES=files_cache(layout)):
         current_inventory()
         # Another process would start with empty memory; what it may reuse is the shared cache.
         fingerprints.clear_memory_cache()
@@ -196,7 +210,7 @@ def test_small_files_share_their_fingerprints_in_buckets(layout: Layout) -> None
     project = layout.folder("project")
     files = [layout.write(project, f"d{i % 7}/f{i}.css", f"body{{n:{i}}}") for i in range(60)]
     age(project)
-    with layout.settings(ASSET_INSPECTOR={"CACHE": "inspector"}):
+    with layout.settings(ASSET_INSPECTOR={"CACHE": "files"}, CACHES=files_cache(layout)):
         stamps = [fingerprints.FileStamp.of(str(path)) for path in files]
         first = fingerprints.md5_many(stamps)
         # A new process: empty memory. Disguise one file (new bytes, same stamp) and really

@@ -10,18 +10,19 @@ and an untouched collection never looks stale.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from re import Pattern
 from typing import Any
 
-from django.contrib.staticfiles.utils import matches_patterns
 from django.core.files.base import ContentFile, File
 
 from .. import caches, fingerprints
 from ..fingerprints import FileStamp
 from ..storage.instance import KnownDigest, ManifestStorage
-from .naming import hashed_name_for, is_adjustable, key_of, uses_md5_names
+from .naming import hashed_name_for, is_adjustable, key_of, pattern_globs, uses_md5_names
 
 # A chain of N files that import each other needs N rounds; Django gives up after 1 + 5 passes,
 # so a longer wait can only mean a reference cycle that post_process could never have resolved.
@@ -71,10 +72,10 @@ class _RecordingDict(dict[str, str]):
 
 def rewrite(storage: ManifestStorage, name: str, content: str, hashed_files: dict[str, str]) -> str:
     """Return ``content`` with its references rewritten exactly as ``_post_process`` does."""
-    for extension, patterns in storage._patterns.items():
-        if not matches_patterns(name, (extension,)):
+    for glob, extension in pattern_globs(storage):
+        if not glob.match(name):
             continue
-        for entry in patterns:
+        for entry in storage._patterns[extension]:
             pattern, template = entry[0], entry[1]
             if len(entry) == 3:  # Django >= 6.1: URLs inside comments and strings are skipped
                 ignored = storage.get_ignored_blocks(content, entry[2])
@@ -105,7 +106,12 @@ caches.register(
 
 
 def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) -> ExpectedNames:
-    """Return what post_process would name every path of ``sources`` if collectstatic ran now."""
+    """Return what post_process would name every path of ``sources`` if collectstatic ran now.
+
+    Each source is read once: plain files through the fingerprint cache; CSS and JS by a few
+    threads, their md5 remembered for the other layers, and their text kept only when it may
+    hold a reference (``might_refer``): the rest already have their final name.
+    """
     md5_names = uses_md5_names(type(storage))
     files = {source.path: source for source in sources}
     adjustable = frozenset(p for p in files if is_adjustable(storage, p))
@@ -130,22 +136,131 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
             continue
         result.names[key_of(storage, path)] = name
 
+    texts: dict[str, str] = {}
+    unread: list[str] = []
     for path in sorted(adjustable):
         stamp = files[path].stamp
         known = _rewrites.get((type(storage), path, stamp)) if stamp is not None else None
         if known is not None:
             # Any starting name converges to the same fixed point; the last one gets there at once.
             result.names[key_of(storage, path)] = known[1]
-            continue
-        try:
-            data = _read(files[path])
-        except OSError as exc:
-            result.errors[path] = f"cannot read the source: {exc}"
+            texts[path] = ""  # settled from the memo unless a name it looked up changed
+        else:
+            unread.append(path)
+    local = [p for p in unread if files[p].stamp is not None]
+    stamps = [files[p].stamp for p in local]
+    read = fingerprints.read_many([s for s in stamps if s is not None])
+    contents: Iterable[tuple[str, bytes | OSError]] = zip(local, read, strict=True)
+    others = [(p, _read_or_error(files[p])) for p in unread if files[p].stamp is None]
+    for path, data in [*contents, *others]:
+        if isinstance(data, OSError):
+            result.errors[path] = f"cannot read the source: {data}"
             continue
         # Django's first pass names a not-yet-processed target after its raw bytes.
-        result.names[key_of(storage, path)] = _name_from_bytes(storage, path, data)
-    _settle(storage, {p: files[p] for p in adjustable if p not in result.errors}, result)
+        stamp = files[path].stamp
+        known_digest = fingerprints.peek(stamp) if stamp is not None and md5_names else None
+        if known_digest is not None:
+            result.names[key_of(storage, path)] = hashed_name_for(
+                storage, path, KnownDigest(known_digest)
+            )
+        else:
+            result.names[key_of(storage, path)] = _name_from_bytes(storage, path, data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.errors[path] = f"collectstatic would fail: not UTF-8: {exc}"
+            result.fatal.add(path)
+            result.names.pop(key_of(storage, path), None)
+            continue
+        if might_refer(storage, path, data):
+            texts[path] = text
+            continue
+        result.references[path] = frozenset()  # rewriting leaves it as it is
+        if stamp is not None and not stamp.is_racy():
+            with _rewrites_lock:
+                _rewrites[(type(storage), path, stamp)] = ({}, result.names[key_of(storage, path)])
+    _settle(storage, {p: files[p] for p in texts}, texts, result)
     return result
+
+
+def _read_or_error(source: SourceFile) -> bytes | OSError:
+    try:
+        return _read(source)
+    except OSError as exc:
+        return exc
+
+
+# pattern -> (a literal every match contains, whether it is matched ignoring case), or None
+_literals: dict[Pattern[str], tuple[str, bool] | None] = {}
+
+
+def might_refer(storage: ManifestStorage, path: str, data: bytes) -> bool:
+    """Return False only if no reference pattern of ``storage`` can match ``data``'s text.
+
+    Each pattern's longest required literal (``url(``, ``@import``, ``sourceMappingURL``) is
+    looked for in the bytes, far faster than the pattern itself; text that is not ASCII, or a
+    pattern without such a literal, is always rewritten.
+    """
+    lowered: bytes | None = None
+    for glob, extension in pattern_globs(storage):
+        if not glob.match(path):
+            continue
+        for entry in storage._patterns[extension]:
+            pattern = entry[0]
+            if pattern not in _literals:
+                _literals[pattern] = _required_literal(pattern)
+            literal = _literals[pattern]
+            if literal is None:
+                return True
+            text, folded = literal
+            if not folded:
+                if text.encode() in data:
+                    return True
+                continue
+            # Case-insensitive Unicode matching folds a few non-ASCII letters onto ASCII ones.
+            if not data.isascii():
+                return True
+            if lowered is None:
+                lowered = data.lower()
+            if text.lower().encode() in lowered:
+                return True
+    return False
+
+
+def _required_literal(pattern: Pattern[str]) -> tuple[str, bool] | None:
+    """Return the longest run of literal characters every match of ``pattern`` contains."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # an unusual pattern: no shortcut for it
+        return None
+    best: list[tuple[str, bool]] = []
+    run: list[tuple[str, bool]] = []
+
+    def flush() -> None:
+        nonlocal best, run
+        if len(run) > len(best):
+            best = run
+        run = []
+
+    def walk(items: Iterable[tuple[Any, Any]], ignore_case: bool) -> None:
+        for op, argument in items:
+            name = str(op)
+            if name == "LITERAL":
+                run.append((chr(argument), ignore_case))
+            elif name == "SUBPATTERN":
+                _group, add, remove, inner = argument
+                walk(inner, (ignore_case or bool(add & re.IGNORECASE)) and not remove & re.I)
+            else:  # a class, a repeat, a branch, an anchor: the run stops here
+                flush()
+
+    walk(parsed, bool(pattern.flags & re.IGNORECASE))
+    flush()
+    if len(best) < 3 or not all(c.isascii() for c, _ in best):
+        return None
+    text = "".join(c for c, _ in best)
+    return text, any(folded and c.lower() != c.upper() for c, folded in best)
 
 
 def _text(source: SourceFile) -> str:
@@ -157,12 +272,16 @@ def _text(source: SourceFile) -> str:
 
 
 def _settle(
-    storage: ManifestStorage, sources: dict[str, SourceFile], result: ExpectedNames
+    storage: ManifestStorage,
+    sources: dict[str, SourceFile],
+    texts: dict[str, str],
+    result: ExpectedNames,
 ) -> None:
     """Rewrite the text files until no hashed name changes: post_process's fixed point.
 
     Only files whose references changed are rewritten again, so most files are rewritten once;
-    a file whose source and referenced names are as last time reuses its last result unread.
+    a file whose source and referenced names are as last time reuses its last result unread
+    (its ``texts`` entry is then empty, and the file is read only if a name it uses changed).
     """
     keys = {path: key_of(storage, path) for path in sources}
     names = _RecordingDict(result.names)
@@ -181,7 +300,8 @@ def _settle(
             else:
                 names.seen = set()
                 try:
-                    text = rewrite(storage, path, _text(sources[path]), names)
+                    text = texts.get(path) or _text(sources[path])
+                    text = rewrite(storage, path, text, names)
                 except (OSError, ValueError) as exc:
                     # Unreadable, not UTF-8, or a reference to a file collectstatic cannot find.
                     if isinstance(exc, OSError):
@@ -228,8 +348,7 @@ def _read(source: SourceFile) -> bytes:
         return source.read()
     if source.stamp is None:
         raise OSError(f"no readable file for {source.path!r}")
-    with open(source.stamp.location, "rb") as stream:
-        return stream.read()
+    return fingerprints.read_recorded(source.stamp)
 
 
 def _first_line(exc: Exception) -> str:
