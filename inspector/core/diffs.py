@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..conf import get_config
+from .fingerprints import FileStamp, read_recorded
 from .live import LiveEntry, LiveReport
 from .records import PathRecord
 from .status import LiveStatus
@@ -48,10 +49,10 @@ class TooLargeToDiff(Exception):
     pass
 
 
-def read_capped(location: str, max_bytes: int) -> bytes:
-    """Return the file's bytes; raise ``TooLargeToDiff`` past ``max_bytes`` (read no further)."""
-    with open(location, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+def read_capped(stamp: FileStamp, max_bytes: int) -> bytes:
+    """Return the listed file's bytes; raise ``TooLargeToDiff`` past ``max_bytes`` (read no
+    further). Only the file the listing recorded is read (``fingerprints.read_recorded``)."""
+    data = read_recorded(stamp, max_bytes)
     if len(data) > max_bytes:
         raise TooLargeToDiff(f"larger than {max_bytes:,} bytes: not diffed")
     return data
@@ -94,8 +95,8 @@ def diff_bytes(
 
 
 def diff_files(
-    old_location: str,
-    new_location: str,
+    old_file: FileStamp,
+    new_file: FileStamp,
     old_label: str,
     new_label: str,
     *,
@@ -104,8 +105,8 @@ def diff_files(
 ) -> TextDiff:
     """Diff two files on disk, or say why not (too large, unreadable, binary)."""
     try:
-        old = read_capped(old_location, max_bytes)
-        new = read_capped(new_location, max_bytes)
+        old = read_capped(old_file, max_bytes)
+        new = read_capped(new_file, max_bytes)
     except TooLargeToDiff as exc:
         return TextDiff(skipped=str(exc))
     except OSError as exc:
@@ -136,7 +137,9 @@ def live_diff(record: PathRecord, entry: LiveEntry, live: LiveReport) -> TextDif
         deployed = live.read_collected(record.path, config["DIFF_MAX_BYTES"])
         if deployed is None:
             return TextDiff(skipped=f"larger than {config['DIFF_MAX_BYTES']:,} bytes: not diffed")
-        current = read_capped(source.location, config["DIFF_MAX_BYTES"])
+        if source.stamp is None:
+            return TextDiff(skipped="the source is not a file on disk: not diffed")
+        current = read_capped(source.stamp, config["DIFF_MAX_BYTES"])
     except TooLargeToDiff as exc:
         return TextDiff(skipped=str(exc))
     except Exception as exc:  # the storage's or the file system's error, said on the page

@@ -269,7 +269,8 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     storage, error = collected_storage()
     backend = str(staticfiles_params().get("BACKEND", ""))
     hashing = as_manifest_storage(storage)
-    manifest_text = read_manifest_text(hashing) if hashing is not None else None
+    previous = _last.manifest_text
+    manifest_text = read_manifest_text(hashing, previous) if hashing is not None else None
     if storage is None:
         snapshot = Snapshot()
     elif manifest_text is not None and manifest_text.error:

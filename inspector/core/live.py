@@ -174,6 +174,11 @@ def _compare(
     backend = f"{cls.__module__}.{cls.__name__}"
     location, remote = describe(storage), is_remote(storage)
     problems = list(snapshot.errors)
+    problems.extend(
+        f"{name!r} is a symlink to {target!r}, outside {location} and every source folder: "
+        "not inspected, never read"
+        for name, target in sorted(snapshot.refused.items())
+    )
     if snapshot.errors and not snapshot.files:
         return _unknown_for_all(inventory, backend, location, remote, problems)
     partial = bool(snapshot.errors)

@@ -126,6 +126,17 @@ def list_sources(previous: Sequence[SourceListing] = ()) -> list[SourceListing]:
     return listings
 
 
+def source_roots() -> tuple[str, ...]:
+    """Return the real path of every folder a configured finder reads (a symlink in the
+    collected storage may lead into one: ``collectstatic --link``)."""
+    roots: list[str] = []
+    for dotted, finder in configured_finders():
+        for source, _storage in _sources_of(dotted, finder, 0):
+            if source.root:
+                roots.append(os.path.realpath(source.root))
+    return tuple(dict.fromkeys(roots))
+
+
 def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
     """Return every location ``finder`` finds for ``path`` (its ``find(path, find_all=True)``)."""
     found = finder.find(path, find_all=True)

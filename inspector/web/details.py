@@ -44,9 +44,9 @@ def candidate_details(record: PathRecord) -> list[CandidateDetail]:
             diff = _diff_against_winner(candidate, winner, config)
         preview = None
         shown = index == 0 or candidate.identical_to_winner is not True
-        if shown and candidate.location and is_image(record.path):
+        if shown and candidate.stamp is not None and is_image(record.path):
             preview = image_preview(
-                record.path, candidate.location, max_bytes=config["PREVIEW_MAX_BYTES"]
+                record.path, candidate.stamp, max_bytes=config["PREVIEW_MAX_BYTES"]
             )
         details.append(
             CandidateDetail(
@@ -72,8 +72,8 @@ def _diff_against_winner(
     if candidate.stamp is None or winner.stamp is None:
         return TextDiff(skipped="no file on disk to compare (the finder's storage has no path)")
     return diff_files(
-        candidate.location,
-        winner.location,
+        candidate.stamp,
+        winner.stamp,
         f"shadowed: {candidate.source}",
         f"winner: {winner.source}",
         max_bytes=config["DIFF_MAX_BYTES"],

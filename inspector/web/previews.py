@@ -10,6 +10,8 @@ import base64
 import os
 from dataclasses import dataclass
 
+from ..core.fingerprints import FileStamp, read_recorded
+
 IMAGE_TYPES = {
     ".apng": "image/apng",
     ".avif": "image/avif",
@@ -34,12 +36,11 @@ def is_image(path: str) -> bool:
     return os.path.splitext(path)[1].lower() in IMAGE_TYPES
 
 
-def image_preview(path: str, location: str, *, max_bytes: int) -> Preview:
-    """Return the image at ``location`` (served as ``path``) as a data URI, or why not."""
+def image_preview(path: str, stamp: FileStamp, *, max_bytes: int) -> Preview:
+    """Return the listed image ``stamp`` (served as ``path``) as a data URI, or why not."""
     content_type = IMAGE_TYPES[os.path.splitext(path)[1].lower()]
     try:
-        with open(location, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = read_recorded(stamp, max_bytes)
     except OSError as exc:
         return Preview(note=f"could not read: {exc.strerror or exc}")
     if len(data) > max_bytes:

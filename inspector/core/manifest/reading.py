@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
+from .. import caches
 from ..fingerprints import FileStamp
 from ..storage.instance import ManifestStorage, configured_class
 
@@ -27,8 +30,14 @@ class ManifestText:
     stamp: FileStamp | None = field(default=None, compare=False)
 
 
-def read_manifest_text(storage: ManifestStorage) -> ManifestText:
-    """Read the manifest of ``storage`` (a ``ManifestFilesMixin`` storage) once."""
+def read_manifest_text(
+    storage: ManifestStorage, previous: ManifestText | None = None
+) -> ManifestText:
+    """Read the manifest of ``storage`` (a ``ManifestFilesMixin`` storage) once.
+
+    A local manifest whose stamp is ``previous``'s (and was not racy) is not read again:
+    ``previous`` is returned.
+    """
     stamp = None
     target = storage.manifest_storage
     if isinstance(target, FileSystemStorage) and target.location:
@@ -37,6 +46,13 @@ def read_manifest_text(storage: ManifestStorage) -> ManifestText:
             stamp = FileStamp.of(location)
         except OSError:
             stamp = FileStamp(location, -1, -1, 0)
+        if (
+            previous is not None
+            and previous.stamp == stamp
+            and stamp.size >= 0
+            and not stamp.is_racy()
+        ):
+            return previous
     try:
         return ManifestText(storage.read_manifest(), None, stamp)
     except Exception as exc:  # unreadable bytes, permissions, network
@@ -49,6 +65,42 @@ class ParsedManifest:
     version: str | None = None
     stored_hash: str | None = None
     problem: str | None = None
+
+
+# The last manifest parsed, by what proves its text unchanged: a large manifest is parsed once
+# per version of it, not once per check of the layers.
+_parsed: dict[tuple[object, ...], ParsedManifest] = {}
+_parsed_lock = threading.Lock()
+
+
+def _forget_parsed() -> None:
+    with _parsed_lock:
+        _parsed.clear()
+
+
+caches.register(
+    "parsed-manifest",
+    _forget_parsed,
+    fresh_while="the manifest file's stamp (local) or its text (remote) is unchanged",
+)
+
+
+def parsed_manifest(manifest: ManifestText) -> ParsedManifest:
+    """Return ``parse_manifest`` of the manifest's text, parsed once per version of it."""
+    raw = manifest.text or ""
+    stamp = manifest.stamp
+    if stamp is not None and stamp.size >= 0 and not stamp.is_racy():
+        key: tuple[object, ...] = ("stamp", stamp, len(raw))
+    else:
+        key = ("text", hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest())
+    with _parsed_lock:
+        found = _parsed.get(key)
+    if found is None:
+        found = parse_manifest(raw)
+        with _parsed_lock:
+            _parsed.clear()  # one manifest per configuration: keep the latest only
+            _parsed[key] = found
+    return found
 
 
 def parse_manifest(raw: str) -> ParsedManifest:

@@ -29,7 +29,7 @@ from .reading import (
     ParsedManifest,
     hash_matches,
     manifest_location,
-    parse_manifest,
+    parsed_manifest,
 )
 from .verdicts import (
     Finding,
@@ -84,6 +84,8 @@ class ManifestReport:
     )
     _storage: ManifestStorage | None = field(default=None, repr=False, compare=False)
     _fatal: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # The parsed manifest (shared by every report built from the same version of the file).
+    parsed: ParsedManifest | None = field(default=None, repr=False, compare=False)
 
     def entry(self, path: str) -> ManifestEntry:
         """Return the entry of ``path`` (status ``n/a`` when there is no manifest storage or
@@ -226,7 +228,7 @@ def _build(
             + ("raises (manifest_strict)" if strict else "hashes files at request time")
         )
     else:
-        parsed = parse_manifest(raw)
+        parsed = parsed_manifest(manifest_text)
         if parsed.problem:
             message = (
                 f'{parsed.problem} at {location}: Django raises "Couldn\'t load manifest" '
@@ -298,6 +300,7 @@ def _build(
         _by_path={path: tuple(found) for path, found in by_path.items()},
         _storage=hashing,
         _fatal=frozenset(expected.fatal),
+        parsed=parsed,
     )
 
 

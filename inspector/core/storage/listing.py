@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -22,6 +23,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from ...conf import get_config
 from .. import fingerprints
 from ..fingerprints import FileStamp
+from ..sources import source_roots
 from .instance import S3Storage, as_s3
 
 
@@ -52,6 +54,9 @@ class Snapshot:
     taken_at: float = field(default_factory=time.time)
     # Seconds the listing took.
     duration: float = 0.0
+    # Symlinks that lead outside the storage's folder and every source folder: never listed,
+    # never read (name -> where it leads).
+    refused: dict[str, str] = field(default_factory=dict)
 
     def same_files(self, other: Snapshot | None) -> bool:
         """Return True if ``other`` lists the same versions of the same files."""
@@ -65,7 +70,7 @@ def take_snapshot(storage: Storage, s3_client: Any = None) -> Snapshot:
     connection per thread, and a new one costs a boto3 session.
     """
     if isinstance(storage, FileSystemStorage) and storage.location:
-        return _walk_local(str(storage.location))
+        return _walk_local(str(storage.location), source_roots())
     s3 = as_s3(storage)
     if s3 is not None:
         return _list_s3(s3, s3_client)
@@ -104,12 +109,16 @@ def _list_generic(storage: Storage, max_files: int) -> Snapshot:
 _FD_WALK = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 
 
-def _walk_local(root: str) -> Snapshot:
+def _walk_local(root: str, allowed: tuple[str, ...] = ()) -> Snapshot:
+    """Walk the folder ``root``; a symlink is followed only where it leads inside ``root`` or
+    one of the ``allowed`` folders (``collectstatic --link`` links to the sources)."""
     snapshot = Snapshot(local=True)
     files = snapshot.files
     newest = 0
     now_ns = time.time_ns()  # before any stat: stamps are judged as of the earliest moment
+    inside = (os.path.realpath(root), *allowed)
     pending = [("", root)]
+    seen: set[tuple[int, int]] = set()  # folders walked: a linked folder is walked once
     # Tens of thousands of entries: the loop body is kept to what each file needs, and the
     # named tuples are made by tuple.__new__ (their generated __new__ is a Python call).
     new = tuple.__new__
@@ -117,29 +126,37 @@ def _walk_local(root: str) -> Snapshot:
         prefix, folder = pending.pop()
         fd = None
         try:
-            if _FD_WALK:
-                fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            entries = list(os.scandir(fd if fd is not None else folder))
-        except FileNotFoundError:
-            if fd is not None:
-                os.close(fd)
-            continue
-        except OSError as exc:
-            if fd is not None:
-                os.close(fd)
-            snapshot.errors.append(f"cannot list {folder}: {exc.strerror or exc}")
-            continue
-        base = folder if folder.endswith(os.sep) else folder + os.sep
-        try:
+            try:
+                if _FD_WALK:
+                    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+                    folder_stat = os.fstat(fd)
+                else:
+                    folder_stat = os.stat(folder)
+                identity = (folder_stat.st_dev, folder_stat.st_ino)
+                if identity in seen:
+                    continue
+                seen.add(identity)
+                entries = list(os.scandir(fd if fd is not None else folder))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                snapshot.errors.append(f"cannot list {folder}: {exc.strerror or exc}")
+                continue
+            base = folder if folder.endswith(os.sep) else folder + os.sep
             for entry in entries:
                 name = prefix + entry.name
                 try:
+                    if entry.is_symlink() and not _leads_inside(base + entry.name, inside):
+                        snapshot.refused[name] = os.path.realpath(base + entry.name)
+                        continue
                     if entry.is_dir():
                         pending.append((name + "/", base + entry.name))
                         continue
                     st = entry.stat()  # through the folder's descriptor when it has one
                 except OSError:
                     continue  # deleted while walking: it is simply not there
+                if not stat.S_ISREG(st.st_mode):
+                    continue  # a FIFO or a device: nothing a storage serves
                 mtime = st.st_mtime_ns
                 if mtime > newest:
                     newest = mtime
@@ -152,6 +169,11 @@ def _walk_local(root: str) -> Snapshot:
     # Racy if the newest file changed within the last tick, as FileStamp.is_racy decides.
     snapshot.racy = bool(files) and now_ns - newest < fingerprints.RACY_NS
     return snapshot
+
+
+def _leads_inside(link: str, folders: tuple[str, ...]) -> bool:
+    target = os.path.realpath(link)
+    return any(target == f or target.startswith(f + os.sep) for f in folders)
 
 
 _MD5_ETAG = re.compile(r'^"?([0-9a-f]{32})"?$')
@@ -201,8 +223,7 @@ def file_size(storage: Storage, stored: StoredFile) -> int | None:
 def read_bytes(storage: Storage, stored: StoredFile) -> bytes:
     """Return the bytes of a stored file (raises ``OSError`` or the backend's error)."""
     if stored.stamp is not None:
-        with open(stored.stamp.location, "rb") as stream:
-            return stream.read()
+        return fingerprints.read_recorded(stored.stamp)
     s3 = as_s3(storage)
     if s3 is not None:
         # One GetObject: the Storage API's open() adds two HEADs (exists, then size).
