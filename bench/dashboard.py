@@ -1,10 +1,11 @@
 """Benchmark the dashboard's pages on the synthetic project of ``bench/run.py``.
 
-Usage: ``python bench/dashboard.py [--files N] [--out DIR]``. Times, inside one process and
-with a warm inventory, the server side of: the paths table's first page, a filtered search, a
-sorted page, the overview, and the CSV export of every row. Each page is timed twice: reusing the
-last check of the tree (within ``RECHECK_SECONDS``, as htmx swaps do) and re-checking every file.
-Prints figures; exits non-zero only when something crashes.
+Usage: ``python bench/dashboard.py [--files N] [--out DIR]``. Times, inside one process, the
+server side of: the cold first page (until its progress page is sent), then with the layers
+built the paths table's first page, a filtered search, a sorted page, a detail page, the overview
+and the CSV export of every row. ``RECHECK_SECONDS`` is set so short that every page falls due
+for a re-check: each page shows the last layers and the re-check runs in the background (one at
+a time). Prints figures; exits non-zero only when something crashes.
 """
 
 from __future__ import annotations
@@ -45,20 +46,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     generate(root, args.files, 40, 1)
     os.environ.update(bench_env(root))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["BENCH_RECHECK"] = "0.05"
     import django
 
     django.setup()
     from django.contrib.auth.models import User
-    from django.test import RequestFactory, override_settings
+    from django.test import RequestFactory
+    from django.urls import resolve
 
-    from inspector.core.inventory import current_inventory
+    from inspector.core import caches
+    from inspector.core.layers import current_layers
 
     # An unsaved superuser: has_perm() answers without the database.
     user = User(username="bench", is_staff=True, is_superuser=True, is_active=True)
     factory = RequestFactory()
-    from django.urls import resolve
 
-    def serve(url: str, htmx: bool) -> float:
+    def serve(url: str, htmx: bool = False, status: int = 200) -> float:
         request = factory.get(url, headers={"HX-Request": "true"} if htmx else {})
         request.user = user
         match = resolve(request.path)
@@ -67,29 +70,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(response, "render"):
             response.render()
         elapsed = time.perf_counter() - start
-        assert response.status_code == 200, (url, response.status_code)
+        assert response.status_code == status, (url, response.status_code)
         return elapsed
 
-    inventory = current_inventory()
-    print(f"tree {root}: {len(inventory)} paths, Django {django.get_version()}")
-    print(f"{'page':<32} {'reused check':>13} {'re-checked':>11}  target <= {fmt(TARGET_S)}")
-    for label, url in PAGES:
+    caches.clear()
+    to_progress = serve("/assets/paths/", status=202)
+    began = time.perf_counter()
+    layers = current_layers()  # waits for the background build the page started
+    built = time.perf_counter() - began + to_progress
+    detail = next(r.path for r in layers.records if r.status == "conflict")
+    pages = [*PAGES, ("detail page of a conflict", f"/assets/paths/{detail}")]
+    print(f"tree {root}: {len(layers.records)} paths, Django {django.get_version()}")
+    verdict = "met" if to_progress <= 0.2 else "MISSED"
+    print(
+        f"cold first page: progress page sent in {fmt(to_progress)} (target <= 200 ms: {verdict})"
+    )
+    print(f"  the background build it started took about {fmt(built)}")
+    print(f"{'page (falls due for a re-check)':<34} {'median':>9}  target <= {fmt(TARGET_S)}")
+    for label, url in pages:
         htmx = "fragment" in label
-        serve(url, htmx)  # templates compiled, inventory warm
-        reused = statistics.median(serve(url, htmx) for _ in range(args.repeat))
-        with override_settings(ASSET_INSPECTOR={"CACHE": "inspector", "RECHECK_SECONDS": 0}):
-            current_inventory()
-            rechecked = statistics.median(serve(url, htmx) for _ in range(args.repeat))
-        verdict = (
+        serve(url, htmx)  # templates compiled
+        taken = statistics.median(serve(url, htmx) for _ in range(args.repeat))
+        mark = (
             ""
             if "export" in label or "overview" in label
-            else (
-                "OK"
-                if rechecked <= TARGET_S
-                else ("OK (reused)" if reused <= TARGET_S else "MISSED")
-            )
+            else ("met" if taken <= TARGET_S else "MISSED")
         )
-        print(f"{label:<32} {fmt(reused):>13} {fmt(rechecked):>11}  {verdict}")
+        print(f"{label:<34} {fmt(taken):>9}  {mark}")
     return 0
 
 

@@ -34,7 +34,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -280,8 +279,10 @@ class Measurer:
         from django.core.cache import caches as django_caches
 
         from inspector.core import caches
+        from inspector.core.storage.kept import forget_listings
 
-        caches.clear()  # every process cache, through the one registry
+        caches.clear()
+        forget_listings()
         django_caches["inspector"].clear()
 
     def forget_fingerprints(self) -> None:
@@ -356,153 +357,54 @@ def counts_text(counts: Counter[str]) -> str:
 
 
 def measure(kind: str, files: int, repeat: int) -> int:
+    """Time the layers cold (every cache cleared), warm (a new listing, warm fingerprints) and
+    after one same-size edit of a source, with the live counts and (S3) every request."""
     import django
 
     django.setup()
-    from inspector.deployed import get_live_report
-    from inspector.manifest import get_manifest_report
-
+    from inspector.core.freshness import NOW
     from inspector.core.inventory import current_inventory
     from inspector.core.layers import current_layers
+    from inspector.core.storage.kept import forget_listings
 
     m = Measurer(s3=kind == "s3", files=files)
 
-    # Cold: the first call of a fresh process, then again after clearing every cache.
+    def live() -> Any:
+        forget_listings()  # a new listing every call: what a re-check costs
+        return current_layers(max_age=NOW).live
+
     runs: list[float] = []
-    first: Any = None
-    first_requests: Requests | None = None
+    report: Any = None
+    requests: Requests | None = None
     for _ in range(repeat):
         m.reset()
-        elapsed, report, requests = m.call(get_live_report)
+        elapsed, report, requests = m.call(live)
         runs.append(elapsed)
-        if first is None:
-            first, first_requests = report, requests
-    m.stored = first.file_count
-    row(
-        "get_live_report() cold, from nothing", fmt(min(runs)), runs_note(f"best of {repeat}", runs)
+    m.stored = report.file_count
+    row("current_layers() cold, every cache cleared", fmt(min(runs)), runs_note("best", runs))
+    row("", "", report_facts(report))
+    m.requests_row(requests, 1)
+    row("  live counts", "", counts_text(report.counts()))
+    warm = []
+    for _ in range(WARM_RUNS):
+        elapsed, report, requests = m.call(live)
+        warm.append(elapsed)
+    row("current_layers() warm, a new listing", fmt(statistics.median(warm)), "median")
+    m.requests_row(requests, 1)
+
+    record = next(
+        r for r in current_inventory() if r.path.endswith(".css") and r.collect_winner is not None
     )
-    m.requests_row(first_requests, 1)
-    row("    counts after a fresh collect", "", counts_text(first.counts()))
-    row("    listing", "", report_facts(first))
-    for problem in first.problems:
-        row("    PROBLEM", "", problem)
-
-    # The same, step by step: the live diff alone with the fingerprint caches cleared.
-    steps: dict[str, list[float]] = {"inventory": [], "manifest": [], "live": []}
-    live_requests: Requests | None = None
-    manifest_requests: Requests | None = None
-    for _ in range(repeat):
-        m.reset()
-        elapsed, inventory, _r = m.call(current_inventory)
-        steps["inventory"].append(elapsed)
-        elapsed, manifest, manifest_requests = m.call(partial(get_manifest_report, inventory))
-        steps["manifest"].append(elapsed)
-        m.forget_fingerprints()
-        elapsed, _report, live_requests = m.call(partial(get_live_report, inventory, manifest))
-        steps["live"].append(elapsed)
-    for step, call in (("inventory", "current_inventory()"), ("manifest", "get_manifest_report()")):
-        row(f"  step by step: {call} cold", fmt(min(steps[step])), f"best of {repeat}")
-    m.requests_row(manifest_requests, 1)
-    row(
-        "  step by step: live diff cold (fingerprints cleared)",
-        fmt(min(steps["live"])),
-        runs_note(f"best of {repeat}; get_live_report(inventory, manifest)", steps["live"]),
-    )
-    m.requests_row(live_requests, 0)
-
-    # Warm: max_age=0 takes a new listing; fingerprints are known.
-    inventory = current_inventory()
-    manifest = get_manifest_report(inventory)
-    warm_calls: list[tuple[str, Callable[[], Any], int]] = [
-        (
-            "live diff warm (inventory, manifest given)",
-            lambda: get_live_report(inventory, manifest, max_age=0.0),
-            0,
-        ),
-        ("get_live_report() warm", lambda: get_live_report(max_age=0.0), 1),
-        ("current_layers() warm (the CLI's three layers)", current_layers, 1),
-    ]
-    for label, fn, manifest_reads in warm_calls:
-        times = []
-        requests = None
-        result = None
-        for _ in range(WARM_RUNS):
-            elapsed, result, requests = m.call(fn)
-            times.append(elapsed)
-        how = f"median of {WARM_RUNS}; max_age=0"
-        row(label, fmt(statistics.median(times)), runs_note(how, times))
-        m.requests_row(requests, manifest_reads)
-        live = getattr(result, "live", result)
-        if live is not None and live.counts() != first.counts():
-            row("    WARNING counts differ", "", counts_text(live.counts()))
-
-    edit_one(m, current_inventory())
-    if m.s3:
-        everywhere = process_requests()
-        total = sum(v for k, v in everywhere.items() if k != "http-attempts")
-        seen = m.log.ops.total()
-        say(
-            f"  S3 requests of this process: {total:,} by any boto3 client, {seen:,} by the "
-            f"inspector's client (hooked); one listing of {m.stored:,} objects is "
-            f"{math.ceil(m.stored / 1000)} ListObjectsV2 pages"
-        )
-    return 0
-
-
-def edit_one(m: Measurer, inventory: Any) -> None:
-    """Change one byte of a unique JS source (same size), time the next reports, restore it."""
-    from inspector.deployed import get_live_report
-
-    from inspector.core.layers import current_layers
-
-    records = [
-        r
-        for r in inventory
-        if r.status == "unique"
-        and r.path.endswith(".js")
-        and r.collect_winner is not None
-        and r.collect_winner.location
-    ]
-    if not records:
-        row("edit", "n/a", "no unique .js source to edit")
-        return
-    record = records[len(records) // 2]
-    location = Path(record.collect_winner.location)
+    location = Path(record.collect_winner.location)  # type: ignore[union-attr]
     original = location.read_bytes()
-    stat = location.stat()
-    changed = bytearray(original)
-    middle = len(changed) // 2
-    changed[middle] = EDIT_MARK[0] if changed[middle] != EDIT_MARK[0] else ord("!")
-    say(f"  edit: one byte of {record.path} (same size)")
     try:
-        location.write_bytes(bytes(changed))
-        edited = [
-            ("get_live_report() after the edit", get_live_report),
-            ("current_layers() after the edit, again", current_layers),
-        ]
-        for label, fn in edited:
-            elapsed, result, requests = m.call(fn)
-            report = getattr(result, "live", result)
-            row(label, fmt(elapsed), f"that path: {report.entry(record.path).status}")
-            m.requests_row(requests, 1)
-            row("    counts", "", counts_text(report.counts()))
-            expected = expected_after_edit(report.counts())
-            if expected != report.counts():
-                row("    WARNING", "", f"expected {counts_text(expected)}")
+        location.write_bytes(original.replace(original[-1:], EDIT_MARK, 1)[: len(original)])
+        elapsed, report, requests = m.call(live)
+        row("after a same-size edit of one source", fmt(elapsed), report_facts(report))
+        row("  live counts", "", counts_text(report.counts()))
     finally:
         location.write_bytes(original)
-        os.utime(location, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    elapsed, report, _requests = m.call(get_live_report)
-    row(
-        "get_live_report() after restoring it",
-        fmt(elapsed),
-        f"that path: {report.entry(record.path).status}; {counts_text(report.counts())}",
-    )
-
-
-def expected_after_edit(counts: Counter[str]) -> Counter[str]:
-    """A fresh collection with one source edited: everything current but that one, modified."""
-    return Counter({"current": counts.total() - 1, "modified": 1})
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

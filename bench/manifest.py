@@ -1,9 +1,10 @@
 """Benchmark manifest verification on the synthetic project of ``bench/run.py``.
 
 Usage: ``python bench/manifest.py [--files N] [--storage django|whitenoise] [--out DIR]``.
-Collects once with the chosen manifest storage, then times ``get_manifest_report()`` cold (no
-digest known), warm (nothing changed) and after one edited CSS file, and checks that the untouched
-collection reports no finding at all. Prints figures; exits non-zero only when something crashes.
+Collects once with the chosen manifest storage, then times the manifest layer of
+``current_layers()`` cold (no digest known), warm (nothing changed) and after one edited CSS file,
+and checks that the untouched collection reports no finding at all. Prints figures; exits
+non-zero only when something crashes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -65,28 +67,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.core.cache import caches
-    from inspector.manifest import get_manifest_report
-
-    from inspector.core import fingerprints
+    from inspector.core import caches
     from inspector.core.inventory import current_inventory
+    from inspector.core.layers import current_layers
+
+    def get_manifest_report(_inventory: object = None) -> Any:
+        return current_layers(live=False).manifest
 
     inventory = current_inventory()
 
     def cold() -> float:
         caches.clear()
-        fingerprints.clear_memory_cache()
-        caches["inspector"].clear()
         began = time.perf_counter()
-        get_manifest_report(inventory)
+        get_manifest_report()
         return time.perf_counter() - began
 
     runs = [cold() for _ in range(args.repeat)]
-    report = get_manifest_report(inventory)
+    report = get_manifest_report()
     warm = []
     for _ in range(5):
         began = time.perf_counter()
-        again = get_manifest_report(inventory)
+        again = get_manifest_report()
         warm.append(time.perf_counter() - began)
     stored = sum(1 for _ in (root / "collected").rglob("*"))
     print(f"paths {len(inventory)}, manifest entries {report.entry_count}, stored files {stored}")
@@ -112,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         location.write_bytes(original + b"\n.edited { color: red }\n")
         began = time.perf_counter()
-        edited = get_manifest_report(current_inventory())
+        edited = get_manifest_report()
         elapsed = time.perf_counter() - began
         status = edited.entry(css.path).status
         print(f"inventory + report after one CSS edit   {fmt(elapsed)}  ({css.path}: {status})")

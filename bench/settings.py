@@ -65,7 +65,11 @@ CACHES = {
 }
 # Default settings (``CACHE`` pointing at the per-process locmem cache) unless
 # ``BENCH_SHARED_CACHE=1`` asks for the file-based cache every process shares.
-ASSET_INSPECTOR = {"CACHE": "inspector" if os.environ.get("BENCH_SHARED_CACHE") == "1" else "default"}
+ASSET_INSPECTOR: dict[str, object] = {
+    "CACHE": "inspector" if os.environ.get("BENCH_SHARED_CACHE") == "1" else "default"
+}
+if os.environ.get("BENCH_RECHECK"):  # bench/dashboard.py: every page falls due for a re-check
+    ASSET_INSPECTOR["RECHECK_SECONDS"] = float(os.environ["BENCH_RECHECK"])
 
 # The dashboard's pages, for bench/dashboard.py.
 ROOT_URLCONF = "bench.urls"

@@ -9,7 +9,7 @@ sink about every file it handles, and it follows the preview's plan on whether a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from django.contrib.staticfiles.management.commands import collectstatic
@@ -25,6 +25,26 @@ class ProgressSink(Protocol):
     def advance(self) -> None: ...
 
 
+class MemberList(list[str]):
+    """A list with a set beside it: collectstatic tests ``prefixed_path in`` its lists once per
+    file, which is quadratic on plain lists (about a minute at 100,000 files)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._members: set[str] = set()
+
+    def append(self, item: str) -> None:
+        super().append(item)
+        self._members.add(item)
+
+    def extend(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+
 class Collector(collectstatic.Command):
     """``collectstatic`` for one run; call it through ``call_command(collector, ...)``."""
 
@@ -37,6 +57,9 @@ class Collector(collectstatic.Command):
         copy_total: int,
     ) -> None:
         super().__init__()
+        self.copied_files = MemberList()
+        self.symlinked_files = MemberList()
+        self.unmodified_files = MemberList()
         self.storage = storage
         self.decisions = decisions
         self.progress = progress

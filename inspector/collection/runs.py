@@ -21,7 +21,7 @@ from django.db.models.functions import Now
 from ..conf import get_config
 from ..core import caches
 from ..core.freshness import page_max_age
-from ..core.layers import Layers, current_layers
+from ..core.layers import Building, Layers, current_layers, layers_or_building
 from ..models import CollectionRun, Phase
 from .plan import CollectionPlan
 from .tasks import TaskResultStatus, collect_static
@@ -171,7 +171,14 @@ def forget_after_collection() -> None:
         _seen_finish = latest
 
 
-def layers_for_page() -> Layers:
-    """Return the layers a page shows: no older than ``page_max_age()``, nor than the last run."""
+def layers_for_page() -> Layers | Building:
+    """Return the layers a page shows, never older than the last run, at once: the last ones
+    (re-checked in the background past ``page_max_age()``), or how far the first check got.
+
+    ``RECHECK_SECONDS`` 0 asks for a check on every page: the page then waits for it.
+    """
     forget_after_collection()
-    return current_layers(max_age=page_max_age())
+    max_age = page_max_age()
+    if max_age.local <= 0:
+        return current_layers(max_age=max_age)
+    return layers_or_building(max_age)

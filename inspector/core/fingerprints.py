@@ -286,6 +286,14 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+_files_read = 0
+
+
+def files_read() -> int:
+    """Return how many files this process has read through ``in_parallel`` (for progress)."""
+    return _files_read
+
+
 def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -298,12 +306,14 @@ def in_parallel(work: Callable[[_In], _T], items: Sequence[_In]) -> Iterator[_T 
     """
 
     def batch(start: int) -> list[_T | OSError]:
+        global _files_read
         out: list[_T | OSError] = []
         for item in items[start : start + _BATCH]:
             try:
                 out.append(work(item))
             except OSError as exc:
                 out.append(exc)
+        _files_read += len(out)  # a progress figure: a lost update between threads is harmless
         return out
 
     starts = range(0, len(items), _BATCH)

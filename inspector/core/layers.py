@@ -29,7 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage
 
 from ..conf import get_config
-from . import caches
+from . import caches, fingerprints
 from .freshness import NOW, MaxAge
 from .inventory import current_inventory
 from .live import LiveReport, build_live_report
@@ -40,8 +40,16 @@ from .records import Inventory, PathRecord, orphan_record
 from .served import ServedResult
 from .severity import AcceptRule, InvalidRule, Judgement, judge, parse_rules
 from .status import Severity
-from .storage.instance import as_manifest_storage, collected_storage, staticfiles_params
-from .storage.kept import snapshot_of
+from .storage.instance import (
+    ManifestStorage,
+    as_manifest_storage,
+    as_s3,
+    collected_storage,
+    describe,
+    is_remote,
+    staticfiles_params,
+)
+from .storage.kept import backing_off, listing_in_progress, note_failure, snapshot_of
 from .storage.listing import Snapshot
 
 
@@ -157,8 +165,12 @@ class Layers:
 logger = logging.getLogger(__name__)
 
 # A background check starts no sooner than this many times its last duration after it ended, so
-# checks nobody waits for take at most about 1/20 of a core.
+# checks nobody waits for take at most about 1/20 of a core (the panel's) or half a core (pages,
+# where someone is looking at the answer).
 BACKGROUND_SHARE = 20
+PAGE_SHARE = 1
+# A page waits this long for a first check before it shows the progress page instead.
+FIRST_WAIT = 0.1
 
 
 @dataclass
@@ -179,6 +191,15 @@ _lock = threading.Condition()
 # Set while one thread checks; bumped generations tell a check that a clear() came meanwhile.
 _building = False
 _generation = 0
+# What the running check does now, when it started, and the files read before it did (progress).
+_step = "starting"
+_started_at = 0.0
+_reads_at_start = 0
+
+
+def _say(step: str) -> None:
+    global _step
+    _step = step
 
 
 def _forget() -> None:
@@ -198,6 +219,38 @@ caches.register(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Building:
+    """A first check of this process, running in the background: what it does, how far."""
+
+    step: str
+    files_read: int
+    started_at: float  # time.time()
+
+
+def layers_or_building(max_age: MaxAge, *, wait: float = FIRST_WAIT) -> Layers | Building:
+    """Return the last layers at once (checking in the background once they are older than
+    ``max_age``), or, before this process has any, how far the first check got: that check
+    runs in a thread, shared by every caller, and its layers are what the next call returns.
+    A first check that ends within ``wait`` seconds is waited for (small projects)."""
+    asked = time.monotonic()
+    with _lock:
+        if _last.layers is not None:
+            if _last.checked <= asked - max_age.local:
+                _check_in_background(max_age, asked, share=PAGE_SHARE)
+            return _last.layers
+        _check_in_background(max_age, asked, share=PAGE_SHARE)
+        _lock.wait_for(lambda: _last.layers is not None or not _building, timeout=wait)
+        ready = _kept_layers()
+        if ready is not None:
+            return ready
+        return Building(_step, fingerprints.files_read() - _reads_at_start, _started_at)
+
+
+def _kept_layers() -> Layers | None:
+    return _last.layers
+
+
 def current_layers(*, max_age: MaxAge = NOW, live: bool = True, stale_ok: bool = False) -> Layers:
     """Return the layers, checked against the files no longer ago than ``max_age`` allows.
 
@@ -212,7 +265,7 @@ def current_layers(*, max_age: MaxAge = NOW, live: bool = True, stale_ok: bool =
             layers = _last.layers
             if layers is not None and (_last.checked > asked - max_age.local or stale_ok):
                 if stale_ok and _last.checked <= asked - max_age.local:
-                    _check_in_background(max_age, asked)
+                    _check_in_background(max_age, asked, share=BACKGROUND_SHARE)
                 return layers if live else replace(layers, live=None)
             if not _building:
                 break
@@ -245,12 +298,14 @@ def _check_quietly(max_age: MaxAge, generation: int) -> None:
         logger.warning("background check of the static files failed", exc_info=True)
 
 
-def _check_in_background(max_age: MaxAge, now: float) -> None:
-    """Start a check in a thread unless one runs or the last one ended too recently."""
-    global _building
-    if _building or now < _last.checked + _last.took * (1 + BACKGROUND_SHARE):
+def _check_in_background(max_age: MaxAge, now: float, *, share: int) -> None:
+    """Start a check in a thread unless one runs or the last one ended too recently (less
+    than ``share`` times its duration ago)."""
+    global _building, _started_at, _reads_at_start
+    if _building or now < _last.checked + _last.took * (1 + share):
         return
     _building = True
+    _started_at, _reads_at_start = time.time(), fingerprints.files_read()
     thread = threading.Thread(
         target=_check_quietly,
         args=(max_age, _generation),
@@ -265,20 +320,24 @@ _Inputs = tuple[Layers, Storage | None, ManifestText | None, Snapshot]
 
 def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     """Check every input now; rebuild only the reports whose inputs changed."""
+    _say("listing and stat'ing the sources")
     inventory = current_inventory()
     storage, error = collected_storage()
     backend = str(staticfiles_params().get("BACKEND", ""))
     hashing = as_manifest_storage(storage)
-    previous = _last.manifest_text
-    manifest_text = read_manifest_text(hashing, previous) if hashing is not None else None
-    if storage is None:
-        snapshot = Snapshot()
-    elif manifest_text is not None and manifest_text.error:
-        # The storage did not answer one read: listing it would cost another wait as long,
-        # when a remote endpoint is down or stalls, to learn the same.
-        snapshot = Snapshot(errors=[manifest_text.error])
+    _say("reading the manifest")
+    if storage is not None and is_remote(storage):
+        manifest_text, snapshot = _read_remote(storage, hashing, max_age)
     else:
-        snapshot = snapshot_of(storage, max_age=max_age)
+        known = _last.manifest_text
+        manifest_text = read_manifest_text(hashing, known) if hashing is not None else None
+        _say("listing the collected storage")
+        if storage is None:
+            snapshot = Snapshot()
+        elif manifest_text is not None and manifest_text.error:
+            snapshot = Snapshot(errors=[manifest_text.error])
+        else:
+            snapshot = snapshot_of(storage, max_age=max_age)
     last = _last
     previous = last.layers
     if (
@@ -294,7 +353,55 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
         # either report: the previous layers stand.
         layers = previous if live else replace(previous, live=None)
         return layers, (previous, storage, manifest_text, last.snapshot)
+    _say("reading sources and collected files for the manifest")
     manifest = build_manifest_report(inventory, backend, storage, error, manifest_text, snapshot)
+    _say("comparing the sources with the collected copies")
     report = build_live_report(inventory, manifest, storage, error, snapshot) if live else None
     layers = Layers(inventory, manifest, report)
     return layers, (layers, storage, manifest_text, snapshot)
+
+
+def _read_remote(
+    storage: Storage, hashing: ManifestStorage | None, max_age: MaxAge
+) -> tuple[ManifestText | None, Snapshot]:
+    """Read a remote storage's manifest and listing within ``TIMEOUT`` in all.
+
+    A storage that failed or stalled is not asked again for a while (``kept.backing_off``):
+    until then both reads answer at once with the reason and when the next try is.
+    """
+    failed = backing_off()
+    if failed is not None:
+        text = ManifestText(None, failed) if hashing is not None else None
+        return text, Snapshot(errors=[failed])
+    timeout = float(get_config()["TIMEOUT"])
+    deadline = time.monotonic() + timeout
+    manifest_text = None
+    s3 = as_s3(storage)
+    try:  # boto3 clients, unlike django-storages' per-thread resources, are thread-safe
+        client = s3.connection.meta.client if s3 is not None else None
+    except Exception:  # no session could be made: the storage's own read says why
+        client = None
+    if hashing is not None:
+        answer: list[ManifestText] = []
+        reader = threading.Thread(
+            target=lambda: answer.append(read_manifest_text(hashing, s3_client=client)),
+            name="inspector-manifest",
+            daemon=True,  # a stalled endpoint must not keep a CLI run from exiting
+        )
+        reader.start()
+        reader.join(timeout)
+        if not answer:
+            said = note_failure(
+                f"{describe(storage)} did not answer within {timeout:g} s (TIMEOUT)"
+            )
+            return ManifestText(None, said), Snapshot(errors=[said])
+        manifest_text = answer[0]
+        if manifest_text.error:
+            said = note_failure(manifest_text.error)
+            return ManifestText(None, said), Snapshot(errors=[said])
+    _say("listing the collected storage")
+    snapshot = snapshot_of(storage, max_age=max_age, wait=deadline - time.monotonic())
+    if snapshot.errors and not snapshot.files and not listing_in_progress():
+        # Failed (a listing still going on past the deadline serves the next check instead).
+        snapshot = Snapshot(errors=[note_failure(snapshot.errors[0]), *snapshot.errors[1:]])
+    return manifest_text, snapshot

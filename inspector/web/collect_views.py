@@ -12,8 +12,9 @@ from django_htmx.middleware import HtmxDetails
 from django_tables2 import RequestConfig
 
 from ..collection.plan import Action, confirmation_text, plan_collection
-from ..collection.runs import active_run, cancel_run, layers_for_page, reap_dead_runs, start_run
+from ..collection.runs import active_run, cancel_run, reap_dead_runs, start_run
 from ..models import CollectionRun
+from .building import page_layers
 from .forms import CollectForm, RunFilterForm
 from .http import EXPORT_FORMATS, criteria, export_query, per_page, unknown_export_format
 from .permissions import RUN_PERMISSION, VIEW_PERMISSION, staff_permission_required
@@ -29,7 +30,9 @@ def collect(request: HttpRequest) -> HttpResponse:
     may_run = request.user.has_perm(RUN_PERMISSION)
     if request.method == "POST" and not may_run:
         raise PermissionDenied
-    layers = layers_for_page()
+    layers = page_layers(request)
+    if isinstance(layers, HttpResponse):
+        return layers
     location = confirmation_text(layers)
     data = request.POST if request.method == "POST" else None
     form = CollectForm(data, location=location, initial={"clear": "clear" in request.GET})

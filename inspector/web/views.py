@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
-from ..collection.runs import layers_for_page
 from ..core.diffs import live_diff
+from ..core.layers import current_layers
 from ..core.resolution import resolution_settings
 from ..core.status import (
     Flag,
@@ -26,6 +26,7 @@ from ..core.status import (
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
 from ..served.targets import last_probes, run_probe
+from .building import page_layers
 from .charts import source_chart
 from .details import candidate_details, static_url
 from .forms import PathFilterForm
@@ -47,7 +48,9 @@ NEEDS_A_LOOK_SHOWN = 20
 
 @staff_permission_required(VIEW_PERMISSION)
 def overview(request: HttpRequest) -> HttpResponse:
-    layers = layers_for_page()
+    layers = page_layers(request)
+    if isinstance(layers, HttpResponse):
+        return layers
     inventory, manifest, live = layers.inventory, layers.manifest, layers.live
     manifest_counts = manifest.counts()
     counts = layers.counts
@@ -103,7 +106,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @staff_permission_required(VIEW_PERMISSION)
 def paths(request: HttpRequest) -> HttpResponse:
-    layers = layers_for_page()
+    layers = page_layers(request)
+    if isinstance(layers, HttpResponse):
+        return layers
     form = PathFilterForm(request.GET, layers=layers)
     records = form.select(layers)
     export_format = request.GET.get("_export")
@@ -151,7 +156,9 @@ def paths(request: HttpRequest) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     # Only paths the layers list exist here: nothing is opened from the request itself.
-    layers = layers_for_page()
+    layers = page_layers(request)
+    if isinstance(layers, HttpResponse):
+        return layers
     record = layers.get(path)
     if record is None:
         raise Http404("No static source and no collected file has this path.")
@@ -180,8 +187,10 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 @require_POST
 def recheck(request: HttpRequest) -> HttpResponse:
-    """Take the collected storage's listing again now (pages otherwise reuse it for a while)."""
+    """Check the files and take the collected storage's listing again now, and wait for it
+    (pages otherwise show the last check and re-check in the background)."""
     forget_listings()
+    current_layers()
     return redirect(safe_next(request))
 
 
@@ -194,7 +203,9 @@ MAX_PROBED_PATHS = 500
 def probe(request: HttpRequest) -> HttpResponse:
     """Request the served URL of the posted paths (each one the layers list) and keep the
     results; then back to the page that asked."""
-    layers = layers_for_page()
+    layers = page_layers(request)
+    if isinstance(layers, HttpResponse):
+        return layers
     wanted = request.POST.getlist("path")
     records = [layers.get(path) for path in wanted[: MAX_PROBED_PATHS + 1]]
     if not wanted or len(wanted) > MAX_PROBED_PATHS or None in records:

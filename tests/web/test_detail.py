@@ -7,8 +7,10 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -21,7 +23,9 @@ PNG_1X1 = base64.b64decode(
 )
 
 
-def detail(client: Client, layout: Layout, path: str, *dirs: Path, **extra: object) -> str:
+def detail(client: Client, layout: Layout, path: str, *dirs: Path, **extra: Any) -> str:
+    if "ASSET_INSPECTOR" in extra:  # over the test settings (a check on every page)
+        extra["ASSET_INSPECTOR"] = {**settings.ASSET_INSPECTOR, **extra["ASSET_INSPECTOR"]}
     with layout.settings(dirs=list(dirs), finders=[FS], **extra):
         response = client.get(reverse("inspector:path", args=[path]))
     assert response.status_code == 200, response.status_code

@@ -6,13 +6,15 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
 from .. import caches
 from ..fingerprints import FileStamp
-from ..storage.instance import ManifestStorage, configured_class
+from ..storage.instance import ManifestStorage, S3Storage, as_s3, configured_class
 
 SUPPORTED_VERSIONS = ("1.0", "1.1")  # what ManifestFilesMixin.load_manifest accepts
 
@@ -31,12 +33,13 @@ class ManifestText:
 
 
 def read_manifest_text(
-    storage: ManifestStorage, previous: ManifestText | None = None
+    storage: ManifestStorage, previous: ManifestText | None = None, s3_client: Any = None
 ) -> ManifestText:
     """Read the manifest of ``storage`` (a ``ManifestFilesMixin`` storage) once.
 
     A local manifest whose stamp is ``previous``'s (and was not racy) is not read again:
-    ``previous`` is returned.
+    ``previous`` is returned. ``s3_client`` reads an S3 manifest with one GetObject through
+    the caller's client (from any thread) where the storage reads it the stock way.
     """
     stamp = None
     target = storage.manifest_storage
@@ -54,9 +57,25 @@ def read_manifest_text(
         ):
             return previous
     try:
+        s3 = as_s3(target)
+        stock = getattr(type(storage), "read_manifest", None) is ManifestFilesMixin.read_manifest
+        if s3 is not None and s3_client is not None and stock:
+            return ManifestText(_read_s3(s3, storage.manifest_name, s3_client), None, stamp)
         return ManifestText(storage.read_manifest(), None, stamp)
     except Exception as exc:  # unreadable bytes, permissions, network
         return ManifestText(None, f"cannot read the manifest: {exc}", stamp)
+
+
+def _read_s3(storage: S3Storage, name: str, client: Any) -> str | None:
+    """Return the text of ``name`` with one GetObject (None if there is no such object)."""
+    from storages.utils import clean_name
+
+    key = storage._normalize_name(clean_name(name))
+    try:
+        answer = client.get_object(Bucket=storage.bucket_name, Key=key)
+    except client.exceptions.NoSuchKey:
+        return None
+    return bytes(answer["Body"].read()).decode()
 
 
 @dataclass

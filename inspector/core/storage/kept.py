@@ -30,12 +30,13 @@ _snapshots_lock = threading.Lock()
 _listing: dict[str, threading.Thread] = {}
 
 
-def snapshot_of(storage: Storage, *, max_age: MaxAge = NOW) -> Snapshot:
+def snapshot_of(storage: Storage, *, max_age: MaxAge = NOW, wait: float | None = None) -> Snapshot:
     """Return a listing of ``storage`` no older than ``max_age`` allows.
 
     Remote listings are shared through the cache too, so the CLI and every web worker reuse
-    one. A remote listing that takes longer than ``TIMEOUT`` is not waited for: the caller gets
-    an empty snapshot that says so, and the listing, once done, serves the next call.
+    one. A remote listing that takes longer than ``wait`` (default ``TIMEOUT``) is not waited
+    for: the caller gets an empty snapshot that says so, and the listing, once done, serves the
+    next call.
     """
     remote = is_remote(storage)
     key = _snapshot_key()
@@ -44,18 +45,59 @@ def snapshot_of(storage: Storage, *, max_age: MaxAge = NOW) -> Snapshot:
         return kept
     if not remote:
         return _store(key, _timed(storage), remote=False)
-    return _remote_snapshot(storage, key, float(get_config()["TIMEOUT"]))
+    timeout = float(get_config()["TIMEOUT"])
+    return _remote_snapshot(storage, key, timeout if wait is None else max(0.0, wait))
+
+
+# A remote storage that failed or stalled is not asked again for this long: the pages that
+# follow answer at once ("unknown", and when the next try is) instead of each waiting TIMEOUT.
+BACKOFF_SECONDS = 30.0
+_failed: dict[str, tuple[float, str]] = {}  # snapshot key -> (retry after, time.time(); what)
+
+
+def note_failure(message: str) -> str:
+    """Remember that the configured remote storage failed; return the message pages show."""
+    wait = min(BACKOFF_SECONDS, float(get_config()["REMOTE_MAX_AGE"]))
+    retry = time.time() + wait
+    said = (
+        f"{message}; not asked again before {time.strftime('%H:%M:%S', time.localtime(retry))} "
+        f"(in {wait:g} s), or at Re-check now"
+    )
+    if wait > 0:
+        with _snapshots_lock:
+            _failed[_snapshot_key()] = (retry, said)
+    return said
+
+
+def listing_in_progress() -> bool:
+    """Return True while a listing of the configured remote storage runs in the background."""
+    with _snapshots_lock:
+        thread = _listing.get(_snapshot_key())
+    return thread is not None and thread.is_alive()
+
+
+def backing_off() -> str | None:
+    """Return why the configured remote storage is not asked now (a recent failure), or None."""
+    with _snapshots_lock:
+        found = _failed.get(_snapshot_key())
+    if found is None or time.time() >= found[0]:
+        return None
+    return found[1]
 
 
 def _forget_in_process() -> None:
     with _snapshots_lock:
         _snapshots.clear()
+        _failed.clear()
 
 
 caches.register(
     "listings",
     _forget_in_process,
-    fresh_while="younger than the caller's MaxAge for a local or a remote listing",
+    fresh_while=(
+        "younger than the caller's MaxAge for a local or a remote listing; a remote failure "
+        "for BACKOFF_SECONDS"
+    ),
 )
 
 
