@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 
 from ..collection.runs import layers_for_page
+from ..core.layers import Building
 from ..core.status import LiveStatus, ManifestStatus, Severity, SourceStatus
 from ..models import CollectionRun
 from .permissions import VIEW_PERMISSION, staff_permission_required
@@ -17,6 +18,15 @@ from .permissions import VIEW_PERMISSION, staff_permission_required
 def summary(request: HttpRequest) -> JsonResponse:
     """Return counts per severity and status, the last run, and when each layer was checked."""
     layers = layers_for_page()
+    if isinstance(layers, Building):  # the process's first check runs: say how far it got
+        building = {
+            "step": layers.step,
+            "files_read": layers.files_read,
+            "started_at": _iso(layers.started_at),
+        }
+        waiting = JsonResponse({"building": building}, status=202)
+        waiting["Cache-Control"] = "private, no-store"
+        return waiting
     counts, severities = layers.counts, layers.severity_counts
     live = layers.live
     last = CollectionRun.objects.first()

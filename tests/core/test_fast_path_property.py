@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from inspector.core import caches
-
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 STORAGES = [
     "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",

@@ -10,8 +10,7 @@ from django.core.management import call_command
 
 from inspector.core.layers import current_layers
 from inspector.core.status import LiveStatus
-
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -10,8 +10,7 @@ from django.core.management import call_command
 from inspector.core.layers import current_layers
 from inspector.core.manifest.reading import parse_manifest
 from inspector.core.status import ManifestStatus
-
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 STORAGES = {

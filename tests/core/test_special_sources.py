@@ -8,8 +8,7 @@ import threading
 from inspector.core.inventory import current_inventory
 from inspector.core.records import Inventory
 from inspector.core.status import SourceStatus
-
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 
 def test_a_fifo_with_a_same_size_rival_is_a_source_problem_not_a_hang(layout: Layout) -> None:

@@ -14,16 +14,15 @@ from django.conf import settings
 from inspector.core.layers import current_layers
 from inspector.core.status import LiveStatus, ManifestStatus
 from inspector.core.storage.kept import forget_listings
-
-from ..layout import Layout, age
-from ..seaweed import SeaweedFS, seaweed  # noqa: F401  (seaweed: the fixture)
-from ..test_manifest_s3 import collectstatic, s3_options, s3_storages
+from tests.support.layout import Layout, age
+from tests.support.s3 import collectstatic, s3_options, s3_storages
+from tests.support.seaweed import SeaweedFS
 
 TIMEOUT = 1.0
 
 
 @pytest.fixture
-def paused(layout: Layout, seaweed: SeaweedFS) -> Iterator[SeaweedFS]:  # noqa: F811
+def paused(layout: Layout, seaweed: SeaweedFS) -> Iterator[SeaweedFS]:
     app, static = layout.app("stall")
     layout.write(static, "css/a.css", "a { color: red }\n")
     name = seaweed.create_bucket("stall")

@@ -15,8 +15,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from inspector.core.layers import current_layers
-
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 pytestmark = pytest.mark.django_db
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
