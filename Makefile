@@ -78,6 +78,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/manifest.py --files $(N)
 	$(PY) bench/panel.py --files $(N)
 	$(PY) bench/live.py --files $(N)
+	$(PY) bench/collect.py --files $(N)
 
 clean:
 	rm -rf $(VENV) $(VENV6) var bench-out .pytest_cache .ruff_cache .hypothesis .coverage

@@ -23,7 +23,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.generate import generate  # noqa: E402
-from bench.run import bench_env, fmt  # noqa: E402
+from bench.run import bench_env, fmt, tree_root  # noqa: E402
 
 TARGET_S = 0.100
 PAGES = [
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args(argv)
-    root = args.out.resolve()
+    root = tree_root(args.out, args.files)
     generate(root, args.files, 40, 1)
     os.environ.update(bench_env(root))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"

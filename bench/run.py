@@ -59,6 +59,12 @@ def bench_env(root: Path, with_inspector: bool = True, shared: bool = False) -> 
     return env
 
 
+def tree_root(out: Path, files: int) -> Path:
+    """Return where the tree of ``files`` files lives: ``out`` for the default 20,000, else a
+    folder of its own (so a 100k run does not replace the 20k tree)."""
+    return (out if files == 20000 else out / f"n{files}").resolve()
+
+
 def django_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "django", *args, "--settings=bench.settings"]
 
@@ -171,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="median of how many runs")
     args = parser.parse_args(argv)
-    root = (args.out / f"n{args.files}").resolve() if args.files != 20000 else args.out.resolve()
+    root = tree_root(args.out, args.files)
     rows: list[tuple[str, str, str]] = []
 
     began = time.perf_counter()

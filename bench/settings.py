@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+import django
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH_ROOT = Path(os.environ.get("BENCH_ROOT") or REPO / "bench-out").resolve()
 if str(BENCH_ROOT) not in sys.path:
@@ -30,13 +32,17 @@ HAS_INSPECTOR = (
     and importlib.util.find_spec("inspector") is not None
 )
 
+# The dashboard's collection runs through the tasks framework's database backend and its
+# worker (bench/collect.py); Django 5.2 gets the framework from the backport.
+TASK_APPS = ["django_tasks_db"] + (["django_tasks"] if django.VERSION < (6, 0) else [])
 INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.contenttypes",
     "django.contrib.auth",
-    *(["js_lib_htmx", "inspector"] if HAS_INSPECTOR else []),
+    *(["js_lib_htmx", "inspector", *TASK_APPS] if HAS_INSPECTOR else []),
     *BENCH_APPS,
 ]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BENCH_ROOT / "collected"

@@ -111,7 +111,7 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
         for record, judgement in judgements
         if judgement.accepted is None
         and record.collect_winner is not None
-        and layers.manifest.entry(record.path).raises
+        and layers.manifest.entry(record.path, url=False).raises
     ]
     breaks = [
         (record.path, judgement.headline.why if judgement.headline else "")

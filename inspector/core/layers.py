@@ -37,19 +37,12 @@ from .manifest.reading import ManifestText, read_manifest_text
 from .manifest.report import ManifestReport, build_manifest_report
 from .paths import extension_of
 from .records import Inventory, PathRecord, orphan_record
+from .remote import read_remote
 from .served import ServedResult
 from .severity import AcceptRule, InvalidRule, Judgement, judge, parse_rules
 from .status import Severity
-from .storage.instance import (
-    ManifestStorage,
-    as_manifest_storage,
-    as_s3,
-    collected_storage,
-    describe,
-    is_remote,
-    staticfiles_params,
-)
-from .storage.kept import backing_off, listing_in_progress, note_failure, snapshot_of
+from .storage.instance import as_manifest_storage, collected_storage, is_remote, staticfiles_params
+from .storage.kept import snapshot_of
 from .storage.listing import Snapshot
 
 
@@ -127,7 +120,8 @@ class Layers:
         if served is None and self.served is not None:
             served = self.served.get(path)
         winner = record.winner.source if record.winner else None
-        return judge(record, self.manifest.entry(path), live, served, self.rules, winner)
+        entry = self.manifest.entry(path, url=False)
+        return judge(record, entry, live, served, self.rules, winner)
 
     def judgement(self, path: str) -> Judgement:
         """Return how bad the row of ``path`` is, and the rule that accepts it (``severity``)."""
@@ -327,7 +321,7 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     hashing = as_manifest_storage(storage)
     _say("reading the manifest")
     if storage is not None and is_remote(storage):
-        manifest_text, snapshot = _read_remote(storage, hashing, max_age)
+        manifest_text, snapshot = read_remote(storage, hashing, max_age)
     else:
         known = _last.manifest_text
         manifest_text = read_manifest_text(hashing, known) if hashing is not None else None
@@ -359,49 +353,3 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     report = build_live_report(inventory, manifest, storage, error, snapshot) if live else None
     layers = Layers(inventory, manifest, report)
     return layers, (layers, storage, manifest_text, snapshot)
-
-
-def _read_remote(
-    storage: Storage, hashing: ManifestStorage | None, max_age: MaxAge
-) -> tuple[ManifestText | None, Snapshot]:
-    """Read a remote storage's manifest and listing within ``TIMEOUT`` in all.
-
-    A storage that failed or stalled is not asked again for a while (``kept.backing_off``):
-    until then both reads answer at once with the reason and when the next try is.
-    """
-    failed = backing_off()
-    if failed is not None:
-        text = ManifestText(None, failed) if hashing is not None else None
-        return text, Snapshot(errors=[failed])
-    timeout = float(get_config()["TIMEOUT"])
-    deadline = time.monotonic() + timeout
-    manifest_text = None
-    s3 = as_s3(storage)
-    try:  # boto3 clients, unlike django-storages' per-thread resources, are thread-safe
-        client = s3.connection.meta.client if s3 is not None else None
-    except Exception:  # no session could be made: the storage's own read says why
-        client = None
-    if hashing is not None:
-        answer: list[ManifestText] = []
-        reader = threading.Thread(
-            target=lambda: answer.append(read_manifest_text(hashing, s3_client=client)),
-            name="inspector-manifest",
-            daemon=True,  # a stalled endpoint must not keep a CLI run from exiting
-        )
-        reader.start()
-        reader.join(timeout)
-        if not answer:
-            said = note_failure(
-                f"{describe(storage)} did not answer within {timeout:g} s (TIMEOUT)"
-            )
-            return ManifestText(None, said), Snapshot(errors=[said])
-        manifest_text = answer[0]
-        if manifest_text.error:
-            said = note_failure(manifest_text.error)
-            return ManifestText(None, said), Snapshot(errors=[said])
-    _say("listing the collected storage")
-    snapshot = snapshot_of(storage, max_age=max_age, wait=deadline - time.monotonic())
-    if snapshot.errors and not snapshot.files and not listing_in_progress():
-        # Failed (a listing still going on past the deadline serves the next check instead).
-        snapshot = Snapshot(errors=[note_failure(snapshot.errors[0]), *snapshot.errors[1:]])
-    return manifest_text, snapshot

@@ -122,7 +122,7 @@ def served_to_dict(result: ServedResult) -> dict[str, Any]:
 def record_to_row(record: PathRecord, layers: Layers) -> dict[str, str]:
     """Return the flattened CSV row of one path, every cell formula-safe."""
     winner = record.winner
-    entry = layers.manifest.entry(record.path)
+    entry = layers.manifest.entry(record.path, url=False)
     live = layers.live_status(record.path)
     judgement = layers.judgement(record.path)
     row = {
@@ -165,11 +165,14 @@ def write_json(
     for record in records:
         if pending is not None:
             stream.write(pending + ",\n")
-        row = record_to_dict(record, layers, force_hash=force_hash)
-        pending = json.dumps(row, ensure_ascii=False)
+        pending = _ENCODER.encode(record_to_dict(record, layers, force_hash=force_hash))
     if pending is not None:
         stream.write(pending + "\n")
     stream.write("]\n")
+
+
+# Rows are fresh trees of dicts and lists: no cycle to look for in tens of thousands of them.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def write_csv(records: Iterable[PathRecord], stream: Writable, layers: Layers) -> None:

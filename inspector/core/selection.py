@@ -195,7 +195,7 @@ def failures(
             continue
         if path_filter.globs and not any(fnmatch.fnmatchcase(path, g) for g in path_filter.globs):
             continue
-        entry = manifest.entry(path)
+        entry = manifest.entry(path, url=False)
         judgement = judge(orphan_record(path), entry, None, rules=layers.rules)
         if judgement.accepted is not None:
             continue

@@ -193,8 +193,9 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         listing.errors.append(f"folder does not exist: {root}")
         return listing
     recorder = _RecordingStorage(storage, root)
-    # get_files only calls listdir(): these stand-ins are storages as far as it can tell.
-    every = list(utils.get_files(cast(Storage, recorder), []))
+    every = _every_file(recorder)
+    # get_files only calls listdir(): the replay is a storage as far as it can tell, and the
+    # ignore patterns are applied by Django's own code.
     collected = set(utils.get_files(cast(Storage, _ReplayStorage(recorder.tree)), patterns))
     prefix = getattr(storage, "prefix", None) or ""
     for relative in every:
@@ -208,6 +209,23 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         now - m >= RACY_NS for m in recorder.mtimes.values()
     )
     return listing
+
+
+def _every_file(recorder: _RecordingStorage) -> list[str]:
+    """Return what ``get_files(storage, [])`` yields, in its order (a folder's files, then each
+    subfolder in turn), without its generator per folder level for every file."""
+    every: list[str] = []
+    stack = [""]
+    while stack:
+        location = stack.pop()
+        directories, files = recorder.listdir(location)
+        if location:
+            every.extend(os.path.join(location, name) for name in files)
+            stack.extend(os.path.join(location, d) for d in reversed(directories))
+        else:
+            every.extend(files)
+            stack.extend(reversed(directories))
+    return every
 
 
 def _list_through_finder(

@@ -86,7 +86,7 @@ class PathRowsData(TableListData):
         served = str(probed.result.status) if probed is not None else ""
         layers = self.layers
         live = layers.live_status(record.path) or ""
-        entry = layers.manifest.entry(record.path)
+        entry = layers.manifest.entry(record.path, url=False)
         judgement = layers.judgement(record.path)
         reason = judgement.accepted.reason if judgement.accepted else ""
         return PathRow(

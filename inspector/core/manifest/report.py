@@ -87,9 +87,10 @@ class ManifestReport:
     # The parsed manifest (shared by every report built from the same version of the file).
     parsed: ParsedManifest | None = field(default=None, repr=False, compare=False)
 
-    def entry(self, path: str) -> ManifestEntry:
+    def entry(self, path: str, *, url: bool = True) -> ManifestEntry:
         """Return the entry of ``path`` (status ``n/a`` when there is no manifest storage or
-        the path is unknown)."""
+        the path is unknown); ``url=False`` leaves out the production URL (a third of the
+        cost, which judging a row does not need)."""
         verdict = self._verdicts.get(path)
         findings = self._by_path.get(path, ())
         if verdict is None:
@@ -102,14 +103,14 @@ class ManifestReport:
             return ManifestEntry(
                 path, ManifestStatus.NOT_APPLICABLE, None, None, None, note, (), raises
             )
-        url = None
-        if verdict.hashed_name is not None and self._storage is not None:
-            url = production_url(self._storage, path, verdict.hashed_name)
+        production = None
+        if url and verdict.hashed_name is not None and self._storage is not None:
+            production = production_url(self._storage, path, verdict.hashed_name)
         return ManifestEntry(
             path,
             verdict.status,
             verdict.hashed_name,
-            url,
+            production,
             verdict.expected,
             verdict.note,
             findings,

@@ -1,0 +1,99 @@
+"""Benchmark a collection started from the dashboard against plain ``collectstatic``.
+
+Usage: ``python bench/collect.py [--files N] [--repeat R] [--out DIR]``. On the synthetic tree
+(collected once), times, whole process and alternating: plain ``collectstatic --noinput`` over
+the unchanged tree, and the dashboard's run through the real worker (a ``CollectionRun`` recorded
+and enqueued as the Start button does, then ``manage.py db_worker --batch`` runs it: it plans
+from a fresh check and collects with the inspector's ``Collector``). Then the same with one CSS
+source changed. Prints figures; exits non-zero only when something crashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.generate import generate  # noqa: E402
+from bench.run import bench_env, django_cmd, fmt, measure, run_timed, tree_root  # noqa: E402
+
+TARGET = 0.25
+ENQUEUE = (
+    "import django; django.setup()\n"
+    "from django.contrib.auth.models import AnonymousUser\n"
+    "from inspector.collection.plan import plan_collection\n"
+    "from inspector.collection.runs import start_run\n"
+    "from inspector.core.layers import current_layers\n"
+    "run, started = start_run(AnonymousUser(), plan_collection(current_layers()))\n"
+    "assert started, 'a run is already active'\n"
+)
+RESULT = (
+    "import django; django.setup()\n"
+    "from inspector.models import CollectionRun\n"
+    "run = CollectionRun.objects.first()\n"
+    "print(run.phase, run.copied, run.unmodified, run.error)\n"
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=int(os.environ.get("N") or 20000))
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    root = tree_root(args.out, args.files)
+    generate(root, args.files, 40, 1)
+    env = {**bench_env(root), "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    run_timed(django_cmd("migrate", "--noinput", "-v", "0"), env)
+    if not (root / "collected" / "staticfiles.json").exists():
+        run_timed(django_cmd("collectstatic", "--noinput", "-v", "0"), env)
+    python = [sys.executable, "-c"]
+    worker = django_cmd("db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0")
+
+    def dashboard_run() -> float:
+        run_timed([*python, ENQUEUE], env)  # the Start button's request
+        return measure(worker, env).wall
+
+    def plain() -> float:
+        return measure(django_cmd("collectstatic", "--noinput", "-v", "0"), env).wall
+
+    css = sorted((root / "benchapps").glob("app1*/static/**/*.css"))[0]
+    original = css.read_bytes()
+    print(f"collection over {args.files:,} files, median of {args.repeat}, whole process")
+    for label, prepare in (
+        ("unchanged tree", lambda: None),
+        ("one CSS source changed", lambda: css.write_bytes(original + b"\n.x{}\n")),
+    ):
+        plain_runs, ours = [], []
+        try:
+            for _ in range(args.repeat):
+                prepare()
+                plain_runs.append(plain())
+                prepare()
+                ours.append(dashboard_run())
+        finally:
+            css.write_bytes(original)
+        ratio = statistics.median(ours) / statistics.median(plain_runs)
+        verdict = "met" if ratio <= TARGET else "MISSED"
+        print(
+            f"  {label}: collectstatic {fmt(statistics.median(plain_runs))}, "
+            f"dashboard run through db_worker {fmt(statistics.median(ours))} "
+            f"({ratio:.2f}x; target <= {TARGET}: {verdict})"
+        )
+        last = subprocess.run(
+            [*python, RESULT], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        )
+        print(f"    last run (phase, copied, unmodified, error): {last.stdout.strip()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
