@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from . import caches
 from .layers import Layers
 from .paths import extension_of
 from .records import PathRecord, orphan_record
@@ -94,22 +95,77 @@ class PathFilter:
         return (record for record in records if self.matches(record, layers))
 
     def select(self, records: Iterable[PathRecord], layers: Layers) -> Selection:
-        """Return the matching rows and the facet counts, in one pass over ``records``."""
+        """Return the matching rows and the facet counts, in one pass over ``records``.
+
+        Rows are counted by their combination of facet words (a few hundred kinds among
+        tens of thousands of rows, kept per ``Layers``), then each kind's words once.
+        """
         wanted = {name: words for name, words in self.facets.items() if words}
-        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        positions = {name: index for index, name in enumerate(FACETS)}
+        combos = _combos(layers)
+        base = bool(self.globs or self.words or self.source or self.extension)
+        missed_of: dict[_Combo, tuple[str, ...]] = {}
         selected = []
+        full: Counter[_Combo] = Counter()
+        partial: dict[str, Counter[_Combo]] = {}
         for record in records:
-            if not self._base(record):
+            if base and not self._base(record):
                 continue
-            words = {name: tuple(describe(record, layers)) for name, describe in FACETS.items()}
-            missed = [name for name in wanted if not wanted[name].intersection(words[name])]
+            combo = combos.get(record.path)
+            if combo is None:
+                combo = _combo_of(record, layers)
+            missed = missed_of.get(combo)
+            if missed is None:
+                missed = tuple(
+                    name for name in wanted if not wanted[name].intersection(combo[positions[name]])
+                )
+                missed_of[combo] = missed
             if not missed:
                 selected.append(record)
-                for name, found in words.items():
-                    counts[name].update(found)
+                full[combo] += 1
             elif len(missed) == 1:  # selected if this facet's choice allowed it
-                counts[missed[0]].update(words[missed[0]])
+                partial.setdefault(missed[0], Counter())[combo] += 1
+        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+        for combo, times in full.items():
+            for name, index in positions.items():
+                for word in combo[index]:
+                    counts[name][word] += times
+        for name, kinds in partial.items():
+            for combo, times in kinds.items():
+                for word in combo[positions[name]]:
+                    counts[name][word] += times
         return Selection(selected, counts)
+
+
+# Per row, its words for each facet (in ``FACETS`` order); equal combinations are one object.
+_Combo = tuple[tuple[str, ...], ...]
+# The last layers and their rows' combinations: pages of one check share them.
+_kept_combos: list[tuple[Layers, dict[str, _Combo]]] = []
+
+
+caches.register(
+    "facet-words",
+    _kept_combos.clear,
+    fresh_while="kept for the very Layers object they were computed from",
+)
+
+
+def _combo_of(record: PathRecord, layers: Layers) -> _Combo:
+    return tuple(tuple(describe(record, layers)) for describe in FACETS.values())
+
+
+def _combos(layers: Layers) -> dict[str, _Combo]:
+    """Return every row's facet words for ``layers``, computed once per ``Layers``."""
+    kept = _kept_combos[0] if _kept_combos else None
+    if kept is not None and kept[0] is layers:
+        return kept[1]
+    interned: dict[_Combo, _Combo] = {}
+    combos = {}
+    for record in layers.records:
+        combo = _combo_of(record, layers)
+        combos[record.path] = interned.setdefault(combo, combo)
+    _kept_combos[:] = [(layers, combos)]
+    return combos
 
 
 def words_of(record: PathRecord, layers: Layers) -> set[str]:
