@@ -133,3 +133,19 @@ def test_recheck_now_waits_for_the_check(viewer_client: Client, layout: Layout, 
     assert response.status_code == 302
     assert GatedFinder.listed == listed + 1, "the check ran in the request"
     assert "css/added.css" in viewer_client.get(url).content.decode()
+
+
+def test_the_summary_json_says_how_far_the_first_check_got_then_counts(
+    viewer_client: Client, gated: str
+) -> None:
+    url = reverse("inspector:summary")
+    building = viewer_client.get(url)
+    assert building.status_code == 202
+    assert building.json()["building"]["step"].startswith("listing")
+    GatedFinder.gate.set()
+    wait_for(lambda: not building_threads())
+    ready = viewer_client.get(url)
+    assert ready.status_code == 200 and ready["Cache-Control"] == "private, no-store"
+    body = ready.json()
+    assert body["paths"] == 2 and body["status"]["unique"] == 2
+    assert body["checked"]["sources"] and body["last_run"] is None
