@@ -9,13 +9,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
-from django_tables2 import RequestConfig
 
 from ..collection.plan import Action, confirmation_text, plan_collection
 from ..collection.runs import active_run, cancel_run, layers_for_page, reap_dead_runs, start_run
 from ..models import CollectionRun
 from .forms import CollectForm, RunFilterForm
-from .http import EXPORT_FORMATS, criteria, export_query, per_page, unknown_export_format
+from .http import EXPORT_FORMATS, criteria, export_query, paginate, unknown_export_format
 from .permissions import RUN_PERMISSION, VIEW_PERMISSION, staff_permission_required
 from .tables import CollectionRunTable, export_table
 
@@ -103,7 +102,8 @@ def runs(request: HttpRequest) -> HttpResponse:
             return unknown_export_format()
         table.order_by = request.GET.get("sort") or ()
         return export_table(table, export_format, "collection-runs", title="runs")
-    RequestConfig(request, paginate={"per_page": per_page(request)}).configure(table)
+    table.order_by = request.GET.getlist("sort") or ()
+    paginate(table, request)
     query = criteria(request)
     return render(
         request,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from django.http import HttpRequest, HttpResponseBadRequest, QueryDict
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +26,15 @@ def per_page(request: HttpRequest) -> int:
     config = get_config()
     wanted = positive_int(request.GET.get("per_page"), config["PAGE_SIZE"])
     return min(wanted, int(config["MAX_PAGE_SIZE"]))
+
+
+def paginate(table: Any, request: HttpRequest) -> None:
+    """Show the page the query asks for, of the size it asks for, both within bounds: a page
+    size or page number out of range falls back, never raises."""
+    table.request = request
+    size = per_page(request)
+    last = max(1, math.ceil(len(table.data) / size))
+    table.paginate(page=min(positive_int(request.GET.get("page"), 1), last), per_page=size)
 
 
 def criteria(request: HttpRequest) -> QueryDict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from django.core.handlers.wsgi import get_script_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -33,8 +31,7 @@ from .http import (
     EXPORT_FORMATS,
     criteria,
     export_query,
-    per_page,
-    positive_int,
+    paginate,
     safe_next,
     unknown_export_format,
 )
@@ -112,15 +109,12 @@ def paths(request: HttpRequest) -> HttpResponse:
             return unknown_export_format()
         return export_response(records, export_format, name="asset-paths", layers=layers)
 
-    table = PathsTable(PathRowsData(records, layers), request=request)
+    # No request for django-tables2 to read: it would take ``per_page`` unbounded.
+    table = PathsTable(PathRowsData(records, layers))
     table.order_by = request.GET.getlist("sort")
     if not table.order_by:  # none asked for, or none that names a column: worst first
         table.order_by = ("-severity",)
-    page_size = per_page(request)
-    page_count = max(1, math.ceil(len(records) / page_size))
-    table.paginate(
-        page=min(positive_int(request.GET.get("page"), 1), page_count), per_page=page_size
-    )
+    paginate(table, request)
 
     htmx = HtmxDetails(request)
     partial = bool(htmx) and not htmx.history_restore_request
