@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from .web import collect_views, summary, views
+from .web import assets, collect_views, summary, views
 
 
 class StaticPathConverter:
@@ -24,6 +24,7 @@ app_name = "inspector"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("summary.json", summary.summary, name="summary"),
+    path("own/<str:name>", assets.own_asset, name="asset"),
     path("paths/", views.paths, name="paths"),
     path("paths/<static_path:path>", views.path_detail, name="path"),
     path("recheck/", views.recheck, name="recheck"),

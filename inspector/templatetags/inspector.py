@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import quote, urljoin
 
 from django import template
-from django.conf import settings
-from django.templatetags.static import static
+
+from ..web.assets import asset_url
 
 register = template.Library()
 
 
 @register.simple_tag
-def inspector_static(path: str) -> str:
-    """``{% static %}`` that survives a broken manifest.
-
-    The dashboard is where people go when static files are wrong: a manifest without the
-    inspector's own stylesheet must not turn it into a 500. It falls back to the unhashed URL.
-    """
-    try:
-        return static(path)
-    except ValueError:
-        return urljoin(settings.STATIC_URL or "/static/", quote(path))
+def inspector_asset(name: str) -> str:
+    """Return the URL of one of the inspector's own files ("" when its app is missing)."""
+    return asset_url(name)
 
 
 @register.filter

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.handlers.wsgi import get_script_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -48,6 +50,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     inventory, manifest, live = layers.inventory, layers.manifest, layers.live
     manifest_counts = manifest.counts()
     counts = layers.counts
+    live_counts = live.counts() if live is not None else Counter[str]()
     severities = layers.severity_counts
     needs_a_look = sorted(
         (
@@ -86,7 +89,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 (kind.value, len(manifest.findings_of(kind))) for kind in ManifestFinding
             ],
             "live": live,
-            "live_counts": [(s.value, counts[s]) for s in LiveStatus],
+            "live_counts": [(s.value, live_counts[s]) for s in LiveStatus],
             "live_differs": sum(
                 1
                 for record in inventory
