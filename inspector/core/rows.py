@@ -33,17 +33,18 @@ CSV_COLUMNS = (
 )
 # Lists inside one CSV cell are joined with this; it appears in no status word.
 LIST_SEPARATOR = "|"
-# What a spreadsheet reads as the start of a formula (OWASP's CSV injection advice), full-width
-# forms included: some spreadsheets fold them to their ASCII twins.
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection page and ASVS 5.0
+# requirement 1.2.10: = + - @, tab, carriage return, NUL), full-width forms included: some
+# spreadsheets fold them to their ASCII twins.
 _FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
-_CONTROL_STARTS = ("\t", "\r", "\n")
+_CONTROL_STARTS = ("\t", "\r", "\n", "\0")
 
 
 def csv_safe(value: object) -> str:
     """Return ``value`` as a cell a spreadsheet will never evaluate as a formula.
 
     A cell that starts with a formula character (after any white space, which spreadsheets
-    skip), or with a tab or a line break, gets a leading ``'``.
+    skip), or with a tab, a line break or a NUL, gets a leading ``'``.
     """
     text = "" if value is None else str(value)
     stripped = text.lstrip()
