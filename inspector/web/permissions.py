@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
 VIEW_PERMISSION = "inspector.view_assets"
@@ -35,7 +36,11 @@ def staff_permission_required(permission: str) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if not (user.is_active and user.is_staff and user.has_perm(permission)):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if not response.has_header("Cache-Control"):
+                # What staff see (paths, sources, exports) stays out of shared and disk caches.
+                patch_cache_control(response, private=True, no_store=True)
+            return response
 
         return wrapped
 
