@@ -78,12 +78,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inspector/run.html", context)
 
 
-@staff_permission_required(RUN_PERMISSION)
+@staff_permission_required(VIEW_PERMISSION, RUN_PERMISSION)
 @require_POST
 def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a run that no worker has started (a queue without a worker holds the lock)."""
     run = get_object_or_404(CollectionRun, pk=pk)
-    cancel_run(run)
+    cancel_run(run, request.user)
     return redirect("inspector:run", pk=run.pk)
 
 

@@ -19,8 +19,9 @@ RUN_PERMISSION = "inspector.run_collection"
 View = Callable[..., HttpResponse]
 
 
-def staff_permission_required(permission: str) -> Callable[[View], View]:
-    """Send anonymous users to log in; refuse (403) anyone else without staff and ``permission``."""
+def staff_permission_required(*permissions: str) -> Callable[[View], View]:
+    """Send anonymous users to log in; refuse (403) anyone else without staff and every one of
+    ``permissions``."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -34,7 +35,7 @@ def staff_permission_required(permission: str) -> Callable[[View], View]:
                     login = redirect_to_login(urlunsplit(("", "", page.path, page.query, "")))
                     return HttpResponseClientRedirect(login["Location"])
                 return redirect_to_login(request.get_full_path())
-            if not (user.is_active and user.is_staff and user.has_perm(permission)):
+            if not (user.is_active and user.is_staff and user.has_perms(permissions)):
                 raise PermissionDenied
             response = view(request, *args, **kwargs)
             if not response.has_header("Cache-Control"):
