@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBadRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -62,6 +62,18 @@ def unknown_export_format() -> HttpResponseBadRequest:
         f"Unknown export format. Use one of: {', '.join(EXPORT_FORMATS)}.",
         content_type="text/plain; charset=utf-8",
     )
+
+
+def cooling_down(action: str, seconds_left: float) -> HttpResponse:
+    """Return a 429 that says when the next ``action`` is allowed."""
+    wait = max(1, math.ceil(seconds_left))
+    response = HttpResponse(
+        f"The last {action} was moments ago: the next is allowed in {wait} s.",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def safe_next(request: HttpRequest) -> str:

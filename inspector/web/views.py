@@ -25,12 +25,14 @@ from ..core.status import (
 )
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
-from ..served.targets import last_probes, run_probe
+from ..served.targets import configured_base_url, last_probes, probe_setup_problem, run_probe
+from . import cooldown
 from .charts import source_chart
 from .details import candidate_details, static_url
 from .forms import PathFilterForm
 from .http import (
     EXPORT_FORMATS,
+    cooling_down,
     criteria,
     export_query,
     paginate,
@@ -97,6 +99,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 and layers.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
             ),
             "last_run": CollectionRun.objects.first(),
+            "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
         },
     )
 
@@ -134,6 +137,7 @@ def paths(request: HttpRequest) -> HttpResponse:
             "querystring": export_query(query),
             "query": query,
             "sort_field": request.GET.get("sort", ""),
+            "probe": cooldown.probe_state(row.record.record.path for row in table.page.object_list),
             "partial": partial,
         },
         status=400 if form.errors else 200,
@@ -170,6 +174,8 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
             "live_entry": live_entry,
             "live_diff": live_diff(record, live_entry, live),
             "probed": probed,
+            "probe": cooldown.probe_state([record.path]),
+            "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
         },
     )
 
@@ -177,7 +183,11 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 @require_POST
 def recheck(request: HttpRequest) -> HttpResponse:
-    """Take the collected storage's listing again now (pages otherwise reuse it for a while)."""
+    """Take the collected storage's listing again now (pages otherwise reuse it for a while),
+    unless it was re-checked within ``COOLDOWN_SECONDS``."""
+    left = cooldown.take(cooldown.recheck_key())
+    if left:
+        return cooling_down("re-check of the collected storage", left)
     forget_listings()
     return redirect(safe_next(request))
 
@@ -199,6 +209,11 @@ def probe(request: HttpRequest) -> HttpResponse:
             f"Post 1 to {MAX_PROBED_PATHS} paths that the inspector lists.",
             content_type="text/plain; charset=utf-8",
         )
-    # A relative STATIC_URL is served by this very site: its origin is the base URL.
-    run_probe(layers, [r for r in records if r is not None], request.build_absolute_uri("/"))
+    problem = probe_setup_problem()
+    if problem:
+        return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+    left = cooldown.take(cooldown.probe_key(wanted))
+    if left:
+        return cooling_down("probe of these paths", left)
+    run_probe(layers, [r for r in records if r is not None], configured_base_url())
     return redirect(safe_next(request))

@@ -10,7 +10,7 @@ import pytest
 from inspector.core.rows import csv_safe
 
 GUARDED = {
-    "equals": "=HYPERLINK(\"http://x\")",
+    "equals": '=HYPERLINK("http://x")',
     "plus": "+1+1",
     "minus": "-1+1",
     "at": "@SUM(A1)",
