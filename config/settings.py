@@ -46,13 +46,13 @@ if django.VERSION < (6, 0):
     INSTALLED_APPS.append("django_tasks")
 
 MIDDLEWARE = [
-    # As early as possible, but after anything that encodes the response (there is no GZip here).
-    "debug_toolbar.middleware.DebugToolbarMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the toolbar is shown to staff only (demo.toolbar.show_toolbar).
+    "debug_toolbar.middleware.DebugToolbarMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -145,7 +145,10 @@ ASSET_INSPECTOR = {
 }
 
 # The toolbar refuses to load under a test runner unless told otherwise; the demo wants it shown.
-DEBUG_TOOLBAR_CONFIG = {"IS_RUNNING_TESTS": False}
+DEBUG_TOOLBAR_CONFIG = {
+    "IS_RUNNING_TESTS": False,
+    "SHOW_TOOLBAR_CALLBACK": "demo.toolbar.show_toolbar",
+}
 # The toolbar's defaults plus the inspector's Assets panel, right after the built-in static panel
 # it complements (the built-in lists every file; ours explains the ones the request used).
 DEBUG_TOOLBAR_PANELS = [

@@ -19,6 +19,18 @@ RUN_PERMISSION = "inspector.run_collection"
 View = Callable[..., HttpResponse]
 
 
+def may_view(user: Any) -> bool:
+    """Return True if ``user`` may see what the inspector shows: active staff with
+    ``inspector.view_assets`` (superusers have it)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(VIEW_PERMISSION)
+    )
+
+
 def staff_permission_required(*permissions: str) -> Callable[[View], View]:
     """Send anonymous users to log in; refuse (403) anyone else without staff and every one of
     ``permissions``."""

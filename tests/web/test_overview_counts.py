@@ -26,10 +26,12 @@ def test_unknown_is_counted_once_when_static_root_is_a_file(
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": MANIFEST},
     }
-    with layout.settings(dirs=[str(project)], STORAGES=storages):
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr("django.conf.settings.STATIC_ROOT", str(root))
-            page = viewer_client.get(reverse("inspector:overview")).content.decode()
+    with (
+        layout.settings(dirs=[str(project)], STORAGES=storages),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr("django.conf.settings.STATIC_ROOT", str(root))
+        page = viewer_client.get(reverse("inspector:overview")).content.decode()
     live = re.search(r'\?live=unknown"><strong>(\d+)</strong>', page)
     manifest = re.search(r'\?manifest=unknown"><strong>(\d+)</strong>', page)
     paths = re.search(r'<p class="lead">(\d+) paths', page)
