@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
+from .core.paths import to_url_part
 from .web import assets, collect_views, summary, views
 
 
@@ -14,7 +15,8 @@ class StaticPathConverter:
         return value
 
     def to_url(self, value: str) -> str:
-        return value
+        # A name that is not UTF-8 goes into the URL as "%FF" text; the views read it back.
+        return to_url_part(value)
 
 
 register_converter(StaticPathConverter, "static_path")

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from . import fingerprints
 from .layers import Layers
 from .manifest.report import ManifestEntry
+from .paths import has_undecodable, without_undecodable
 from .records import Candidate, PathRecord
 from .served import ServedResult
 
@@ -141,7 +142,8 @@ def record_to_row(record: PathRecord, layers: Layers) -> dict[str, str]:
         "severity": judgement.severity,
         "accepted_reason": judgement.accepted.reason if judgement.accepted else "",
     }
-    return {column: csv_safe(row[column]) for column in CSV_COLUMNS}
+    # A spreadsheet gets a name that is not UTF-8 with its bytes shown as ‹0xFF›.
+    return {column: csv_safe(without_undecodable(str(row[column]))) for column in CSV_COLUMNS}
 
 
 class Writable(Protocol):
@@ -168,6 +170,10 @@ def write_json(
             stream.write(pending + ",\n")
         row = record_to_dict(record, layers, force_hash=force_hash)
         pending = json.dumps(row, ensure_ascii=False)
+        if has_undecodable(pending):
+            # A name that is not UTF-8 cannot be written as it is: JSON escapes it (\udcff),
+            # which json.loads reads back to the very name.
+            pending = json.dumps(row)
     if pending is not None:
         stream.write(pending + "\n")
     stream.write("]\n")

@@ -121,7 +121,8 @@ def run_probe(
 
 def _key(path: str) -> str:
     # Paths may hold spaces and control characters, which memcached refuses in keys.
-    return _KEY + hashlib.md5(path.encode(), usedforsecurity=False).hexdigest()
+    digest = hashlib.md5(path.encode(errors="surrogateescape"), usedforsecurity=False)
+    return _KEY + digest.hexdigest()
 
 
 def _keep(results: dict[str, ServedResult]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django import template
+from django.utils.html import format_html
 
+from ..core.paths import to_url_part, visible
 from ..web.assets import asset_url
 
 register = template.Library()
@@ -15,6 +17,26 @@ register = template.Library()
 def inspector_asset(name: str) -> str:
     """Return the URL of one of the inspector's own files ("" when its app is missing)."""
     return asset_url(name)
+
+
+@register.filter
+def name(text: object) -> str:
+    """Show a file name (or any text holding one) isolated from the text around it, with
+    invisible, bidi and undecodable characters made visible (``‹U+202E›``, ``‹0xFF›``)."""
+    return format_html("<bdi>{}</bdi>", visible("" if text is None else str(text)))
+
+
+@register.filter
+def shown(text: object) -> str:
+    """Show text with invisible, bidi and undecodable characters made visible (for
+    attributes and titles, where an element cannot isolate it)."""
+    return visible("" if text is None else str(text))
+
+
+@register.filter
+def path_param(path: str) -> str:
+    """Return a path as a form field carries it (``core.paths.to_url_part``)."""
+    return to_url_part(path)
 
 
 @register.filter

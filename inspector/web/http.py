@@ -6,10 +6,12 @@ import math
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..conf import get_config
+from ..core.paths import without_undecodable
 
 EXPORT_FORMATS = ("csv", "json")
 
@@ -26,6 +28,15 @@ def per_page(request: HttpRequest) -> int:
     config = get_config()
     wanted = positive_int(request.GET.get("per_page"), config["PAGE_SIZE"])
     return min(wanted, int(config["MAX_PAGE_SIZE"]))
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """``render()``, with any undecodable byte of a file name the templates did not escape
+    shown as ``‹0xFF›``: such a name cannot be written as UTF-8, and must not be a 500."""
+    html = loader.render_to_string(template, context, request)
+    return HttpResponse(without_undecodable(html), status=status)
 
 
 def paginate(table: Any, request: HttpRequest) -> None:

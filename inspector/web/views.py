@@ -6,7 +6,7 @@ from collections import Counter
 
 from django.core.handlers.wsgi import get_script_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
@@ -14,6 +14,7 @@ from django_htmx.middleware import HtmxDetails
 
 from ..collection.runs import layers_for_page
 from ..core.diffs import live_diff
+from ..core.paths import from_url_part
 from ..core.resolution import resolution_settings
 from ..core.status import (
     Flag,
@@ -36,6 +37,7 @@ from .http import (
     criteria,
     export_query,
     paginate,
+    render_page,
     safe_next,
     unknown_export_format,
 )
@@ -63,7 +65,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         ),
         key=lambda pair: (-pair[1].severity.rank, pair[0].path),
     )
-    return render(
+    return render_page(
         request,
         "inspector/overview.html",
         {
@@ -126,7 +128,7 @@ def paths(request: HttpRequest) -> HttpResponse:
     partial = bool(htmx) and not htmx.history_restore_request
     # The form sends its empty fields too; links and the address bar carry only criteria set.
     query = criteria(request)
-    response = render(
+    response = render_page(
         request,
         "inspector/_paths_results.html" if partial else "inspector/paths.html",
         {
@@ -153,14 +155,14 @@ def paths(request: HttpRequest) -> HttpResponse:
 def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     # Only paths the layers list exist here: nothing is opened from the request itself.
     layers = layers_for_page()
-    record = layers.get(path)
+    record = layers.get(path) or layers.get(from_url_part(path))
     if record is None:
         raise Http404("No static source and no collected file has this path.")
     manifest, live = layers.manifest, layers.live
     assert live is not None
     live_entry = live.entry(record.path)
     probed = last_probes([record.path]).get(record.path)
-    return render(
+    return render_page(
         request,
         "inspector/path_detail.html",
         {
@@ -202,7 +204,7 @@ def probe(request: HttpRequest) -> HttpResponse:
     """Request the served URL of the posted paths (each one the layers list) and keep the
     results; then back to the page that asked."""
     layers = layers_for_page()
-    wanted = request.POST.getlist("path")
+    wanted = [from_url_part(path) for path in request.POST.getlist("path")]
     records = [layers.get(path) for path in wanted[: MAX_PROBED_PATHS + 1]]
     if not wanted or len(wanted) > MAX_PROBED_PATHS or None in records:
         return HttpResponseBadRequest(

@@ -364,7 +364,7 @@ def test_file_names_with_markup_quotes_and_newlines_stay_inert(
         content = toolbar.get_panel_by_id("AssetsPanel").content
     assert rows_by_path(assets_stats(toolbar))[NASTY]["found"] is True
     assert "<script>alert(1)</script>" not in content
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;\n&amp;amp;.css" in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;‹U+000A›&amp;amp;.css" in content
 
 
 # --- unit: the kept inventory -------------------------------------------------------------------

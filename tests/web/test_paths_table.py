@@ -46,7 +46,7 @@ def shown_paths(response: HttpResponse) -> list[str]:
     """The paths of the table's rows, in order."""
     body = response.content.decode()
     tbody = body[body.index("<tbody>") : body.index("</tbody>")]
-    return re.findall(r'<a href="/assets/paths/[^"]*"><code>([^<]*)</code>', tbody)
+    return re.findall(r'<a href="/assets/paths/[^"]*"><code><bdi>([^<]*)</bdi></code>', tbody)
 
 
 def test_lists_every_path_worst_first_then_by_path(viewer_client: Client, mixed: Layout) -> None:
