@@ -214,8 +214,8 @@ def _record(
         only = ranked[0][1]
         if only.collectable:
             return PathRecord(path, SourceStatus.UNIQUE, (), (only,), 0, name_errors)
-        flags = (Flag.IGNORED_BY_COLLECT,)
-        return PathRecord(path, SourceStatus.UNIQUE, flags, (only,), None, name_errors)
+        ignored = (Flag.IGNORED_BY_COLLECT,)
+        return PathRecord(path, SourceStatus.UNIQUE, ignored, (only,), None, name_errors)
     candidates = _in_precedence(ranked)
     errors: list[str] = list(name_errors)
 
