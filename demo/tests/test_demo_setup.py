@@ -194,7 +194,7 @@ def test_the_demo_shows_its_toolbar_to_staff_only(client: Client) -> None:
     # The toolbar keeps the callback it imported for the whole process.
     show_toolbar_func_or_path.cache_clear()
     try:
-        with override_settings(DEBUG=True, ROOT_URLCONF="tests.test_panel"):
+        with override_settings(DEBUG=True, ROOT_URLCONF="demo.tests.urls"):
             anonymous = client.get("/checkout/")
             user = get_user_model().objects.create_user("demo-staff", password="x", is_staff=True)
             client.force_login(user)

@@ -15,7 +15,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from inspector.models import CollectionRun, Phase
-from tests.layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from tests.layout import Layout
-from tests.test_panel import ASSETS, TOOLBAR_CONFIG, page_view, run_toolbar
+from tests.panels.test_panel import page_view, run_toolbar
+from tests.support.layout import Layout
+from tests.support.toolbar import ASSETS, TOOLBAR_CONFIG
 
 pytestmark = pytest.mark.django_db
 SPOOF = "img/evil\u202egpj.css"

@@ -13,17 +13,19 @@ from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.test import Client, override_settings
 
 from inspector.panels.panel import DENIED
-from tests.layout import Layout
-from tests.test_panel import (  # noqa: F401  (collected, demo_toolbar: fixtures)
+from tests.panels.test_panel import (  # noqa: F401  (toolbar_site: a fixture)
+    conflict_layout,
+    page_view,
+    run_toolbar,
+    toolbar_site,
+)
+from tests.support.layout import Layout
+from tests.support.toolbar import (  # noqa: F401  (fresh_toolbar_state: autouse fixture)
     ASSETS,
     TOOLBAR_CONFIG,
-    collected,
-    conflict_layout,
-    demo_toolbar,
+    fresh_toolbar_state,
     from_store,
-    page_view,
     request_id_of,
-    run_toolbar,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,13 +74,13 @@ def test_a_user_without_the_permission_gets_one_line_and_nothing_is_kept(
 
 
 def test_through_the_toolbar_an_anonymous_local_visitor_sees_only_the_line(
-    demo_toolbar: None,  # noqa: F811
+    toolbar_site: None,  # noqa: F811
 ) -> None:
     """INTERNAL_IPS alone shows the toolbar to anyone on the machine: the panel says no."""
     client = Client()
-    request_id = request_id_of(client.get("/checkout/"))
+    request_id = request_id_of(client.get("/test/page/"))
     rendered = client.get(
         "/__debug__/render_panel/", {"request_id": request_id, "panel_id": "AssetsPanel"}
     ).json()["content"]
     assert "You may not see this" in rendered
-    assert "inspector-file" not in rendered and "admin/css/base.css" not in rendered
+    assert "inspector-file" not in rendered and "css/app.css" not in rendered

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inspector.core.paths import UNSERVABLE_NAME
-from tests.layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
 MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inspector.web.cooldown import probe_key, recheck_key
-from tests.layout import Layout, collect
+from tests.support.layout import Layout, collect
 
 pytestmark = pytest.mark.django_db
 DETAIL = reverse("inspector:path", args=["css/site.css"])

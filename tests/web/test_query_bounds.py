@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inspector.models import CollectionRun, Phase
-from tests.layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inspector.core.resolution import without_userinfo
-from tests.layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
 

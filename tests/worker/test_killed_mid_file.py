@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from inspector.collection.worker import forget_collected
 from inspector.models import CollectionRun, Phase
-from tests.layout import Layout, age, collect
-from tests.workers import TASK_APPS, WORKER_BACKEND, db_worker
+from tests.support.layout import Layout, age, collect
+from tests.support.workers import TASK_APPS, WORKER_BACKEND, db_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EDITED = 12
@@ -42,7 +42,7 @@ def test_a_killed_worker_leaves_old_or_new_bytes_and_keeps_its_counts(
         layout.write(static, name, content)
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "tests.storages.TricklingManifestStorage"},
+        "staticfiles": {"BACKEND": "tests.support.storages.TricklingManifestStorage"},
     }
     config = {
         "CACHE": "inspector",
