@@ -32,9 +32,11 @@ def test_unknown_is_counted_once_when_static_root_is_a_file(
     ):
         patch.setattr("django.conf.settings.STATIC_ROOT", str(root))
         page = viewer_client.get(reverse("inspector:overview")).content.decode()
+        summary = viewer_client.get(reverse("inspector:summary")).json()
     live = re.search(r'\?live=unknown"><strong>(\d+)</strong>', page)
     manifest = re.search(r'\?manifest=unknown"><strong>(\d+)</strong>', page)
     paths = re.search(r'<p class="lead">(\d+) paths', page)
     assert live is not None and manifest is not None and paths is not None
     # The two project files and the inspector's own stylesheet: each unknown once per layer.
     assert (live.group(1), manifest.group(1)) == (paths.group(1), paths.group(1)) == ("3", "3")
+    assert (summary["live"]["unknown"], summary["manifest"]["unknown"]) == (3, 3)
