@@ -87,7 +87,7 @@ class Collector(collectstatic.Command):
     def collect(self) -> dict[str, list[str]]:
         self.progress.begin(Phase.COPYING, self.copy_total)
         if isinstance(self.storage, FileSystemStorage):
-            _remove_leftovers(self.storage.location)
+            _remove_leftovers(str(self.storage.location))
         collected = super().collect()
         # Deletes that no new copy followed happen now.
         for name in sorted(self._held):

@@ -80,9 +80,9 @@ def test_every_page_renders_with_its_own_css_and_htmx(
     assert stylesheet is not None and script is not None
     css = viewer_client.get(stylesheet.group(1).replace("&amp;", "&"))
     assert css.status_code == 200 and css["Content-Type"] == "text/css"
-    assert b".htmx-indicator" in b"".join(css.streaming_content)
+    assert b".htmx-indicator" in css.content
     js = viewer_client.get(script.group(1).replace("&amp;", "&"))
-    assert js.status_code == 200 and b"htmx" in b"".join(js.streaming_content)
+    assert js.status_code == 200 and b"htmx" in js.content
 
 
 def test_own_files_are_only_the_two_and_only_for_viewers(

@@ -154,9 +154,8 @@ class Command(BaseCommand):
         layers = current_layers(live=live)
         if options["probe"] and base_url is None and not _absolute(settings.STATIC_URL):
             raise CommandError(
-                f"--probe: STATIC_URL ({settings.STATIC_URL}) is relative: give --base-url "
-                "(where the site is served, e.g. https://www.example.com) or set "
-                'ASSET_INSPECTOR["BASE_URL"].',
+                f"--probe: STATIC_URL ({settings.STATIC_URL}) is relative: give --base-url or set "
+                'ASSET_INSPECTOR["BASE_URL"] (where the site is served, e.g. https://example.com).',
                 returncode=2,
             )
         if options["diff"] is not None:
