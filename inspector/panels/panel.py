@@ -26,11 +26,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..core.access import may_view
 from ..core.manifest.report import ManifestReport
 from ..core.paths import file_of_name
 from ..core.records import Candidate, PathRecord
 from ..core.status import LiveStatus, Severity, SourceStatus
-from ..web.permissions import may_view
 from . import usage
 from .data import layers_for_request
 

@@ -13,22 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
-VIEW_PERMISSION = "inspector.view_assets"
-RUN_PERMISSION = "inspector.run_collection"
+from ..core.access import RUN_PERMISSION, VIEW_PERMISSION
+
+__all__ = ["RUN_PERMISSION", "VIEW_PERMISSION", "staff_permission_required"]
 
 View = Callable[..., HttpResponse]
-
-
-def may_view(user: Any) -> bool:
-    """Return True if ``user`` may see what the inspector shows: active staff with
-    ``inspector.view_assets`` (superusers have it)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and user.has_perm(VIEW_PERMISSION)
-    )
 
 
 def staff_permission_required(*permissions: str) -> Callable[[View], View]:

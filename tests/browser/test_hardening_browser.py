@@ -35,6 +35,18 @@ def serving_with_current_middleware(live_server: Any) -> Iterator[None]:
         httpd.set_app(before)
 
 
+@pytest.fixture
+def staff_session(
+    log_in_as: Callable[[Page, Any], None], django_user_model: Any
+) -> Callable[[Page], None]:
+    """Return a function that logs a superuser into the page's browser context."""
+
+    def log_in(page: Page) -> None:
+        log_in_as(page, django_user_model.objects.create_superuser("hardening", password="x"))
+
+    return log_in
+
+
 def violations(page: Page) -> list[str]:
     found: list[str] = []
 
