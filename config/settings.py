@@ -132,6 +132,9 @@ STORAGES = {
 
 ASSET_INSPECTOR = {
     "CACHE": "inspector",
+    # Where `make demo` serves the site: the dashboard's probe joins the relative STATIC_URL to
+    # it (it never takes the address from a request).
+    "BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000"),
     # The theme's admin stylesheet and icon override Django's on purpose: accepted, so they
     # show muted with this reason and never fail `inspect_assets --fail-on warning`.
     "ACCEPT": [
