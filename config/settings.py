@@ -46,13 +46,13 @@ if django.VERSION < (6, 0):
     INSTALLED_APPS.append("django_tasks")
 
 MIDDLEWARE = [
-    # As early as possible, but after anything that encodes the response (there is no GZip here).
-    "debug_toolbar.middleware.DebugToolbarMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the toolbar is shown to staff only (demo.toolbar.show_toolbar).
+    "debug_toolbar.middleware.DebugToolbarMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,6 +132,9 @@ STORAGES = {
 
 ASSET_INSPECTOR = {
     "CACHE": "inspector",
+    # Where `make demo` serves the site: the dashboard's probe joins the relative STATIC_URL to
+    # it (it never takes the address from a request).
+    "BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000"),
     # The theme's admin stylesheet and icon override Django's on purpose: accepted, so they
     # show muted with this reason and never fail `inspect_assets --fail-on warning`.
     "ACCEPT": [
@@ -145,7 +148,10 @@ ASSET_INSPECTOR = {
 }
 
 # The toolbar refuses to load under a test runner unless told otherwise; the demo wants it shown.
-DEBUG_TOOLBAR_CONFIG = {"IS_RUNNING_TESTS": False}
+DEBUG_TOOLBAR_CONFIG = {
+    "IS_RUNNING_TESTS": False,
+    "SHOW_TOOLBAR_CALLBACK": "demo.toolbar.show_toolbar",
+}
 # The toolbar's defaults plus the inspector's Assets panel, right after the built-in static panel
 # it complements (the built-in lists every file; ours explains the ones the request used).
 DEBUG_TOOLBAR_PANELS = [

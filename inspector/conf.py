@@ -47,6 +47,12 @@ DEFAULTS: dict[str, Any] = {
     # The served probe: parallel requests and the seconds one run may take in all.
     "PROBE_CONCURRENCY": 4,
     "PROBE_BUDGET": 30.0,
+    # Where the site is served (e.g. "https://www.example.com"): the dashboard's probe joins a
+    # relative STATIC_URL to it. Never taken from a request, whose Host a client chooses.
+    "BASE_URL": None,
+    # Seconds between two "Re-check now" of one storage, and two probes of one set of paths,
+    # from any user and any process sharing CACHE: both cost remote requests.
+    "COOLDOWN_SECONDS": 10.0,
     # Collection runs (the "Collect" pages): the tasks backend alias and queue the run is
     # enqueued on; how often a running collection says it is alive; and after how many silent
     # seconds a run counts as dead (its worker killed) and is marked failed, releasing the lock.
@@ -79,6 +85,8 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     "LIVE_READ_MAX_BYTES": int,
     "PROBE_CONCURRENCY": int,
     "PROBE_BUDGET": _NUMBER,
+    "BASE_URL": (str, type(None)),
+    "COOLDOWN_SECONDS": _NUMBER,
     "TASK_BACKEND": str,
     "TASK_QUEUE": str,
     "HEARTBEAT_SECONDS": _NUMBER,
@@ -117,6 +125,9 @@ def config_problems() -> list[str]:
             problems.append(f"ASSET_INSPECTOR[{key!r}] must be {names}, not {value!r}")
         elif isinstance(value, int | float) and value < 0:
             problems.append(f"ASSET_INSPECTOR[{key!r}] must not be negative, not {value!r}")
+    base_url = user.get("BASE_URL")
+    if isinstance(base_url, str) and not base_url.startswith(("http://", "https://")):
+        problems.append(f"ASSET_INSPECTOR['BASE_URL'] must be an http(s) URL, not {base_url!r}")
     return problems
 
 

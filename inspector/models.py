@@ -78,6 +78,11 @@ class CollectionRun(models.Model):
     deleted = models.PositiveIntegerField(default=0)
     log_tail = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    # Who cancelled a queued run; the name stays after the user is deleted.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_by_name = models.CharField(max_length=150, blank=True)
 
     objects = CollectionRunQuerySet.as_manager()
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from .web import collect_views, summary, views
+from .core.paths import to_url_part
+from .web import assets, collect_views, summary, views
 
 
 class StaticPathConverter:
@@ -14,7 +15,8 @@ class StaticPathConverter:
         return value
 
     def to_url(self, value: str) -> str:
-        return value
+        # A name that is not UTF-8 goes into the URL as "%FF" text; the views read it back.
+        return to_url_part(value)
 
 
 register_converter(StaticPathConverter, "static_path")
@@ -24,6 +26,7 @@ app_name = "inspector"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("summary.json", summary.summary, name="summary"),
+    path("own/<str:name>", assets.own_asset, name="asset"),
     path("paths/", views.paths, name="paths"),
     path("paths/<static_path:path>", views.path_detail, name="path"),
     path("recheck/", views.recheck, name="recheck"),

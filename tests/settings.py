@@ -109,7 +109,9 @@ CACHES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Every request re-checks the file system: tests edit files between requests.
-ASSET_INSPECTOR = {"CACHE": "inspector", "RECHECK_SECONDS": 0}
+# No cooldown between re-checks and probes: tests post them back to back
+# (tests/web/test_probe_and_cooldowns.py turns it on).
+ASSET_INSPECTOR = {"CACHE": "inspector", "RECHECK_SECONDS": 0, "COOLDOWN_SECONDS": 0}
 
 # The toolbar refuses to run under a test runner unless told otherwise; the panel tests want it.
 DEBUG_TOOLBAR_CONFIG = {"IS_RUNNING_TESTS": False}

@@ -43,4 +43,9 @@ CACHES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Every request re-checks the file system: tests edit files between requests.
-ASSET_INSPECTOR = {**ASSET_INSPECTOR, "CACHE": "inspector", "RECHECK_SECONDS": 0}  # noqa: F405
+ASSET_INSPECTOR = {  # noqa: F405
+    **ASSET_INSPECTOR,  # noqa: F405
+    "CACHE": "inspector",
+    "RECHECK_SECONDS": 0,
+    "COOLDOWN_SECONDS": 0,
+}

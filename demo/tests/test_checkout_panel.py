@@ -17,8 +17,10 @@ from tests.support.toolbar import (  # noqa: F401  (fresh_toolbar_state: autouse
 )
 
 
-def test_checkout_page_shows_each_planted_finding(demo_toolbar: None) -> None:
-    response = Client().get("/checkout/")
+@pytest.mark.django_db
+def test_checkout_page_shows_each_planted_finding(demo_toolbar: None, admin_client: Client) -> None:
+    # The panel shows its rows to staff with inspector.view_assets only.
+    response = admin_client.get("/checkout/")
     assert response.status_code == 200
     panel = from_store(request_id_of(response))
     stats = panel.get_stats()
@@ -43,8 +45,11 @@ def test_checkout_page_shows_each_planted_finding(demo_toolbar: None) -> None:
     assert panel.nav_subtitle.encode() in response.content
 
 
-def test_panel_content_is_served_by_the_toolbar_with_the_red_500(demo_toolbar: None) -> None:
-    client = Client()
+@pytest.mark.django_db
+def test_panel_content_is_served_by_the_toolbar_with_the_red_500(
+    demo_toolbar: None, admin_client: Client
+) -> None:
+    client = admin_client
     request_id = request_id_of(client.get("/checkout/"))
     response = client.get(
         "/__debug__/render_panel/", {"request_id": request_id, "panel_id": "AssetsPanel"}

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.test import Client
 
 from demo.shop.management.commands.demo_setup import (
     NOT_COLLECTED,
@@ -181,3 +182,24 @@ def test_demo_setup_plants_the_missing_file_again_after_a_full_collection(
         stem = name.rpartition(".")[0]
         assert name not in manifest
         assert not list(static_root.glob(f"{stem}*")), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_shows_its_toolbar_to_staff_only(client: Client) -> None:
+    """INTERNAL_IPS alone would show other users' requests to any local visitor (issue 15)."""
+    from debug_toolbar.middleware import show_toolbar_func_or_path
+    from django.contrib.auth import get_user_model
+    from django.test import override_settings
+
+    # The toolbar keeps the callback it imported for the whole process.
+    show_toolbar_func_or_path.cache_clear()
+    try:
+        with override_settings(DEBUG=True, ROOT_URLCONF="demo.tests.urls"):
+            anonymous = client.get("/checkout/")
+            user = get_user_model().objects.create_user("demo-staff", password="x", is_staff=True)
+            client.force_login(user)
+            shown = client.get("/checkout/")
+    finally:
+        show_toolbar_func_or_path.cache_clear()
+    assert anonymous.status_code == 200 and b'id="djDebug"' not in anonymous.content
+    assert b'id="djDebug"' in shown.content

@@ -39,7 +39,7 @@ def planted(settings: Any, tmp_path: Path) -> Path:
 def test_the_overview_leads_with_the_would_be_500(viewer_client: Client, planted: Path) -> None:
     html = viewer_client.get(reverse("inspector:overview")).content.decode()
     needs = html[html.index("Needs a look") : html.index("Sources, by status")]
-    listed = re.findall(r"<code>([^<]+)</code>", needs)
+    listed = re.findall(r"<code><bdi>([^<]+)</bdi></code>", needs)
     assert listed == ["shop/css/new-arrivals.css", "shop/css/shop.css", "shop/js/cart.js"]
     first = needs[: needs.index("shop/css/shop.css")]
     assert "severity-error" in first and "missing-entry" in first

@@ -9,14 +9,29 @@ sink about every file it handles, and it follows the preview's plan on whether a
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from django.contrib.staticfiles.management.commands import collectstatic
-from django.core.files.storage import Storage
+from django.core.files.storage import FileSystemStorage, Storage
 
 from ..models import Phase
 from .plan import Counts
+
+# The end of a copy's name while it is written; a killed worker leaves such files behind.
+TEMPORARY_SUFFIX = ".inspector-tmp"
+
+
+def _remove_leftovers(root: str) -> None:
+    """Delete the temporary copies a killed run left under ``root``."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            if name.startswith(".") and name.endswith(TEMPORARY_SUFFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
 
 
 class ProgressSink(Protocol):
@@ -73,6 +88,17 @@ class Collector(collectstatic.Command):
         self._seen: set[str] = set()
         # Wrapped on this private instance only: the storage's own methods do the work.
         storage.delete = self._counting_delete(storage.delete)  # type: ignore[method-assign,assignment]
+        # On a file system Django deletes a file, then writes the new one in place: a reader,
+        # or a worker killed half-way, would find it missing or cut short. Here a delete of a
+        # file that is written again is held back, and the new bytes replace it in one
+        # ``os.replace`` once they are whole (``_replace``).
+        self._atomic = isinstance(storage, FileSystemStorage)
+        self._held: set[str] = set()
+        if isinstance(storage, FileSystemStorage):
+            # django-stubs does not declare FileSystemStorage._save.
+            self._real_save: Callable[..., str] = getattr(storage, "_save")  # noqa: B009
+            storage.save = self._replacing_save(storage.save)  # type: ignore[method-assign]
+            setattr(storage, "_save", self._replacing_save(self._real_save))  # noqa: B010
         if hasattr(storage, "post_process"):
             storage.post_process = self._reporting_post_process(storage.post_process)
         # Django's hashing storages hand CSS and JS back only after their last pass, so the
@@ -83,7 +109,13 @@ class Collector(collectstatic.Command):
 
     def collect(self) -> dict[str, list[str]]:
         self.progress.begin(Phase.COPYING, self.copy_total)
-        return super().collect()
+        if isinstance(self.storage, FileSystemStorage):
+            _remove_leftovers(str(self.storage.location))
+        collected = super().collect()
+        # Deletes that no new copy followed happen now.
+        for name in sorted(self._held):
+            self.storage.delete(name)
+        return collected
 
     def clear_dir(self, path: str) -> None:
         outermost = not self._clearing
@@ -114,12 +146,42 @@ class Collector(collectstatic.Command):
 
     def _counting_delete(self, delete: Callable[[str], None]) -> Callable[[str], None]:
         def counting_delete(name: str) -> None:
+            if self._atomic and not self._clearing and name not in self._held:
+                # Held back: the new copy replaces the file (``_replace``), or ``collect``
+                # deletes it at the end.
+                self._held.add(name)
+                return
+            self._held.discard(name)
             delete(name)
             if self._clearing:
                 self.cleared.append(name)
                 self.progress.advance()
 
         return counting_delete
+
+    def _replacing_save(self, save: Callable[..., str]) -> Callable[..., str]:
+        def replacing_save(name: str, content: Any, *args: Any, **kwargs: Any) -> str:
+            if name in self._held:
+                self._held.discard(name)
+                return self._replace(name, content)
+            return save(name, content, *args, **kwargs)
+
+        return replacing_save
+
+    def _replace(self, name: str, content: Any) -> str:
+        """Write ``content`` beside ``name`` under a temporary name in the same folder (the
+        storage's own ``_save``), then move it over ``name`` in one step."""
+        target = self.storage.path(name)
+        folder, base = os.path.split(name)
+        temporary = os.path.join(folder, f".{base}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}")
+        written = self._real_save(temporary, content)
+        try:
+            os.replace(self.storage.path(written), target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(self.storage.path(written))
+            raise
+        return name
 
     def _reporting_post_process(
         self, post_process: Callable[..., Iterator[Any]]

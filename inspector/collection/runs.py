@@ -98,11 +98,18 @@ def _enqueue(run_id: int) -> None:
     CollectionRun.objects.filter(pk=run_id, task_id="").update(task_id=str(result.id))
 
 
-def cancel_run(run: CollectionRun) -> bool:
-    """Fail a run no worker has claimed yet; return False if one already has."""
+def cancel_run(run: CollectionRun, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Fail a run no worker has claimed yet, recording who cancelled it; return False if a
+    worker already has."""
+    name = user.get_username()[:150] if user.is_authenticated else ""
     return bool(
         CollectionRun.objects.finish(
-            run.pk, Phase.FAILED, error="cancelled before a worker started it", queued=True
+            run.pk,
+            Phase.FAILED,
+            error=f"cancelled by {name or 'an unknown user'} before a worker started it",
+            queued=True,
+            cancelled_by=cast(Any, user) if user.is_authenticated else None,
+            cancelled_by_name=name,
         )
     )
 

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.core.files.storage import storages
@@ -76,6 +76,7 @@ def execute_run(run_id: int) -> Counts:
             collector = Collector(
                 storage, decisions=plan.decisions(), progress=progress, copy_total=copy_total
             )
+            progress.counts = collector.counts
             call_command(
                 collector,
                 interactive=False,
@@ -148,6 +149,18 @@ class RunProgress:
         self.total = 0
         self.lost = False
         self._written_at = 0.0
+        # What the collector has done so far; written with the progress, so a run whose worker
+        # is killed keeps the counts it reached.
+        self.counts: Callable[[], Counts] = Counts
+
+    def counted(self) -> dict[str, int]:
+        counts = self.counts()
+        return {
+            "copied": counts.copied,
+            "unmodified": counts.unmodified,
+            "deleted": counts.deleted,
+            "post_processed": counts.post_processed or 0,
+        }
 
     def set_total(self, total: int) -> None:
         self.total = total
@@ -176,6 +189,7 @@ class RunProgress:
                 files_total=max(self.total, self.done),
                 log_tail=self.log.text(),
                 heartbeat_at=Now(),
+                **self.counted(),
             )
         except DatabaseError:  # locked or lost for a moment: the next write carries it all
             logger.warning("collection %s: progress not written", self.run_id, exc_info=True)
@@ -198,9 +212,10 @@ def heartbeat(run_id: int, progress: RunProgress) -> Iterator[None]:
         try:
             while not stop.wait(interval):
                 try:
+                    # The counts too: a long file or pass writes no progress meanwhile.
                     written = CollectionRun.objects.filter(
                         pk=run_id, phase__in=ACTIVE_PHASES
-                    ).update(heartbeat_at=Now())
+                    ).update(heartbeat_at=Now(), files_done=progress.done, **progress.counted())
                 except DatabaseError:  # a locked or lost database: the next beat tries again
                     logger.warning("collection %s: heartbeat not written", run_id, exc_info=True)
                     continue

@@ -18,6 +18,7 @@ from django.contrib.staticfiles import finders
 
 from . import caches, fingerprints
 from .fingerprints import FileStamp
+from .paths import UNSERVABLE_NAME, has_undecodable
 from .records import Candidate, Inventory, PathRecord, Problem, SourceSummary
 from .sources import (
     ListedFile,
@@ -218,13 +219,15 @@ def _stamps_to_compare(drafts: _Drafts) -> Iterator[FileStamp]:
 def _record(
     path: str, ranked: list[tuple[int, Candidate]], digests: dict[FileStamp, str | OSError]
 ) -> PathRecord:
+    name_errors = (UNSERVABLE_NAME,) if has_undecodable(path) else ()
     if len(ranked) == 1:  # most paths: nothing to compare
         only = ranked[0][1]
         if only.collectable:
-            return PathRecord(path, SourceStatus.UNIQUE, (), (only,), 0)
-        return PathRecord(path, SourceStatus.UNIQUE, (Flag.IGNORED_BY_COLLECT,), (only,), None)
+            return PathRecord(path, SourceStatus.UNIQUE, (), (only,), 0, name_errors)
+        ignored = (Flag.IGNORED_BY_COLLECT,)
+        return PathRecord(path, SourceStatus.UNIQUE, ignored, (only,), None, name_errors)
     candidates = _in_precedence(ranked)
-    errors: list[str] = []
+    errors: list[str] = list(name_errors)
 
     def digest_of(candidate: Candidate) -> str | None:
         result = digests.get(candidate.stamp) if candidate.stamp else None

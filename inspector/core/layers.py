@@ -92,12 +92,13 @@ class Layers:
 
     @cached_property
     def counts(self) -> Counter[str]:
-        """Return how many rows carry each word: status, flag, manifest and live status."""
+        """Return how many rows carry each source status and each flag.
+
+        The manifest and live layers count their own words (``manifest.counts()``,
+        ``live.counts()``): both have an ``unknown``, which one counter would add up.
+        """
         counts = self.inventory.counts()
         counts["absent"] += len(self._orphans)
-        counts.update(self.manifest.counts())
-        if self.live is not None:
-            counts.update(self.live.counts())
         return counts
 
     @cached_property

@@ -69,8 +69,52 @@ def extension_of(path: str) -> str:
     return os.path.splitext(path)[1][1:].lower() or NO_EXTENSION
 
 
-def printable(text: str) -> str:
-    """Return ``text`` with control characters and undecodable bytes escaped visibly."""
+# A file name's bytes that are not UTF-8 come from the file system as lone surrogates
+# (``os.fsdecode``'s surrogateescape): U+DC80..U+DCFF stand for the bytes 0x80..0xFF.
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
+UNSERVABLE_NAME = (
+    "Django cannot serve this name: its bytes are not valid UTF-8 (shown as ‹0xNN›), so no "
+    "URL can name it; rename the file"
+)
+
+
+def visible(text: str) -> str:
+    """Return ``text`` with every character a reader could not see or that reorders what
+    follows shown as ``‹U+202E›`` (controls, bidi and other format characters, line and
+    paragraph separators), and every undecodable byte as ``‹0xFF›``; a plain space stays."""
     if text.isprintable():
         return text
-    return text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return "".join(ch if ch.isprintable() or ch == " " else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"‹0x{code - 0xDC00:02X}›"
+    return f"‹U+{code:04X}›"
+
+
+# The CLI's table and warnings show names as the pages do.
+printable = visible
+
+
+def has_undecodable(name: str) -> bool:
+    """Return True if ``name`` holds bytes that are not UTF-8 (Django cannot serve it)."""
+    return _ESCAPED_BYTES.search(name) is not None
+
+
+def without_undecodable(text: str) -> str:
+    """Return ``text`` with only its undecodable bytes shown as ``‹0xFF›``: what can be
+    written as UTF-8 (a CSV cell, an HTML page), everything else kept as it is."""
+    return _ESCAPED_BYTES.sub(lambda m: _escape(m.group()), text)
+
+
+def to_url_part(name: str) -> str:
+    """Return ``name`` with its undecodable bytes written ``%FF``, so that a URL can carry it
+    (``from_url_part`` reads it back); any other name as it is."""
+    return _ESCAPED_BYTES.sub(lambda m: f"%{ord(m.group()) - 0xDC00:02X}", name)
+
+
+def from_url_part(text: str) -> str:
+    """Return the name ``to_url_part`` wrote as ``text``."""
+    return unquote(text, errors="surrogateescape") if "%" in text else text

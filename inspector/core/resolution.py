@@ -47,7 +47,7 @@ def resolution_settings(script_prefix: str = "/") -> list[SettingFact]:
             _options_note(storage.get("OPTIONS")),
         ),
         SettingFact("STATIC_ROOT", (str(settings.STATIC_ROOT or "(not set)"),)),
-        SettingFact("STATIC_URL", (static_url or "(not set)",), url_note),
+        SettingFact("STATIC_URL", (str(without_userinfo(static_url)) or "(not set)",), url_note),
         SettingFact(
             "FORCE_SCRIPT_NAME",
             (str(settings.FORCE_SCRIPT_NAME),),
@@ -88,7 +88,22 @@ def _options_note(options: object) -> str:
     if not isinstance(options, dict) or not options:
         return ""
     described = (
-        f"{key}={value!r}" if key in _SHOWN_OPTIONS else f"{key}=…"
+        f"{key}={without_userinfo(value)!r}" if key in _SHOWN_OPTIONS else f"{key}=…"
         for key, value in options.items()
     )
     return "OPTIONS: " + ", ".join(described)
+
+
+def without_userinfo(value: object) -> object:
+    """Return a URL or domain with any ``user:password@`` replaced by ``…@``; anything else
+    as it is."""
+    if not isinstance(value, str) or "@" not in value:
+        return value
+    scheme, separator, rest = value.rpartition("://")
+    # The authority ends at the first "/", "?" or "#"; its userinfo at its last "@".
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority = rest[:end]
+    if "@" not in authority:
+        return value
+    host = authority.rsplit("@", 1)[1]
+    return f"{scheme}{separator}…@{host}{rest[end:]}"

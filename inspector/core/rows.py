@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from . import fingerprints
 from .layers import Layers
 from .manifest.report import ManifestEntry
+from .paths import has_undecodable, without_undecodable
 from .records import Candidate, PathRecord
 from .served import ServedResult
 
@@ -33,17 +34,18 @@ CSV_COLUMNS = (
 )
 # Lists inside one CSV cell are joined with this; it appears in no status word.
 LIST_SEPARATOR = "|"
-# What a spreadsheet reads as the start of a formula (OWASP's CSV injection advice), full-width
-# forms included: some spreadsheets fold them to their ASCII twins.
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection page and ASVS 5.0
+# requirement 1.2.10: = + - @, tab, carriage return, NUL), full-width forms included: some
+# spreadsheets fold them to their ASCII twins.
 _FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
-_CONTROL_STARTS = ("\t", "\r", "\n")
+_CONTROL_STARTS = ("\t", "\r", "\n", "\0")
 
 
 def csv_safe(value: object) -> str:
     """Return ``value`` as a cell a spreadsheet will never evaluate as a formula.
 
     A cell that starts with a formula character (after any white space, which spreadsheets
-    skip), or with a tab or a line break, gets a leading ``'``.
+    skip), or with a tab, a line break or a NUL, gets a leading ``'``.
     """
     text = "" if value is None else str(value)
     stripped = text.lstrip()
@@ -140,7 +142,8 @@ def record_to_row(record: PathRecord, layers: Layers) -> dict[str, str]:
         "severity": judgement.severity,
         "accepted_reason": judgement.accepted.reason if judgement.accepted else "",
     }
-    return {column: csv_safe(row[column]) for column in CSV_COLUMNS}
+    # A spreadsheet gets a name that is not UTF-8 with its bytes shown as ‹0xFF›.
+    return {column: csv_safe(without_undecodable(str(row[column]))) for column in CSV_COLUMNS}
 
 
 class Writable(Protocol):
@@ -165,7 +168,12 @@ def write_json(
     for record in records:
         if pending is not None:
             stream.write(pending + ",\n")
-        pending = _ENCODER.encode(record_to_dict(record, layers, force_hash=force_hash))
+        row = record_to_dict(record, layers, force_hash=force_hash)
+        pending = _ENCODER.encode(row)
+        if has_undecodable(pending):
+            # A name that is not UTF-8 cannot be written as it is: JSON escapes it (\udcff),
+            # which json.loads reads back to the very name.
+            pending = json.dumps(row)
     if pending is not None:
         stream.write(pending + "\n")
     stream.write("]\n")

@@ -8,6 +8,8 @@ at the static URLs its HTML contains, and looks them up in the inventory the pro
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import Token
 from typing import Any
 
@@ -17,11 +19,14 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.exceptions import DisallowedHost, SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, storages
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..core.access import may_view
 from ..core.manifest.report import ManifestReport
 from ..core.paths import file_of_name
 from ..core.records import Candidate, PathRecord
@@ -30,6 +35,10 @@ from . import usage
 from .data import layers_for_request
 
 Stats = dict[str, Any]
+DENIED = _(
+    "You may not see this: the Assets panel needs a staff user with the "
+    "inspector.view_assets permission."
+)
 
 
 class AssetsPanel(Panel):
@@ -47,7 +56,8 @@ class AssetsPanel(Panel):
 
     @property
     def nav_subtitle(self) -> str:
-        return subtitle(self.get_stats().get("summary") or {})
+        stats = self.get_stats()
+        return "" if stats.get("denied") else subtitle(stats.get("summary") or {})
 
     def enable_instrumentation(self) -> None:
         # Hooked here, not in ready(): the storage instance is rebuilt when STORAGES changes.
@@ -60,8 +70,39 @@ class AssetsPanel(Panel):
             self._token = None
 
     def generate_stats(self, request: HttpRequest, response: HttpResponse) -> None:
+        # The user is known only now (the toolbar's middleware may run before authentication).
+        # The toolbar keeps stats for anyone it is shown to: store nothing for someone the
+        # dashboard would refuse, whatever the project's SHOW_TOOLBAR_CALLBACK says.
+        if not _may_view(request):
+            self.record_stats({"denied": True})
+            return
         recording = self._recording or usage.Recording()
         self.record_stats(build_stats(request, response, recording))
+
+    @property
+    def content(self) -> str:
+        if self.get_stats().get("denied"):
+            return format_html('<p class="inspector-denied">{}</p>', DENIED)
+        return str(super().content)
+
+
+def _may_view(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return may_view(user)
+    # An async request: its user is loaded lazily from the database, which the event loop's
+    # thread may not touch. The toolbar calls this synchronously, so ask from another thread.
+    with ThreadPoolExecutor(1, thread_name_prefix="inspector-panel-user") as pool:
+        return pool.submit(_may_view_in_thread, user).result()
+
+
+def _may_view_in_thread(user: Any) -> bool:
+    try:
+        return may_view(user)
+    finally:
+        connections.close_all()
 
 
 def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.Recording) -> Stats:

@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from ..conf import get_config, shared_cache
 from ..core.layers import Layers
 from ..core.records import PathRecord
@@ -74,6 +76,27 @@ def _target(
     return ProbeTarget(record.path, url, entry is not None, md5, size), ""
 
 
+def configured_base_url() -> str | None:
+    """Return where the site is served, from ``ASSET_INSPECTOR["BASE_URL"]`` only: pages never
+    take it from a request, whose Host header (and its port) the client chooses."""
+    base_url = get_config()["BASE_URL"]
+    return str(base_url) if base_url else None
+
+
+# What a page says when it cannot probe: the one way to fix it.
+NO_BASE_URL = (
+    'STATIC_URL is relative: set ASSET_INSPECTOR["BASE_URL"] to where the site is served '
+    '(e.g. "https://www.example.com"), or make STATIC_URL absolute, to probe from the dashboard.'
+)
+
+
+def probe_setup_problem() -> str | None:
+    """Return why the dashboard cannot probe (no base URL to make URLs absolute), or None."""
+    if configured_base_url() or absolute_url(str(settings.STATIC_URL or ""), None):
+        return None
+    return NO_BASE_URL
+
+
 def _unchecked(path: str, why: str) -> ServedResult:
     return ServedResult(path, "", ServedStatus.UNCHECKED, None, f"not probed: {why}")
 
@@ -98,7 +121,8 @@ def run_probe(
 
 def _key(path: str) -> str:
     # Paths may hold spaces and control characters, which memcached refuses in keys.
-    return _KEY + hashlib.md5(path.encode(), usedforsecurity=False).hexdigest()
+    digest = hashlib.md5(path.encode(errors="surrogateescape"), usedforsecurity=False)
+    return _KEY + digest.hexdigest()
 
 
 def _keep(results: dict[str, ServedResult]) -> None:

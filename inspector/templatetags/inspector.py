@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import quote, urljoin
 
 from django import template
-from django.conf import settings
-from django.templatetags.static import static
+from django.utils.html import format_html
+
+from ..core.paths import to_url_part, visible
+from ..web.assets import asset_url
 
 register = template.Library()
 
 
 @register.simple_tag
-def inspector_static(path: str) -> str:
-    """``{% static %}`` that survives a broken manifest.
+def inspector_asset(name: str) -> str:
+    """Return the URL of one of the inspector's own files ("" when its app is missing)."""
+    return asset_url(name)
 
-    The dashboard is where people go when static files are wrong: a manifest without the
-    inspector's own stylesheet must not turn it into a 500. It falls back to the unhashed URL.
-    """
-    try:
-        return static(path)
-    except ValueError:
-        return urljoin(settings.STATIC_URL or "/static/", quote(path))
+
+@register.filter
+def name(text: object) -> str:
+    """Show a file name (or any text holding one) isolated from the text around it, with
+    invisible, bidi and undecodable characters made visible (``‹U+202E›``, ``‹0xFF›``)."""
+    return format_html("<bdi>{}</bdi>", visible("" if text is None else str(text)))
+
+
+@register.filter
+def shown(text: object) -> str:
+    """Show text with invisible, bidi and undecodable characters made visible (for
+    attributes and titles, where an element cannot isolate it)."""
+    return visible("" if text is None else str(text))
+
+
+@register.filter
+def path_param(path: str) -> str:
+    """Return a path as a form field carries it (``core.paths.to_url_part``)."""
+    return to_url_part(path)
 
 
 @register.filter

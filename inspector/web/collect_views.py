@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
-from django_tables2 import RequestConfig
 
 from ..collection.plan import Action, confirmation_text, plan_collection
 from ..collection.runs import active_run, cancel_run, reap_dead_runs, start_run
 from ..models import CollectionRun
 from .building import page_layers
 from .forms import CollectForm, RunFilterForm
-from .http import EXPORT_FORMATS, criteria, export_query, per_page, unknown_export_format
+from .http import (
+    EXPORT_FORMATS,
+    criteria,
+    export_query,
+    paginate,
+    render_page,
+    unknown_export_format,
+)
 from .permissions import RUN_PERMISSION, VIEW_PERMISSION, staff_permission_required
 from .tables import CollectionRunTable, export_table
 
@@ -43,7 +49,7 @@ def collect(request: HttpRequest) -> HttpResponse:
         return redirect(url if started else f"{url}?already=1")
     clear = bool(form.data.get("clear")) if form.is_bound else "clear" in request.GET
     plan = plan_collection(layers, clear=clear)
-    return render(
+    return render_page(
         request,
         "inspector/collect.html",
         {
@@ -74,20 +80,22 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_run": request.user.has_perm(RUN_PERMISSION),
     }
     if htmx and not htmx.history_restore_request:
-        response = render(request, "inspector/_run_progress.html", {**context, "fragment": True})
+        response = render_page(
+            request, "inspector/_run_progress.html", {**context, "fragment": True}
+        )
         if not run.is_active:
             # htmx 2 stops polling on 286; the fragment it swaps in carries no trigger either.
             response.status_code = HttpResponseStopPolling.status_code
         return response
-    return render(request, "inspector/run.html", context)
+    return render_page(request, "inspector/run.html", context)
 
 
-@staff_permission_required(RUN_PERMISSION)
+@staff_permission_required(VIEW_PERMISSION, RUN_PERMISSION)
 @require_POST
 def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a run that no worker has started (a queue without a worker holds the lock)."""
     run = get_object_or_404(CollectionRun, pk=pk)
-    cancel_run(run)
+    cancel_run(run, request.user)
     return redirect("inspector:run", pk=run.pk)
 
 
@@ -106,9 +114,10 @@ def runs(request: HttpRequest) -> HttpResponse:
             return unknown_export_format()
         table.order_by = request.GET.get("sort") or ()
         return export_table(table, export_format, "collection-runs", title="runs")
-    RequestConfig(request, paginate={"per_page": per_page(request)}).configure(table)
+    table.order_by = request.GET.getlist("sort") or ()
+    paginate(table, request)
     query = criteria(request)
-    return render(
+    return render_page(
         request,
         "inspector/runs.html",
         {

@@ -10,16 +10,19 @@ from urllib.parse import urlsplit, urlunsplit
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
-VIEW_PERMISSION = "inspector.view_assets"
-RUN_PERMISSION = "inspector.run_collection"
+from ..core.access import RUN_PERMISSION, VIEW_PERMISSION
+
+__all__ = ["RUN_PERMISSION", "VIEW_PERMISSION", "staff_permission_required"]
 
 View = Callable[..., HttpResponse]
 
 
-def staff_permission_required(permission: str) -> Callable[[View], View]:
-    """Send anonymous users to log in; refuse (403) anyone else without staff and ``permission``."""
+def staff_permission_required(*permissions: str) -> Callable[[View], View]:
+    """Send anonymous users to log in; refuse (403) anyone else without staff and every one of
+    ``permissions``."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -33,9 +36,13 @@ def staff_permission_required(permission: str) -> Callable[[View], View]:
                     login = redirect_to_login(urlunsplit(("", "", page.path, page.query, "")))
                     return HttpResponseClientRedirect(login["Location"])
                 return redirect_to_login(request.get_full_path())
-            if not (user.is_active and user.is_staff and user.has_perm(permission)):
+            if not (user.is_active and user.is_staff and user.has_perms(permissions)):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if not response.has_header("Cache-Control"):
+                # What staff see (paths, sources, exports) stays out of shared and disk caches.
+                patch_cache_control(response, private=True, no_store=True)
+            return response
 
         return wrapped
 

@@ -29,6 +29,8 @@ def summary(request: HttpRequest) -> JsonResponse:
         return waiting
     counts, severities = layers.counts, layers.severity_counts
     live = layers.live
+    manifest_counts = layers.manifest.counts()
+    live_counts = live.counts() if live is not None else None
     last = CollectionRun.objects.first()
     body: dict[str, Any] = {
         "paths": len(layers.records),
@@ -36,10 +38,13 @@ def summary(request: HttpRequest) -> JsonResponse:
         "accepted": severities["accepted"],
         "stale_acceptances": len(layers.stale_rules),
         "status": {str(s): counts[s] for s in SourceStatus},
+        # Each layer counts its own words: both have an "unknown".
         "manifest": (
-            {str(s): counts[s] for s in ManifestStatus} if layers.manifest.applicable else None
+            {str(s): manifest_counts[s] for s in ManifestStatus}
+            if layers.manifest.applicable
+            else None
         ),
-        "live": {str(s): counts[s] for s in LiveStatus} if live is not None else None,
+        "live": {str(s): live_counts[s] for s in LiveStatus} if live_counts is not None else None,
         "checked": {
             "sources": _iso(layers.inventory.built_at),
             "manifest": _iso(layers.manifest.built_at) if layers.manifest.applicable else None,

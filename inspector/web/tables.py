@@ -14,7 +14,7 @@ from django_tables2.utils import OrderBy
 
 from ..core.layers import Layers
 from ..core.records import PathRecord
-from ..core.rows import CSV_COLUMNS, csv_safe, record_to_row
+from ..core.rows import CSV_COLUMNS, csv_safe, record_to_row, write_json
 from ..core.status import SourceStatus
 from ..served.targets import Probed, last_probes
 
@@ -150,12 +150,15 @@ PathsExportTable: type[RowDictTable] = type(tables.Table)(
 
 
 class SafeTableExport(TableExport):
-    """A ``TableExport`` whose every cell is formula-safe, whatever table it exports."""
+    """A ``TableExport`` whose every cell is formula-safe in a spreadsheet format (JSON is
+    read by programs, which must get the values as they are)."""
 
     def table_to_dataset(
         self, table: tables.Table, exclude_columns: Any, dataset_kwargs: Any = None
     ) -> Any:
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        if self.format == "json":
+            return dataset
         safe = dataset.__class__(title=dataset.title, headers=dataset.headers)
         for row in dataset:
             safe.append([csv_safe(cell) for cell in row])
@@ -168,7 +171,13 @@ def export_response(
     name: str,
     layers: Layers,
 ) -> HttpResponse:
-    """Return every record as a CSV or JSON download, with design.md's columns."""
+    """Return every record as a download: CSV with design.md's columns, JSON with the very
+    objects of ``inspect_assets --format json``."""
+    if export_format == "json":
+        response = HttpResponse(content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+        write_json(records, response, layers)
+        return response
     table = PathsExportTable([record_to_row(record, layers) for record in records])
     return export_table(table, export_format, name, title="paths")
 

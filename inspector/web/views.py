@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
+from collections import Counter
 
 from django.core.handlers.wsgi import get_script_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
@@ -14,6 +14,7 @@ from django_htmx.middleware import HtmxDetails
 
 from ..core.diffs import live_diff
 from ..core.layers import current_layers
+from ..core.paths import from_url_part
 from ..core.resolution import resolution_settings
 from ..core.status import (
     Flag,
@@ -25,17 +26,19 @@ from ..core.status import (
 )
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
-from ..served.targets import last_probes, run_probe
+from ..served.targets import configured_base_url, last_probes, probe_setup_problem, run_probe
+from . import cooldown
 from .building import page_layers
 from .charts import source_chart
 from .details import candidate_details, static_url
 from .forms import PathFilterForm
 from .http import (
     EXPORT_FORMATS,
+    cooling_down,
     criteria,
     export_query,
-    per_page,
-    positive_int,
+    paginate,
+    render_page,
     safe_next,
     unknown_export_format,
 )
@@ -54,6 +57,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     inventory, manifest, live = layers.inventory, layers.manifest, layers.live
     manifest_counts = manifest.counts()
     counts = layers.counts
+    live_counts = live.counts() if live is not None else Counter[str]()
     severities = layers.severity_counts
     needs_a_look = sorted(
         (
@@ -64,7 +68,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         ),
         key=lambda pair: (-pair[1].severity.rank, pair[0].path),
     )
-    return render(
+    return render_page(
         request,
         "inspector/overview.html",
         {
@@ -92,7 +96,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 (kind.value, len(manifest.findings_of(kind))) for kind in ManifestFinding
             ],
             "live": live,
-            "live_counts": [(s.value, counts[s]) for s in LiveStatus],
+            "live_counts": [(s.value, live_counts[s]) for s in LiveStatus],
             "live_differs": sum(
                 1
                 for record in inventory
@@ -100,6 +104,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 and layers.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
             ),
             "last_run": CollectionRun.objects.first(),
+            "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
         },
     )
 
@@ -117,21 +122,18 @@ def paths(request: HttpRequest) -> HttpResponse:
             return unknown_export_format()
         return export_response(records, export_format, name="asset-paths", layers=layers)
 
-    table = PathsTable(PathRowsData(records, layers), request=request)
+    # No request for django-tables2 to read: it would take ``per_page`` unbounded.
+    table = PathsTable(PathRowsData(records, layers))
     table.order_by = request.GET.getlist("sort")
     if not table.order_by:  # none asked for, or none that names a column: worst first
         table.order_by = ("-severity",)
-    page_size = per_page(request)
-    page_count = max(1, math.ceil(len(records) / page_size))
-    table.paginate(
-        page=min(positive_int(request.GET.get("page"), 1), page_count), per_page=page_size
-    )
+    paginate(table, request)
 
     htmx = HtmxDetails(request)
     partial = bool(htmx) and not htmx.history_restore_request
     # The form sends its empty fields too; links and the address bar carry only criteria set.
     query = criteria(request)
-    response = render(
+    response = render_page(
         request,
         "inspector/_paths_results.html" if partial else "inspector/paths.html",
         {
@@ -142,6 +144,7 @@ def paths(request: HttpRequest) -> HttpResponse:
             "querystring": export_query(query),
             "query": query,
             "sort_field": request.GET.get("sort", ""),
+            "probe": cooldown.probe_state(row.record.record.path for row in table.page.object_list),
             "partial": partial,
         },
         status=400 if form.errors else 200,
@@ -159,14 +162,14 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     layers = page_layers(request)
     if isinstance(layers, HttpResponse):
         return layers
-    record = layers.get(path)
+    record = layers.get(path) or layers.get(from_url_part(path))
     if record is None:
         raise Http404("No static source and no collected file has this path.")
     manifest, live = layers.manifest, layers.live
     assert live is not None
     live_entry = live.entry(record.path)
     probed = last_probes([record.path]).get(record.path)
-    return render(
+    return render_page(
         request,
         "inspector/path_detail.html",
         {
@@ -180,6 +183,8 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
             "live_entry": live_entry,
             "live_diff": live_diff(record, live_entry, live),
             "probed": probed,
+            "probe": cooldown.probe_state([record.path]),
+            "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
         },
     )
 
@@ -188,7 +193,11 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
 @require_POST
 def recheck(request: HttpRequest) -> HttpResponse:
     """Check the files and take the collected storage's listing again now, and wait for it
-    (pages otherwise show the last check and re-check in the background)."""
+    (pages otherwise show the last check and re-check in the background), unless it was
+    re-checked within ``COOLDOWN_SECONDS``."""
+    left = cooldown.take(cooldown.recheck_key())
+    if left:
+        return cooling_down("re-check of the collected storage", left)
     forget_listings()
     current_layers()
     return redirect(safe_next(request))
@@ -206,13 +215,18 @@ def probe(request: HttpRequest) -> HttpResponse:
     layers = page_layers(request)
     if isinstance(layers, HttpResponse):
         return layers
-    wanted = request.POST.getlist("path")
+    wanted = [from_url_part(path) for path in request.POST.getlist("path")]
     records = [layers.get(path) for path in wanted[: MAX_PROBED_PATHS + 1]]
     if not wanted or len(wanted) > MAX_PROBED_PATHS or None in records:
         return HttpResponseBadRequest(
             f"Post 1 to {MAX_PROBED_PATHS} paths that the inspector lists.",
             content_type="text/plain; charset=utf-8",
         )
-    # A relative STATIC_URL is served by this very site: its origin is the base URL.
-    run_probe(layers, [r for r in records if r is not None], request.build_absolute_uri("/"))
+    problem = probe_setup_problem()
+    if problem:
+        return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+    left = cooldown.take(cooldown.probe_key(wanted))
+    if left:
+        return cooling_down("probe of these paths", left)
+    run_probe(layers, [r for r in records if r is not None], configured_base_url())
     return redirect(safe_next(request))

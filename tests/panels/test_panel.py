@@ -9,6 +9,7 @@ disk (``toolbar_site``). The demo's checkout page is the demo's own test (``demo
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from debug_toolbar.store import get_store
 from debug_toolbar.toolbar import DebugToolbar
+from django.contrib.auth.models import User
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -122,6 +124,21 @@ def toolbar_site(layout: Layout) -> Iterator[None]:
 
 
 @pytest.fixture
+def staff() -> Any:
+    """Session cookies of a staff superuser: the panel shows its rows only to such a user."""
+    user = User.objects.create_superuser("panel-staff", password="x")
+    client = Client()
+    client.force_login(user)
+    return client.cookies
+
+
+def logged_in(cookies: Any, client_class: Any = Client) -> Any:
+    client = client_class()
+    client.cookies = copy.deepcopy(cookies)
+    return client
+
+
+@pytest.fixture
 def only_assets_panel() -> Iterator[None]:
     with override_settings(
         DEBUG=True, DEBUG_TOOLBAR_PANELS=[ASSETS], DEBUG_TOOLBAR_CONFIG=TOOLBAR_CONFIG
@@ -140,10 +157,12 @@ def page_view(template: str, **context: Any) -> Callable[[HttpRequest], HttpResp
 
 
 def run_toolbar(
-    view: Callable[[HttpRequest], HttpResponse], url: str = "/page/"
+    view: Callable[[HttpRequest], HttpResponse], url: str = "/page/", user: Any = None
 ) -> tuple[DebugToolbar, HttpResponse]:
-    """Run ``view`` under a toolbar the way DebugToolbarMiddleware does, without rendering it."""
+    """Run ``view`` under a toolbar the way DebugToolbarMiddleware does, without rendering it;
+    the request's user is an (unsaved) active staff superuser unless ``user`` is given."""
     request = RequestFactory().get(url)
+    request.user = user or User(username="staff", is_staff=True, is_superuser=True)
     toolbar = DebugToolbar(request, view)
     for panel in toolbar.enabled_panels:
         panel.enable_instrumentation()
@@ -235,11 +254,12 @@ def test_hook_is_installed_once_and_keeps_the_storage_answer(only_assets_panel: 
     assert seen.paths == {"css/site.css": ["/static/css/site.css"]}
 
 
-def test_threads_record_only_their_own_request(toolbar_site: None) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_threads_record_only_their_own_request(toolbar_site: None, staff: Any) -> None:
     results: dict[str, HttpResponse] = {}
 
     def get(name: str) -> None:
-        results[name] = Client().get("/test/in-step/", {"name": name})
+        results[name] = logged_in(staff).get("/test/in-step/", {"name": name})
 
     names = PAGE_PATHS[:2]
     workers = [threading.Thread(target=get, args=(name,)) for name in names]
@@ -253,11 +273,14 @@ def test_threads_record_only_their_own_request(toolbar_site: None) -> None:
         assert [row["path"] for row in stats["files"]] == [name]
 
 
-def test_concurrent_async_requests_record_only_their_own_paths(toolbar_site: None) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_async_requests_record_only_their_own_paths(
+    toolbar_site: None, staff: Any
+) -> None:
     ours, theirs = PAGE_PATHS[:2], PAGE_PATHS[2:]
 
     async def both() -> list[HttpResponse]:
-        client = AsyncClient()
+        client = logged_in(staff, AsyncClient)
         return await asyncio.gather(
             client.get("/test/interleaved/", {"name": ours}),
             client.get("/test/interleaved/", {"name": theirs}),
@@ -270,10 +293,11 @@ def test_concurrent_async_requests_record_only_their_own_paths(toolbar_site: Non
     assert [r["path"] for r in from_store(request_id_of(second)).get_stats()["files"]] == theirs
 
 
-def test_works_next_to_the_builtin_static_panel(toolbar_site: None) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_works_next_to_the_builtin_static_panel(toolbar_site: None, staff: Any) -> None:
     # Both panels stay configured while the toolbar rebuilds them from its store.
     with override_settings(DEBUG_TOOLBAR_PANELS=[BUILTIN, ASSETS]):
-        request_id = request_id_of(Client().get("/test/page/"))
+        request_id = request_id_of(logged_in(staff).get("/test/page/"))
         ours = from_store(request_id).get_stats()
         stored = DebugToolbar.fetch(request_id, "StaticFilesPanel")
         assert stored is not None
@@ -364,7 +388,7 @@ def test_file_names_with_markup_quotes_and_newlines_stay_inert(
         content = toolbar.get_panel_by_id("AssetsPanel").content
     assert rows_by_path(assets_stats(toolbar))[NASTY]["found"] is True
     assert "<script>alert(1)</script>" not in content
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;\n&amp;amp;.css" in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#x27;‹U+000A›&amp;amp;.css" in content
 
 
 # --- unit: the kept inventory -------------------------------------------------------------------

@@ -355,13 +355,15 @@ def test_budget_exhausted_leaves_later_targets_unchecked(server: Server) -> None
     ]
     began = time.monotonic()
     results = probe(targets, concurrency=1, timeout=2, budget=0.3)
-    assert time.monotonic() - began < 3
+    # The budget bounds the whole call: the request under way is cut at the budget, not given
+    # its full timeout (a probe from a page never holds a web worker past PROBE_BUDGET).
+    assert time.monotonic() - began < 1.5
     assert [r.status for r in results] == [
-        ServedStatus.OK,
+        ServedStatus.HTTP_ERROR,
         ServedStatus.UNCHECKED,
         ServedStatus.UNCHECKED,
     ]
-    assert "budget ran out" in results[1].detail
+    assert "timed out" in results[0].detail and "budget ran out" in results[1].detail
     assert len(server.requests) == 1
 
 

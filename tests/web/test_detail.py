@@ -57,7 +57,7 @@ def test_shows_what_development_serves_collection_takes_and_static_gives(
     facts = body[body.index('class="facts"') : body.index("</dl>")]
     location = str(first / "css" / "site.css")
     assert facts.count(location) == 2, "served and collected file"
-    assert "<code>/static/css/site.css</code>" in facts
+    assert "<code><bdi>/static/css/site.css</bdi></code>" in facts
 
 
 def test_ignored_path_says_collection_takes_nothing(viewer_client: Client, layout: Layout) -> None:
@@ -214,4 +214,5 @@ def test_reaches_a_name_with_a_newline(viewer_client: Client, layout: Layout) ->
         assert f'href="{link}"' in table
         response = viewer_client.get(link)
     assert response.status_code == 200
-    assert "odd\nname &lt;b&gt;.css" in response.content.decode()
+    # The line break is shown, not broken: ‹U+000A›.
+    assert "odd‹U+000A›name &lt;b&gt;.css" in response.content.decode()

@@ -46,7 +46,7 @@ def shown_paths(response: HttpResponse) -> list[str]:
     """The paths of the table's rows, in order."""
     body = response.content.decode()
     tbody = body[body.index("<tbody>") : body.index("</tbody>")]
-    return re.findall(r'<a href="/assets/paths/[^"]*"><code>([^<]*)</code>', tbody)
+    return re.findall(r'<a href="/assets/paths/[^"]*"><code><bdi>([^<]*)</bdi></code>', tbody)
 
 
 def test_lists_every_path_worst_first_then_by_path(viewer_client: Client, mixed: Layout) -> None:
@@ -226,8 +226,9 @@ def test_json_export(viewer_client: Client, mixed: Layout) -> None:
     response = get(viewer_client, mixed, "?status=duplicate&_export=json")
     assert response["Content-Type"] == "application/json"
     (row,) = json.loads(response.content)
-    assert set(row) == set(CSV_COLUMNS)
+    # The CLI's objects (tests/web/test_exports.py compares them whole), not the CSV row.
     assert row["path"] == "img/logo.svg" and row["status"] == "duplicate"
+    assert len(row["candidates"]) == 2 and row["winner"]["source"]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "yaml", "html", ""])
@@ -240,7 +241,7 @@ def test_other_export_formats_are_refused(viewer_client: Client, mixed: Layout, 
 FORMULAS = ["=cmd|' /C calc'!A0.css", "+1.css", "-2.css", "@SUM(1).css", "\tx.css", "\rcr.css"]
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("fmt", ["csv"])
 def test_export_neutralises_every_formula_cell(
     viewer_client: Client, layout: Layout, fmt: str
 ) -> None:
@@ -251,7 +252,7 @@ def test_export_neutralises_every_formula_cell(
         layout.write(other, name, "b")
     with layout.settings(dirs=[formulas, other], finders=[FS]):
         response = viewer_client.get(f"{PATHS}?_export={fmt}")
-    rows = parse_csv(response) if fmt == "csv" else json.loads(response.content)
+    rows = parse_csv(response)
     assert sorted(row["path"] for row in rows) == sorted("'" + name for name in FORMULAS)
     for row in rows:
         for column, cell in row.items():

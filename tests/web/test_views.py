@@ -257,7 +257,9 @@ def test_pages_have_no_inline_script(viewer_client: Client, layout: Layout, page
     project = layout.folder("project")
     layout.write(project, "<script>alert(1)</script>.js", "x")
     url = reverse(f"inspector:{page}")
-    html = get(viewer_client, layout, url, dirs=[project], finders=[FS]).content.decode()
+    html = get(
+        viewer_client, layout, url, apps=["js_lib_htmx"], dirs=[project], finders=[FS]
+    ).content.decode()
     parser = _Scripts()
     parser.feed(html)
     inline = [attrs for attrs in parser.tags if not attrs.get("src")]

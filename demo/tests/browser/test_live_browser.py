@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,6 +28,7 @@ def drifted_collection() -> Iterator[Path]:
 
 
 def test_from_the_modified_count_to_the_diff_and_a_recheck(
+    request: pytest.FixtureRequest,
     page: Page,
     live_server: Any,
     staff_session: Callable[[Page], None],
@@ -34,6 +36,12 @@ def test_from_the_modified_count_to_the_diff_and_a_recheck(
     screenshot_dir: Path,
 ) -> None:
     staff_session(page)
+    # The dashboard's probe needs to know where the site is served (never from the request).
+    where = override_settings(
+        ASSET_INSPECTOR={**settings.ASSET_INSPECTOR, "BASE_URL": live_server.url}
+    )
+    where.enable()
+    request.addfinalizer(where.disable)
     page.goto(f"{live_server.url}/assets/")
     modified = page.locator("a.live-modified")
     expect(modified).to_contain_text("1 modified")

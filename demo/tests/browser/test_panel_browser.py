@@ -4,6 +4,7 @@ red "would be a 500", and save a screenshot."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_panel_shows_the_rows_and_the_red_would_500(
-    page: Page, live_server: Any, demo_toolbar: None, screenshot_dir: Path
+    page: Page,
+    live_server: Any,
+    demo_toolbar: None,
+    screenshot_dir: Path,
+    staff_session: Callable[[Page], None],
 ) -> None:
+    # The panel shows its rows to staff with inspector.view_assets only.
+    staff_session(page)
     page.goto(f"{live_server.url}/checkout/")
     button = page.locator("#djdt-AssetsPanel")
     expect(button).to_contain_text("6 used · 1 conflict · 1 would 500")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from inspector.conf import get_config
 from inspector.core.diffs import live_diff
 from inspector.core.layers import Layers, current_layers
 from inspector.core.rows import write_csv, write_json
@@ -138,7 +139,7 @@ class Command(BaseCommand):
             f: frozenset(options[f]) for f in ("status", "flag", "live", "manifest", "severity")
         }
         path_filter = PathFilter(facets=facets, globs=tuple(options["path"]))
-        base_url = options["base_url"]
+        base_url = options["base_url"] or get_config()["BASE_URL"]
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise CommandError(f"--base-url must be an http(s) URL, not {base_url!r}", returncode=2)
         live = not options["no_live"]
@@ -153,8 +154,8 @@ class Command(BaseCommand):
         layers = current_layers(live=live)
         if options["probe"] and base_url is None and not _absolute(settings.STATIC_URL):
             raise CommandError(
-                f"--probe: STATIC_URL ({settings.STATIC_URL}) is relative: give --base-url "
-                "(where the site is served, e.g. https://www.example.com).",
+                f"--probe: STATIC_URL ({settings.STATIC_URL}) is relative: give --base-url or set "
+                'ASSET_INSPECTOR["BASE_URL"] (where the site is served, e.g. https://example.com).',
                 returncode=2,
             )
         if options["diff"] is not None:
