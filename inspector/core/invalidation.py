@@ -30,6 +30,7 @@ __all__ = [
     "CLOUDFRONT_MAX_PATHS",
     "Invalidation",
     "cdn_host",
+    "differs",
     "pending_invalidation",
     "static_url_path",
 ]
@@ -90,14 +91,14 @@ def _quoted(paths: Iterable[str]) -> str:
 
 
 def pending_invalidation(layers: Layers, paths: Iterable[str] | None = None) -> Invalidation:
-    """Return what to invalidate once ``paths`` are collected: by default every collectable
-    path whose collected copy differs from its source or is missing (the live layer)."""
+    """Return what to invalidate once ``paths`` are collected (copied again): by default every
+    path that ``differs``, as the live layer says."""
     live = layers.live
     storage = live.storage if live is not None else None
     if storage is None:
         return Invalidation.of(())
     if paths is None:
-        changed = [r for r in layers.inventory if _differs(layers, r)]
+        changed = [r for r in layers.inventory if differs(layers, r)]
     else:
         wanted = set(paths)
         changed = [r for r in layers.inventory if r.path in wanted]
@@ -113,7 +114,8 @@ def pending_invalidation(layers: Layers, paths: Iterable[str] | None = None) -> 
     return Invalidation.of(names)
 
 
-def _differs(layers: Layers, record: PathRecord) -> bool:
+def differs(layers: Layers, record: PathRecord) -> bool:
+    """Return True if collecting now writes other bytes under the path's unhashed name."""
     if record.collect_winner is None:
         return False  # never collected: nothing is ever written under its URL
     return layers.live_status(record.path) in (LiveStatus.MODIFIED, LiveStatus.MISSING)
