@@ -90,9 +90,12 @@ def _quoted(paths: Iterable[str]) -> str:
     return " ".join(shlex.quote(path) for path in paths)
 
 
-def pending_invalidation(layers: Layers, paths: Iterable[str] | None = None) -> Invalidation:
+def pending_invalidation(
+    layers: Layers, paths: Iterable[str] | None = None, *, removed: Iterable[str] = ()
+) -> Invalidation:
     """Return what to invalidate once ``paths`` are collected (copied again): by default every
-    path that ``differs``, as the live layer says."""
+    path that ``differs``, as the live layer says; ``removed`` are stored names a cleared
+    storage no longer serves."""
     live = layers.live
     storage = live.storage if live is not None else None
     if storage is None:
@@ -102,12 +105,12 @@ def pending_invalidation(layers: Layers, paths: Iterable[str] | None = None) -> 
     else:
         wanted = set(paths)
         changed = [r for r in layers.inventory if r.path in wanted]
-    names: set[str] = set()
+    names = set(removed)
     if not getattr(storage, "keep_only_hashed_files", False):  # whitenoise deletes them
         names.update(r.path for r in changed)
         names.update(_variants(storage, changed, layers))
     hashing = as_manifest_storage(storage)
-    if hashing is not None and (changed or _manifest_changes(layers)):
+    if hashing is not None and (changed or names or _manifest_changes(layers)):
         manifest = manifest_name_in_storage(hashing)
         if manifest is not None:
             names.add(manifest)
