@@ -14,7 +14,10 @@ from django_htmx.middleware import HtmxDetails
 
 from ..collection.runs import layers_for_page
 from ..core.diffs import live_diff
+from ..core.invalidation import cdn_host, pending_invalidation
+from ..core.layers import Layers
 from ..core.resolution import resolution_settings
+from ..core.severity import judge_release
 from ..core.status import (
     Flag,
     LiveStatus,
@@ -25,7 +28,7 @@ from ..core.status import (
 )
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
-from ..served.targets import last_probes, run_probe
+from ..served.targets import cdn_stale, last_probes, run_probe
 from .charts import source_chart
 from .details import candidate_details, static_url
 from .forms import PathFilterForm
@@ -97,8 +100,24 @@ def overview(request: HttpRequest) -> HttpResponse:
                 and layers.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
             ),
             "last_run": CollectionRun.objects.first(),
+            "releases": [(release, judge_release(release)) for release in manifest.releases],
+            "reclaimable_count": len(manifest.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)),
+            **_cdn_facts(layers),
         },
     )
+
+
+def _cdn_facts(layers: Layers) -> dict[str, object]:
+    """What the overview says about a CDN in front of STATIC_URL: its host, how many URLs it
+    must drop once the differences are collected, and the paths the last probes found it
+    serving stale."""
+    storage = layers.live.storage if layers.live is not None else None
+    host = cdn_host(storage)
+    return {
+        "cdn_host": host,
+        "cdn_pending": len(pending_invalidation(layers).names) if host else 0,
+        "cdn_stale": cdn_stale(),
+    }
 
 
 @staff_permission_required(VIEW_PERMISSION)
