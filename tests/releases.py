@@ -9,7 +9,9 @@ the first one (no ``--clear``), so the storage holds both releases' hashed files
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,11 +78,21 @@ def collect_release(storages: dict[str, Any], **extra: Any) -> None:
 
 
 @contextmanager
-def two_releases(layout: Layout, form: str, backend: str = RELEASE_STORAGE) -> Iterator[Releases]:
-    """Collect two releases; ``form`` is ``"option"`` (``release_id``) or ``"git"``."""
+def two_releases(
+    layout: Layout,
+    form: str,
+    backend: str = RELEASE_STORAGE,
+    options: dict[str, Any] | None = None,
+) -> Iterator[Releases]:
+    """Collect two releases; ``form`` is ``"option"`` (``release_id``) or ``"git"``.
+
+    ``options`` are the storage's other options (an S3 bucket's, say); with them the collected
+    files are remote, so edits are dated a little ahead instead of the collection being aged.
+    """
     app, static = layout.app("releases")
     for path, content in FIRST.items():
         layout.write(static, path, content)
+    age(layout.root)
     checkout = None
     if form == "git":
         checkout = layout.folder("checkout")
@@ -88,22 +100,25 @@ def two_releases(layout: Layout, form: str, backend: str = RELEASE_STORAGE) -> I
         (checkout / "VERSION").write_text("1\n")
         git(checkout, "add", "VERSION")
         commit(checkout, "first release")
-        options: dict[str, Any] = {"release_strategy": "tests.storages.git_revision"}
+        release: dict[str, Any] = {"release_strategy": "tests.storages.git_revision"}
     else:
-        options = {"release_id": "2026.11.30"}
+        release = {"release_id": "2026.11.30"}
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": backend, "OPTIONS": options},
+        "staticfiles": {"BACKEND": backend, "OPTIONS": {**(options or {}), **release}},
     }
+    remote = options is not None
     extra = {"RELEASE_CHECKOUT": str(checkout)} if checkout else {}
     with layout.settings(apps=[app], STORAGES=storages, DEBUG=False, **extra):
         collect_release(storages)
-        first = options.get("release_id") or git(
-            checkout or Path("."), "rev-parse", "--short=12", "HEAD"
-        )
-        age(layout.root)  # the deploy is a minute old: the edits below are newer
+        first = release.get("release_id") or revision(checkout)
+        if not remote:
+            age(layout.root)  # the deploy is a minute old: the edits below are newer
         for path, content in {**EDITED, **ADDED}.items():
-            layout.write(static, path, content)
+            edited = layout.write(static, path, content)
+            if remote:  # an object's LastModified cannot be backdated: the edit is dated ahead
+                ahead = time.time() + 5
+                os.utime(edited, (ahead, ahead))
         for path in REMOVED:
             (static / path).unlink()
         if checkout is not None:
@@ -112,10 +127,11 @@ def two_releases(layout: Layout, form: str, backend: str = RELEASE_STORAGE) -> I
             second = revision(checkout)
         else:
             second = "2026.12.03"
-            storages["staticfiles"]["OPTIONS"] = {"release_id": second}
+            storages["staticfiles"]["OPTIONS"] = {**(options or {}), "release_id": second}
         collect_release(storages)
-        age(layout.root)
-        age(layout.root / "collected" / str(first), seconds=120)  # written at the first deploy
+        if not remote:
+            age(layout.root)
+            age(layout.root / "collected" / str(first), seconds=120)  # the first deploy's
         with override_settings(STORAGES=storages):
             yield Releases(layout, static, storages, str(first), second, checkout)
 
