@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from inspector.core import caches
 
@@ -110,9 +111,11 @@ def test_the_list_follows_the_path_filter_and_the_text_format(layout: Layout) ->
     assert out.getvalue() == "/static/js/app.js\n/static/staticfiles.json\n"
 
 
-def test_an_absolute_static_url_gives_its_path(layout: Layout, settings: Any) -> None:
-    with collected_app(layout, "cdn", FILES, DJANGO) as static:
-        settings.STATIC_URL = "https://cdn.example.com/assets/v1/"
+def test_an_absolute_static_url_gives_its_path(layout: Layout) -> None:
+    with (
+        collected_app(layout, "cdn", FILES, DJANGO) as static,
+        override_settings(STATIC_URL="https://cdn.example.com/assets/v1/"),
+    ):
         edit(layout, static)
         paths = invalidation_paths()
     assert paths[0] == "/assets/v1/a%20dir/with%20space.js"

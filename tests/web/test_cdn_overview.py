@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
@@ -31,14 +31,14 @@ def overview(client: Client) -> str:
 
 
 def test_a_cdn_static_url_is_said_next_to_the_storage(
-    layout: Layout, viewer_client: Client, settings: Any
+    layout: Layout, viewer_client: Client
 ) -> None:
     with collected_app(layout, "cdn", FILES, PLAIN) as static:
         assert "Served through a CDN" not in overview(viewer_client)
-        settings.STATIC_URL = "https://d111111abcdef8.cloudfront.net/static/"
         layout.write(static, "js/app.js", "console.log(2);\n")
         age(static, seconds=30)
-        page = overview(viewer_client)
+        with override_settings(STATIC_URL="https://d111111abcdef8.cloudfront.net/static/"):
+            page = overview(viewer_client)
     assert "Served through a CDN: <code>STATIC_URL</code> points at <code>d111111abcdef8" in page
     assert "collecting now would leave <strong>1</strong> to invalidate" in page
 
@@ -46,13 +46,14 @@ def test_a_cdn_static_url_is_said_next_to_the_storage(
 def test_the_paths_a_cdn_still_serves_stale_are_named(
     layout: Layout,
     viewer_client: Client,
-    settings: Any,
     server: Server,  # noqa: F811
 ) -> None:
     headers = {"Content-Type": "text/css", "Cache-Control": "max-age=60"}
     cached = {**headers, "Age": "120", "X-Cache": "Hit from cloudfront"}
-    with collected_app(layout, "cdnstale", FILES, PLAIN):
-        settings.STATIC_URL = f"{server.base}/static/"
+    with (
+        collected_app(layout, "cdnstale", FILES, PLAIN),
+        override_settings(STATIC_URL=f"{server.base}/static/"),
+    ):
         server.add("static/css/site.css", Route(OLD_CSS, headers=cached))
         server.add("static/js/app.js", Route(FILES["js/app.js"].encode(), headers=headers))
         probe = {"path": ["css/site.css", "js/app.js"], "next": reverse("inspector:overview")}
@@ -73,11 +74,12 @@ def test_the_paths_a_cdn_still_serves_stale_are_named(
 def test_stale_bytes_from_the_origin_itself_are_not_blamed_on_a_cdn(
     layout: Layout,
     viewer_client: Client,
-    settings: Any,
     server: Server,  # noqa: F811
 ) -> None:
-    with collected_app(layout, "origin", FILES, PLAIN):
-        settings.STATIC_URL = f"{server.base}/static/"
+    with (
+        collected_app(layout, "origin", FILES, PLAIN),
+        override_settings(STATIC_URL=f"{server.base}/static/"),
+    ):
         server.add("static/css/site.css", Route(OLD_CSS, headers={"Content-Type": "text/css"}))
         viewer_client.post(reverse("inspector:probe"), {"path": ["css/site.css"]})
         assert "still serves stale" not in overview(viewer_client)
