@@ -25,9 +25,8 @@ from inspector.core.status import (
     ReleaseStatus,
     Severity,
 )
-
-from ..layout import Layout
-from ..releases import ADDED, CHANGED, FIRST, REMOVED, Releases, two_releases
+from tests.support.layout import Layout
+from tests.support.releases import ADDED, CHANGED, FIRST, REMOVED, Releases, two_releases
 
 
 @pytest.fixture(params=["option", "git"])

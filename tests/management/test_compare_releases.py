@@ -13,9 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from inspector.core import caches
-
-from ..layout import Layout, collected_app
-from ..releases import ADDED, CHANGED, REMOVED, Releases, two_releases
+from tests.support.layout import Layout, collected_app
+from tests.support.releases import ADDED, CHANGED, REMOVED, Releases, two_releases
 
 
 @pytest.fixture(params=["option", "git"])

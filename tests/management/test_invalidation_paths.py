@@ -23,9 +23,8 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from inspector.core import caches
-
-from ..layout import Layout, age, collected_app
-from ..workers import BASE_DIR, current_settings
+from tests.support.layout import Layout, age, collected_app
+from tests.support.workers import BASE_DIR, current_settings
 
 PLAIN = "django.contrib.staticfiles.storage.StaticFilesStorage"
 DJANGO = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"

@@ -15,9 +15,8 @@ from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
 from inspector.core.invalidation import cdn_host
-
-from ..layout import Layout, age, collected_app
-from ..test_served import Route, Server, server  # noqa: F401  (server: the fixture)
+from tests.served.test_probe import Route, Server, server  # noqa: F401  (server: the fixture)
+from tests.support.layout import Layout, age, collected_app
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from inspector.core import caches
-
-from ..layout import Layout, collected_app
-from ..releases import ADDED, CHANGED, REMOVED, Releases, two_releases
+from tests.support.layout import Layout, collected_app
+from tests.support.releases import ADDED, CHANGED, REMOVED, Releases, two_releases
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,8 @@ from django.urls import reverse
 from inspector.collection.plan import plan_collection
 from inspector.core.layers import current_layers
 from inspector.models import CollectionRun, Phase
-
-from ..layout import Layout, age, collected_app
-from ..releases import Releases, two_releases
+from tests.support.layout import Layout, age, collected_app
+from tests.support.releases import Releases, two_releases
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,7 +25,7 @@ from inspector.core import caches
 
 from .layout import Layout, age
 
-RELEASE_STORAGE = "tests.storages.ReleaseManifestStorage"
+RELEASE_STORAGE = "tests.support.storages.ReleaseManifestStorage"
 
 # The first release's sources.
 FIRST: dict[str, str] = {
@@ -100,7 +100,7 @@ def two_releases(
         (checkout / "VERSION").write_text("1\n")
         git(checkout, "add", "VERSION")
         commit(checkout, "first release")
-        release: dict[str, Any] = {"release_strategy": "tests.storages.git_revision"}
+        release: dict[str, Any] = {"release_strategy": "tests.support.storages.git_revision"}
     else:
         release = {"release_id": "2026.11.30"}
     storages = {
