@@ -124,7 +124,7 @@ def test_dropping_a_release_lists_its_files_as_reclaimable(
         assert f"<code>{name}</code>" in reclaimable
         assert (releases.root / name).exists()  # listed, never deleted
     overview = viewer_client.get(reverse("inspector:overview")).content.decode()
-    assert f"<strong>{len(gone)}</strong> old hashed files no kept release names" in overview
+    assert f"<strong>{len(gone)}</strong> old hashed files that no kept release names" in overview
 
 
 def test_a_storage_without_releases(layout: Layout, viewer_client: Client) -> None:
