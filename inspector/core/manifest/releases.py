@@ -69,15 +69,11 @@ def _relative_location(storage: object, target: object) -> str | None:
     """Return where ``target`` keeps files relative to ``storage`` ("" for the same place), or
     None if it is not inside it (another folder, bucket or kind of storage)."""
     if isinstance(storage, FileSystemStorage) and isinstance(target, FileSystemStorage):
-        if not (storage.location and target.location):
-            return None
         base = os.path.realpath(storage.location)
         relative = os.path.relpath(os.path.realpath(target.location), base)
         if relative == os.curdir:
             return ""
-        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-            return None
-        return relative.replace(os.sep, "/")
+        return None if relative.split(os.sep)[0] == os.pardir else relative.replace(os.sep, "/")
     own, theirs = as_s3(storage), as_s3(target)
     if own is None or theirs is None or own.bucket_name != theirs.bucket_name:
         return None
@@ -100,7 +96,7 @@ def release_layout(hashing: ManifestStorage) -> ReleaseLayout | None:
     if relative is not None:
         parent, _, release = relative.rpartition("/")
         return ReleaseLayout(release, name, True, parent=f"{parent}/" if parent else "")
-    if isinstance(target, FileSystemStorage) and target.location:
+    if isinstance(target, FileSystemStorage):
         folder = os.path.realpath(target.location)
         return ReleaseLayout(
             os.path.basename(folder), name, False, parent_path=os.path.dirname(folder)
