@@ -127,7 +127,8 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    # One manifest per release folder (demo/storages.py), the release id from DEMO_RELEASE.
+    "staticfiles": {"BACKEND": "demo.storages.ReleaseManifestStorage"},
 }
 
 ASSET_INSPECTOR = {

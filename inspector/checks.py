@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import checks
 
 from .conf import DEFAULTS, config_problems, user_config
-from .core.severity import InvalidRule, parse_rules
+from .core.severity import InvalidRule, judge_release, parse_rules
 from .core.status import Severity, SourceStatus
 
 # A deploy check lists this many paths in its message; the dashboard and the CLI list all.
@@ -157,6 +157,16 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
             id="inspector.W011",
         )
         for rule in layers.stale_rules
+    ]
+    messages += [
+        checks.Error(
+            f"Release {release.id!r} of the staticfiles storage: {release.note}.",
+            hint="Collect that release again before anyone rolls back to it, or drop its folder.",
+            obj=release.id,
+            id="inspector.E013",
+        )
+        for release in layers.manifest.releases
+        if judge_release(release).severity == Severity.ERROR
     ]
     live = layers.live
     if (

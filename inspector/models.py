@@ -76,6 +76,9 @@ class CollectionRun(models.Model):
     unmodified = models.PositiveIntegerField(default=0)
     post_processed = models.PositiveIntegerField(default=0)
     deleted = models.PositiveIntegerField(default=0)
+    # Stored names (relative to the storage) whose bytes the run changed under an unhashed name:
+    # what a CDN in front of STATIC_URL must invalidate (``core.invalidation``).
+    replaced = models.JSONField(default=list, blank=True)
     log_tail = models.TextField(blank=True)
     error = models.TextField(blank=True)
     # Who cancelled a queued run; the name stays after the user is deleted.

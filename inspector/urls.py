@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from .core.paths import to_url_part
-from .web import assets, collect_views, summary, views
+from .web import assets, collect_views, release_views, summary, views
 
 
 class StaticPathConverter:
@@ -31,6 +31,7 @@ urlpatterns = [
     path("paths/<static_path:path>", views.path_detail, name="path"),
     path("recheck/", views.recheck, name="recheck"),
     path("probe/", views.probe, name="probe"),
+    path("releases/", release_views.releases, name="releases"),
     path("collect/", collect_views.collect, name="collect"),
     path("collect/runs/", collect_views.runs, name="runs"),
     path("collect/runs/<int:pk>/", collect_views.run_detail, name="run"),

@@ -203,3 +203,67 @@ def test_the_demo_shows_its_toolbar_to_staff_only(client: Client) -> None:
         show_toolbar_func_or_path.cache_clear()
     assert anonymous.status_code == 200 and b'id="djDebug"' not in anonymous.content
     assert b'id="djDebug"' in shown.content
+
+
+# --- the demo's release-specific manifest storage (demo/storages.py) --------------------------
+
+
+@pytest.fixture
+def release_root(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo's own storage: one manifest per release folder, the id from DEMO_RELEASE."""
+    monkeypatch.setenv("DEMO_RELEASE", "2026.12.7")
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STORAGES = {
+        **MANIFEST_STORAGES,
+        "staticfiles": {"BACKEND": "demo.storages.ReleaseManifestStorage"},
+    }
+    return settings.STATIC_ROOT
+
+
+@pytest.mark.django_db
+def test_demo_setup_plants_two_releases_an_invalidation_list_and_reclaimable_bytes(
+    release_root: Path,
+) -> None:
+    from demo.shop.management.commands.demo_setup import DROPPED, PREVIOUS_RELEASE_ID
+    from inspector.core import caches
+    from inspector.core.invalidation import pending_invalidation
+    from inspector.core.layers import current_layers
+    from inspector.core.manifest.releases import compare_releases
+    from inspector.core.status import ManifestFinding, ReleaseStatus
+
+    summary = demo_setup()
+    assert "releases:         2026.12.7 (configured" in summary
+    current = json.loads((release_root / "2026.12.7" / "staticfiles.json").read_text())["paths"]
+    previous = json.loads((release_root / PREVIOUS_RELEASE_ID / "staticfiles.json").read_text())[
+        "paths"
+    ]
+    assert not (release_root / "staticfiles.json").exists()
+    caches.clear()
+    layers = current_layers()
+    manifest = layers.manifest
+    assert [(r.id, r.configured) for r in manifest.releases] == [
+        ("2026.12.7", True),
+        (PREVIOUS_RELEASE_ID, False),
+    ]
+    assert {r.status for r in manifest.releases} == {ReleaseStatus.OK}
+    new, old = manifest.releases
+    changes = {c.path: str(c.change) for c in compare_releases(old, new)}
+    assert changes == {**dict.fromkeys(MODIFIED, "changed"), **dict.fromkeys(ORPHANED, "removed")}
+    for name in OLDER_RELEASE:  # the older release's own copies are stored: a rollback works
+        assert (release_root / previous[name]).read_bytes() == (
+            PREVIOUS_RELEASE / name
+        ).read_bytes()
+    # What a CDN must drop once the planted differences are collected.
+    assert pending_invalidation(layers).names == tuple(
+        sorted(["2026.12.7/staticfiles.json", *MODIFIED, *NOT_COLLECTED])
+    )
+    reclaimable = manifest.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)
+    assert {f.path for f in reclaimable} == set(DROPPED)
+    assert all(
+        f.file not in current.values() and f.file not in previous.values() for f in reclaimable
+    )
+    assert layers.live is not None and set(layers.live.orphans) == set(ORPHANED)
+
+    first = snapshot(release_root)
+    demo_setup()
+    assert snapshot(release_root) == first

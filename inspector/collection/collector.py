@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.core.files.storage import FileSystemStorage, Storage
 
+from ..core.manifest.variants import strip_compression
 from ..models import Phase
 from .plan import Counts
 
@@ -84,8 +85,12 @@ class Collector(collectstatic.Command):
         # Collected paths post-processing wrote (collectstatic's own list counts a path once per
         # pass, and whitenoise's compressed copies too).
         self.post_processed: set[str] = set()
+        # Compressed variants post-processing wrote (whitenoise's), by the name they compress.
+        self.variants: dict[str, set[str]] = {}
         self._clearing = False
         self._seen: set[str] = set()
+        # Set by the caller once the run is over: whether the manifest's text changed.
+        self.manifest_changed = False
         # Wrapped on this private instance only: the storage's own methods do the work.
         storage.delete = self._counting_delete(storage.delete)  # type: ignore[method-assign,assignment]
         # On a file system Django deletes a file, then writes the new one in place: a reader,
@@ -193,6 +198,9 @@ class Collector(collectstatic.Command):
             self._seen.clear()
             for item in post_process(paths, dry_run=dry_run, **options):
                 name, processed = item[0], item[2]
+                base, suffix = strip_compression(item[1]) if isinstance(item[1], str) else ("", "")
+                if suffix and base == name:
+                    self.variants.setdefault(name, set()).add(item[1])
                 # Files whose references are rewritten come by more than once (one per pass);
                 # whitenoise also yields the compressed copies it writes, which are not paths.
                 if name in paths:
@@ -218,6 +226,32 @@ class Collector(collectstatic.Command):
         if name not in self._seen:
             self._seen.add(name)
             self.progress.advance()
+
+    def replaced(
+        self, unchanged: Collection[str], hashed: Collection[str], manifest: str | None
+    ) -> list[str]:
+        """Return the stored names whose bytes this run changed under an unhashed name.
+
+        ``unchanged``: paths whose collected copy already had the source's bytes (copied again
+        only because the storage was cleared); ``hashed``: the storage's hashed names (a cleared
+        one is replaced by a new name, never served again); ``manifest``: the manifest's
+        storage name, listed when its text changed (``manifest_changed``).
+        """
+        copied = set(self.copied_files) - set(unchanged)
+        names = set(copied)
+        for name in copied:
+            names.update(self.variants.get(name, ()))
+        # Cleared and not collected again: the URL now answers 404, which a CDN must learn.
+        names.update(
+            name
+            for name in self.cleared
+            if name not in self.copied_files
+            and strip_compression(name)[0] not in hashed
+            and name != manifest
+        )
+        if manifest is not None and self.manifest_changed:
+            names.add(manifest)
+        return sorted(names)
 
     def counts(self) -> Counts:
         return Counts(

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..core.invalidation import Invalidation, pending_invalidation
 from ..core.layers import Layers
 from ..core.manifest.naming import is_adjustable
 from ..core.status import Flag, LiveStatus
@@ -82,6 +83,9 @@ class CollectionPlan:
     post_processor: str | None
     post_process: int | None
     problems: tuple[str, ...] = ()
+    # What a CDN in front of STATIC_URL must drop once the run is done (the copies that change
+    # bytes, their compressed variants, the manifest; with ``clear`` the files no source has).
+    invalidation: Invalidation = field(default_factory=lambda: Invalidation((), "/"))
     _by_action: dict[Action, list[PlannedFile]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -137,6 +141,12 @@ def plan_collection(layers: Layers, *, clear: bool = False) -> CollectionPlan:
         entry = live.entry(record.path)
         files.append(_planned(record.path, entry.status, entry.note, clear=clear))
     problems = tuple(live.problems)
+    changing = [
+        f.path
+        for f in files
+        if f.action == Action.COPY and live.status_of(f.path) != LiveStatus.CURRENT
+    ]
+    removed = live.orphans if clear else ()
     return CollectionPlan(
         storage=describe(storage) if storage is not None else "",
         storage_class=live.storage_class,
@@ -148,6 +158,7 @@ def plan_collection(layers: Layers, *, clear: bool = False) -> CollectionPlan:
         post_processor=_post_processor(storage),
         post_process=_post_process_count(layers, storage, stored, files, clear=clear),
         problems=problems,
+        invalidation=pending_invalidation(layers, changing, removed=removed),
     )
 
 

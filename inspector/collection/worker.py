@@ -17,15 +17,17 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection
 from django.db.models.functions import Now
 
 from ..conf import get_config
 from ..core import caches
-from ..core.layers import current_layers
-from ..core.storage.instance import staticfiles_params
+from ..core.layers import Layers, current_layers
+from ..core.manifest.releases import manifest_name_in_storage
+from ..core.status import LiveStatus
+from ..core.storage.instance import as_manifest_storage, staticfiles_params
 from ..core.storage.kept import forget_listings
 from ..models import ACTIVE_PHASES, CollectionRun, Phase
 from .collector import Collector
@@ -68,8 +70,10 @@ def execute_run(run_id: int) -> Counts:
     try:
         with heartbeat(run_id, progress):
             forget_collected()
-            plan = plan_collection(current_layers(), clear=run.clear)
+            layers = current_layers()
+            plan = plan_collection(layers, clear=run.clear)
             storage = storages.create_storage(staticfiles_params())
+            manifest_before = _manifest_text(storage)
             copy_total = len(plan.files) + len(plan.deleted)
             post_total = len(plan.files) if plan.post_processor else 0
             progress.set_total(copy_total + post_total)
@@ -94,6 +98,7 @@ def execute_run(run_id: int) -> Counts:
         forget_collected()
         raise
     counts = collector.counts()
+    collector.manifest_changed = _manifest_text(storage) != manifest_before
     progress.flush()
     CollectionRun.objects.finish(
         run_id,
@@ -103,9 +108,34 @@ def execute_run(run_id: int) -> Counts:
         unmodified=counts.unmodified,
         deleted=counts.deleted,
         post_processed=counts.post_processed or 0,
+        replaced=_replaced(collector, layers, storage),
     )
     forget_collected()
     return counts
+
+
+def _manifest_text(storage: Storage) -> str | None:
+    """Return the manifest's text as the storage reads it (None: none, or no manifest storage)."""
+    hashing = as_manifest_storage(storage)
+    if hashing is None:
+        return None
+    try:
+        return hashing.read_manifest()
+    except Exception:  # unreadable: compared as absent, so a rewrite counts as a change
+        return None
+
+
+def _replaced(collector: Collector, layers: Layers, storage: Storage) -> list[str]:
+    """Return what the run changed under unhashed names, for the CDN (``core.invalidation``)."""
+    live = layers.live
+    unchanged = (
+        {r.path for r in layers.inventory if live.status_of(r.path) == LiveStatus.CURRENT}
+        if live is not None
+        else set()
+    )
+    hashing = as_manifest_storage(storage)
+    manifest = manifest_name_in_storage(hashing) if hashing is not None else None
+    return collector.replaced(unchanged, layers.manifest.accounted_names(), manifest)
 
 
 def describe(exc: BaseException) -> str:

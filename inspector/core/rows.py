@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from . import fingerprints
 from .layers import Layers
+from .manifest.releases import PathChange
 from .manifest.report import ManifestEntry
 from .paths import has_undecodable, without_undecodable
 from .records import Candidate, PathRecord
@@ -215,3 +216,41 @@ def _file_dict(candidate: Candidate, force_hash: bool) -> dict[str, Any]:
         "md5": candidate_md5(candidate, force=force_hash),
         "mtime": mtime,
     }
+
+
+# --- beyond the rows of paths: a comparison of two releases, the paths to invalidate -----------
+
+CHANGE_COLUMNS = ("path", "change", "before", "after")
+
+
+def change_to_dict(change: PathChange) -> dict[str, str | None]:
+    """Return one path's difference between two releases (design.md: hashed names, or null)."""
+    return {
+        "path": change.path,
+        "change": str(change.change),
+        "before": change.before,
+        "after": change.after,
+    }
+
+
+def write_changes(changes: Iterable[PathChange], stream: Writable, output: str) -> None:
+    """Write a comparison of two releases as one JSON array or as CSV, header first."""
+    if output == "json":
+        stream.write(json.dumps([change_to_dict(c) for c in changes], ensure_ascii=False) + "\n")
+        return
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(CHANGE_COLUMNS)
+    writer.writerows([csv_safe(value) for value in change_to_dict(c).values()] for c in changes)
+
+
+def write_paths(paths: Iterable[str], stream: Writable, output: str) -> None:
+    """Write URL paths one per line, as one JSON array of strings, or as a CSV column."""
+    if output == "json":
+        stream.write(json.dumps(list(paths), ensure_ascii=False) + "\n")
+    elif output == "csv":
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(["path"])
+        writer.writerows([csv_safe(path)] for path in paths)
+    else:
+        for path in paths:
+            stream.write(path + "\n")

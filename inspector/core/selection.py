@@ -11,7 +11,7 @@ from . import caches
 from .layers import Layers
 from .paths import extension_of
 from .records import PathRecord, orphan_record
-from .severity import judge
+from .severity import judge, judge_release
 from .status import (
     LiveStatus,
     ManifestFinding,
@@ -238,7 +238,8 @@ def failures(
     fail_on: frozenset[str],
 ) -> list[str]:
     """Return what fails ``fail_on`` among ``records`` (the rows a filter selected): each
-    failing path, then the paths only the manifest still names, then a layer that could not
+    failing path, then the paths only the manifest still names, then the releases (the
+    release-specific pattern) a rollback to would break, then a layer that could not
     be checked at all (a manifest or severity word fails on an unreadable manifest, a live or
     severity word on a storage that could not be listed)."""
     if not fail_on:
@@ -258,6 +259,12 @@ def failures(
         words = {str(entry.status)} | {str(f.kind) for f in entry.findings}
         if fail_on & words or (threshold is not None and judgement.severity.rank >= threshold):
             matched.append(path)
+    for release in manifest.releases:
+        judgement = judge_release(release)
+        if str(release.status) in fail_on or (
+            threshold is not None and judgement.severity.rank >= threshold
+        ):
+            matched.append(f"(release {release.id}: {release.status})")
     severity_asked = threshold is not None
     if manifest.unchecked and (severity_asked or fail_on & _MANIFEST_WORDS):
         matched.append(f"(manifest: {manifest.unchecked})")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .live import LiveEntry
+from .manifest.releases import Release
 from .manifest.report import ManifestEntry
 from .records import PathRecord
 from .served import ServedResult
@@ -23,6 +24,7 @@ from .status import (
     LiveStatus,
     ManifestFinding,
     ManifestStatus,
+    ReleaseStatus,
     ServedStatus,
     Severity,
     SourceStatus,
@@ -65,6 +67,13 @@ FINDING_SEVERITY: Mapping[ManifestFinding, Severity] = {
     ManifestFinding.COMPRESSED_MISMATCH: WARNING,
     ManifestFinding.COMPRESSED_MISSING: INFO,
 }
+# A release's words (the release-specific manifest pattern): a release whose hashed files are gone
+# breaks every page that names them as soon as anyone rolls back to it.
+RELEASE_SEVERITY: Mapping[ReleaseStatus, Severity] = {
+    ReleaseStatus.OK: OK,
+    ReleaseStatus.FILES_MISSING: ERROR,
+    ReleaseStatus.UNREADABLE: WARNING,
+}
 SERVED_SEVERITY: Mapping[ServedStatus, Severity] = {
     ServedStatus.OK: OK,
     ServedStatus.HTTP_ERROR: ERROR,
@@ -87,6 +96,8 @@ _ADVICE: Mapping[str, str] = {
     ServedStatus.HTTP_ERROR: "check the server or CDN in front of STATIC_URL",
     ServedStatus.STALE: "invalidate the CDN's copy",
     ServedStatus.HEADERS: "fix the server's caching headers",
+    ReleaseStatus.FILES_MISSING: "collect that release again before rolling back to it, or drop it",
+    ReleaseStatus.UNREADABLE: "collect that release again, or drop its folder",
 }
 
 
@@ -95,7 +106,7 @@ class Reason:
     """One finding of a row: the layer, its word, how bad, and the sentence that says why."""
 
     severity: Severity
-    layer: str  # "source", "manifest", "live" or "served"
+    layer: str  # "source", "manifest", "live", "served" (or "release" for a release)
     word: str
     why: str
 
@@ -142,6 +153,14 @@ def judge(
     )
     accepted = next((rule for rule in rules if rule.matches(words)), None)
     return Judgement(worst, tuple(reasons), accepted)
+
+
+def judge_release(release: Release) -> Judgement:
+    """Return how bad a release is: an ``error`` when a rollback to it would break pages."""
+    severity = RELEASE_SEVERITY[release.status]
+    if severity is OK:
+        return Judgement(OK, ())
+    return Judgement(severity, (_reason(severity, "release", release.status, release.note),))
 
 
 def _reason(severity: Severity, layer: str, word: str, note: str) -> Reason:

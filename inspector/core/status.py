@@ -57,6 +57,24 @@ class ServedStatus(StrEnum):
     UNCHECKED = "unchecked"
 
 
+class ReleaseStatus(StrEnum):
+    """Extension: one release of the release-specific manifest pattern (a manifest per folder)."""
+
+    OK = "ok"
+    # Its manifest points at hashed files the storage no longer has: rolling back to it is a 500.
+    FILES_MISSING = "release-files-missing"
+    # Its manifest cannot be read or parsed (or the configured release has none yet).
+    UNREADABLE = "release-unreadable"
+
+
+class ReleaseChange(StrEnum):
+    """How a path differs between two releases' manifests (``--compare-releases``)."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
 class Severity(StrEnum):
     """How bad a row is, the worst of its layers, named like Django's check levels."""
 
@@ -86,5 +104,6 @@ def all_values() -> set[str]:
         ManifestStatus,
         ManifestFinding,
         ServedStatus,
+        ReleaseStatus,
     )
     return {member.value for enum in enums for member in enum}

@@ -9,7 +9,14 @@ from ..core.live import LiveReport
 from ..core.manifest.report import ManifestReport
 from ..core.paths import printable
 from ..core.records import PathRecord
-from ..core.status import LiveStatus, ManifestFinding, ManifestStatus, Severity, SourceStatus
+from ..core.status import (
+    LiveStatus,
+    ManifestFinding,
+    ManifestStatus,
+    ReleaseStatus,
+    Severity,
+    SourceStatus,
+)
 
 Write = Callable[[str], object]
 
@@ -40,6 +47,8 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
     # Before the paths summary: scripts read that one from the last line.
     write("\n" + severity_summary(layers))
     write(manifest_summary(layers.manifest))
+    if layers.manifest.releases:
+        write(releases_summary(layers.manifest))
     if layers.live is not None:
         write(live_summary(layers.live))
     counts = layers.counts
@@ -97,6 +106,16 @@ def manifest_summary(manifest: ManifestReport) -> str:
     )
 
 
+def releases_summary(manifest: ManifestReport) -> str:
+    """Return the line that lists the releases (the release-specific manifest pattern)."""
+    described = ", ".join(
+        f"{r.id}{' (configured)' if r.configured else ''}: {r.entries} entries"
+        + ("" if r.status == ReleaseStatus.OK else f", {r.status}")
+        for r in manifest.releases
+    )
+    return printable(f"Releases: {described}.")
+
+
 def live_summary(live: LiveReport) -> str:
     if not live.checked:
         why = live.problems[0] if live.problems else "nothing to compare"
@@ -127,6 +146,9 @@ def warnings(layers: Layers) -> Iterator[str]:
             extra = f" ({manifest.reclaimable_bytes:,} bytes reclaimable)"
         shown = ", ".join(printable(f) for f in files[:3])
         yield f"warning: manifest: {len(files)} {kind}{extra}: {shown}{more}"
+    for release in manifest.releases:
+        if release.status != ReleaseStatus.OK:
+            yield printable(f"warning: release {release.id}: {release.status}: {release.note}")
     for message in layers.live.problems if layers.live else ():
         yield printable(f"warning: live: {message}")
     for rule in layers.stale_rules:

@@ -135,6 +135,36 @@ def _keep(results: dict[str, ServedResult]) -> None:
             {_key(path): Probed(result, now) for path, result in results.items()},
             timeout=KEEP_SECONDS,
         )
+        # The paths a cache in front of STATIC_URL serves stale, in one key: the overview names
+        # them without asking the cache about every path.
+        stale = set(cache.get(_CDN_STALE_KEY) or ())
+        for path, result in results.items():
+            if _served_stale_from_a_cache(result):
+                stale.add(path)
+            else:
+                stale.discard(path)
+        cache.set(_CDN_STALE_KEY, sorted(stale), timeout=KEEP_SECONDS)
+
+
+_CDN_STALE_KEY = _KEY + "cdn-stale"
+
+
+def _served_stale_from_a_cache(result: ServedResult) -> bool:
+    """Return True for stale bytes that a cache answered (it sent ``Age`` or a cache status)."""
+    return result.status == ServedStatus.STALE and bool(result.age or result.x_cache)
+
+
+def cdn_stale() -> list[Probed]:
+    """Return the last probes that found a CDN (or another cache) serving stale bytes, by path."""
+    cache = shared_cache()
+    if cache is None:
+        return []
+    try:
+        paths = cache.get(_CDN_STALE_KEY) or ()
+    except Exception:
+        return []
+    found = last_probes(paths)
+    return [found[p] for p in sorted(found) if _served_stale_from_a_cache(found[p].result)]
 
 
 def last_probes(paths: Iterable[str]) -> dict[str, Probed]:

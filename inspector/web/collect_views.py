@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from django_htmx.middleware import HtmxDetails
 
 from ..collection.plan import Action, confirmation_text, plan_collection
 from ..collection.runs import active_run, cancel_run, reap_dead_runs, start_run
+from ..core.invalidation import CLOUDFRONT_MAX_PATHS, Invalidation
 from ..models import CollectionRun
 from .building import page_layers
 from .forms import CollectForm, RunFilterForm
@@ -73,11 +74,22 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run; htmx polls it for the progress fragment until the run has ended."""
     reap_dead_runs()
     run = get_object_or_404(CollectionRun, pk=pk)
+    invalidation = Invalidation.of(run.replaced)
+    export_format = request.GET.get("_export")
+    if export_format is not None:
+        if export_format != "json":
+            return HttpResponseBadRequest(
+                "A run exports as JSON only: ?_export=json.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return run_export(run, invalidation)
     htmx = HtmxDetails(request)
     context = {
         "run": run,
         "already": "already" in request.GET,
         "may_run": request.user.has_perm(RUN_PERMISSION),
+        "invalidation": invalidation,
+        "cloudfront_limit": CLOUDFRONT_MAX_PATHS,
     }
     if htmx and not htmx.history_restore_request:
         response = render_page(
@@ -129,3 +141,37 @@ def runs(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def run_export(run: CollectionRun, invalidation: Invalidation) -> JsonResponse:
+    """Return one run as a JSON download: what was asked, what it did, what a CDN must drop."""
+    stamps = {
+        name: value.isoformat() if value is not None else None
+        for name, value in (
+            ("created_at", run.created_at),
+            ("started_at", run.started_at),
+            ("finished_at", run.finished_at),
+        )
+    }
+    body = {
+        "id": run.pk,
+        "phase": run.phase,
+        "requested_by": run.requested_by_name,
+        **stamps,
+        "storage": run.storage,
+        "clear": run.clear,
+        "promised": run.promised,
+        "done": {
+            "copied": run.copied,
+            "unmodified": run.unmodified,
+            "post_processed": run.post_processed,
+            "deleted": run.deleted,
+        },
+        "error": run.error,
+        "replaced": run.replaced,
+        "invalidation_paths": list(invalidation.paths),
+        "cloudfront_commands": invalidation.cloudfront_commands(),
+    }
+    response = JsonResponse(body, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="collection-run-{run.pk}.json"'
+    return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from ..core.layers import Layers
+from ..core.manifest.releases import Release
 from ..core.records import PathRecord
 from ..core.selection import PathFilter
 from ..core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
@@ -196,3 +197,18 @@ class RunFilterForm(forms.Form):
         if user := self.cleaned_data["user"].strip():
             runs = runs.filter(requested_by_name__icontains=user)
         return runs
+
+
+class ReleaseCompareForm(forms.Form):
+    """Two releases to compare (``?a=…&b=…``): from ``a`` to ``b``."""
+
+    a = forms.ChoiceField(label="From release")
+    b = forms.ChoiceField(label="To release")
+
+    def __init__(self, data: Any, *, releases: Sequence[Release]) -> None:
+        super().__init__(data)
+        choices = [(r.id, f"{r.id} (configured)" if r.configured else r.id) for r in releases]
+        for name in ("a", "b"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices

@@ -13,9 +13,11 @@ from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
 from ..core.diffs import live_diff
-from ..core.layers import current_layers
+from ..core.invalidation import cdn_host, pending_invalidation
+from ..core.layers import Layers, current_layers
 from ..core.paths import from_url_part
 from ..core.resolution import resolution_settings
+from ..core.severity import judge_release
 from ..core.status import (
     Flag,
     LiveStatus,
@@ -26,7 +28,13 @@ from ..core.status import (
 )
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
-from ..served.targets import configured_base_url, last_probes, probe_setup_problem, run_probe
+from ..served.targets import (
+    cdn_stale,
+    configured_base_url,
+    last_probes,
+    probe_setup_problem,
+    run_probe,
+)
 from . import cooldown
 from .building import page_layers
 from .charts import source_chart
@@ -105,8 +113,24 @@ def overview(request: HttpRequest) -> HttpResponse:
             ),
             "last_run": CollectionRun.objects.first(),
             "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
+            "releases": [(release, judge_release(release)) for release in manifest.releases],
+            "reclaimable_count": len(manifest.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)),
+            **_cdn_facts(layers),
         },
     )
+
+
+def _cdn_facts(layers: Layers) -> dict[str, object]:
+    """What the overview says about a CDN in front of STATIC_URL: its host, how many URLs it
+    must drop once the differences are collected, and the paths the last probes found it
+    serving stale."""
+    storage = layers.live.storage if layers.live is not None else None
+    host = cdn_host(storage)
+    return {
+        "cdn_host": host,
+        "cdn_pending": len(pending_invalidation(layers).names) if host else 0,
+        "cdn_stale": cdn_stale(),
+    }
 
 
 @staff_permission_required(VIEW_PERMISSION)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from inspector.collection.plan import Action, plan_collection
 from inspector.core.layers import current_layers
-from inspector.core.status import LiveStatus
+from inspector.core.status import LiveStatus, ManifestFinding
 from inspector.models import CollectionRun, Phase
 from tests.support.collect_project import Collected
 from tests.support.layout import Layout, age, collected_app
@@ -112,12 +112,17 @@ def test_preview_lists_what_differs_and_the_run_does_exactly_that(
     assert after["js/old.js"] == before["js/old.js"]
     statuses = project.live()
     assert statuses["js/old.js"] == LiveStatus.ORPHANED
-    # The deleted source's copy, and its hashed copy now that no manifest entry names it.
+    # The deleted source's copy is an orphan; its hashed copy, now that no manifest entry names
+    # it, an old hashed version the manifest layer lists as reclaimable.
     old_copies = {name for name in before if name.startswith("js/old.")}
     assert len(old_copies) == 2
-    assert {p: s for p, s in statuses.items() if s != LiveStatus.CURRENT} == dict.fromkeys(
-        old_copies, LiveStatus.ORPHANED
-    )
+    assert {p: s for p, s in statuses.items() if s != LiveStatus.CURRENT} == {
+        "js/old.js": LiveStatus.ORPHANED
+    }
+    reclaimable = current_layers().manifest.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)
+    assert {(f.path, f.file) for f in reclaimable if f.path == "js/old.js"} == {
+        ("js/old.js", name) for name in old_copies - {"js/old.js"}
+    }
 
 
 def test_the_run_page_reports_the_end_and_stops_polling(

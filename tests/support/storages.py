@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
+from django.core.files.storage import FileSystemStorage
+from django.utils.module_loading import import_string
+from storages.backends.s3 import S3ManifestStaticStorage, S3Storage
 
 
 class SlowManifestStorage(ManifestStaticFilesStorage):
@@ -51,3 +59,65 @@ class _Trickling(File):
                 # Flushed piece by piece by the file system storage's writer (8 KiB buffer).
                 time.sleep(self.pause)
                 yield chunk[start : start + self.piece]
+
+
+# --- the release-specific manifest pattern -------------------------------------------------------
+# As teams write it: each release's manifest in a folder of its own under the storage's location
+# (``<location>/<release_id>``), the hashed files shared by every release. The id is a
+# ``release_id`` option, or comes from a strategy function (here the git hash of a checkout).
+
+
+def git_revision() -> str:
+    """The strategy function: the short git hash of the checkout ``RELEASE_CHECKOUT`` names."""
+    checkout = getattr(settings, "RELEASE_CHECKOUT", ".")
+    return subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short=12", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def release_of(release_id: str | None, release_strategy: str | Callable[[], str] | None) -> str:
+    if release_id:
+        return release_id
+    strategy = import_string(release_strategy) if isinstance(release_strategy, str) else None
+    strategy = strategy or release_strategy
+    if not callable(strategy):
+        raise ImproperlyConfigured("give the release storage a release_id or a release_strategy")
+    return str(strategy())
+
+
+class ReleaseManifestStorage(ManifestStaticFilesStorage):
+    """Django's manifest storage with one manifest per release folder, on disk."""
+
+    def __init__(
+        self,
+        *args: Any,
+        release_id: str | None = None,
+        release_strategy: str | Callable[[], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.release_id = release_of(release_id, release_strategy)
+        location = kwargs.get("location") or settings.STATIC_ROOT
+        kwargs["manifest_storage"] = FileSystemStorage(
+            location=os.path.join(location, self.release_id)
+        )
+        super().__init__(*args, **kwargs)
+
+
+class S3ReleaseManifestStorage(S3ManifestStaticStorage):
+    """django-storages' S3 manifest storage with one manifest per release "folder" (prefix)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        release_id: str | None = None,
+        release_strategy: str | Callable[[], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.release_id = release_of(release_id, release_strategy)
+        location = str(kwargs.get("location", "")).strip("/")
+        where = f"{location}/{self.release_id}" if location else self.release_id
+        kwargs["manifest_storage"] = S3Storage(**{**kwargs, "location": where})
+        super().__init__(*args, **kwargs)

@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
-from typing import cast
 
 from django.core.files.storage import Storage
 
@@ -30,6 +29,13 @@ from .reading import (
     hash_matches,
     manifest_location,
     parsed_manifest,
+)
+from .releases import (
+    Release,
+    ReleaseLayout,
+    find_releases,
+    manifest_name_in_storage,
+    release_layout,
 )
 from .verdicts import (
     Finding,
@@ -86,6 +92,10 @@ class ManifestReport:
     _fatal: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     # The parsed manifest (shared by every report built from the same version of the file).
     parsed: ParsedManifest | None = field(default=None, repr=False, compare=False)
+    # The release-specific pattern (one manifest per release folder): where the releases are,
+    # and every release found, the configured one among them (newest first).
+    release_layout: ReleaseLayout | None = None
+    releases: tuple[Release, ...] = ()
 
     def entry(self, path: str, *, url: bool = True) -> ManifestEntry:
         """Return the entry of ``path`` (status ``n/a`` when there is no manifest storage or
@@ -136,13 +146,24 @@ class ManifestReport:
 
     def accounted_names(self) -> set[str]:
         """Return the stored names this report explains: hashed copies the manifest points
-        to, old hashed versions and compressed variants it found, and the manifest itself."""
+        to, old hashed versions and compressed variants it found, and the manifest itself;
+        with releases, every release's manifest and the hashed files it names."""
         names = {v.hashed_name for v in self._verdicts.values() if v.hashed_name}
         names.update(f.file for f in self.findings)
         storage = self._storage
-        if storage is not None and storage.manifest_storage is cast(object, storage):
-            names.add(storage.manifest_name)
+        own = manifest_name_in_storage(storage) if storage is not None else None
+        if own is not None:
+            names.add(own)
+        layout = self.release_layout
+        for release in self.releases:
+            names.update(release.paths.values())
+            if layout is not None and layout.inside:
+                names.add(release.manifest)
         return names
+
+    def release(self, release_id: str) -> Release | None:
+        """Return the release ``release_id`` (None if there is no such release)."""
+        return next((r for r in self.releases if r.id == release_id), None)
 
     @property
     def reclaimable_bytes(self) -> int:
@@ -181,6 +202,8 @@ def _broken(
     version: str | None = None,
     *,
     unloadable: bool = False,
+    layout: ReleaseLayout | None = None,
+    releases: tuple[Release, ...] = (),
 ) -> ManifestReport:
     """Return a report that says what is wrong and marks every path ``unknown``.
 
@@ -203,6 +226,8 @@ def _broken(
         built_at=time.time(),
         _verdicts=verdicts,
         _storage=storage,
+        release_layout=layout,
+        releases=releases,
     )
 
 
@@ -218,9 +243,19 @@ def _build(
     strict = bool(hashing.manifest_strict)
     problems = list(snapshot.errors)
     raw = manifest_text.text
+    layout = release_layout(hashing)
+    releases = find_releases(layout, storage, snapshot, manifest_text) if layout else ()
     if manifest_text.error:
         others = [p for p in problems if p != manifest_text.error]
-        return _broken(backend, hashing, location, [manifest_text.error, *others], inventory)
+        return _broken(
+            backend,
+            hashing,
+            location,
+            [manifest_text.error, *others],
+            inventory,
+            layout=layout,
+            releases=releases,
+        )
     if raw is None:
         parsed = ParsedManifest()
         problems.append(
@@ -243,6 +278,8 @@ def _build(
                 inventory,
                 parsed.version,
                 unloadable=True,
+                layout=layout,
+                releases=releases,
             )
     manifest = parsed.paths
     sources = _sources(inventory, storage, snapshot)
@@ -280,7 +317,13 @@ def _build(
                 )
             )
     judge.verify_hashed_files(verdicts)
-    findings.extend(storage_findings(storage, snapshot, manifest, inventory, problems))
+    kept = {
+        hashed: path
+        for release in releases
+        if not release.configured
+        for path, hashed in release.paths.items()
+    }
+    findings.extend(storage_findings(storage, snapshot, manifest, inventory, problems, kept))
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
@@ -302,6 +345,8 @@ def _build(
         _storage=hashing,
         _fatal=frozenset(expected.fatal),
         parsed=parsed,
+        release_layout=layout,
+        releases=releases,
     )
 
 

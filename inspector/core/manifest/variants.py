@@ -53,13 +53,17 @@ def strip_compression(name: str) -> tuple[str, str]:
 
 
 def old_versions(
-    snapshot: Snapshot, manifest: Mapping[str, str], known_paths: Iterable[str]
+    snapshot: Snapshot,
+    manifest: Mapping[str, str],
+    known_paths: Iterable[str],
+    kept: Iterable[str] = (),
 ) -> list[tuple[str, StoredFile]]:
-    """Return (static path, file) for each hashed file of a known path that no entry points to.
+    """Return (static path, file) for each hashed file of a known path that no entry points to,
+    nor any other release kept beside it (``kept``: the hashed names their manifests name).
 
     Compressed variants of such a file count as old versions too: they are as reclaimable.
     """
-    current = set(manifest.values()) | set(manifest)
+    current = set(manifest.values()) | set(manifest) | set(kept)
     known = set(known_paths) | set(manifest)
     shape = hashed_shape(manifest)
     found = []
@@ -241,6 +245,22 @@ def _missing(
         for suffix in wanted
         if suffix in would_write and variants.get(suffix) is None
     ]
+
+
+def written_variants(storage: Storage, names: Mapping[str, bytes | None]) -> dict[str, list[str]]:
+    """Return, per name, the compressed variants the storage's compressor (whitenoise's) writes
+    beside it for the given bytes (every variant it may write when the bytes are None)."""
+    compressor = _compressor(storage)
+    if compressor is None:
+        return {}
+    enabled = [s for s, on in ((".br", compressor.use_brotli), (".gz", compressor.use_gzip)) if on]
+    written: dict[str, list[str]] = {}
+    for name, data in names.items():
+        if not compressor.should_compress(name):
+            continue
+        suffixes = enabled if data is None else _would_write(compressor, data)
+        written[name] = [name + suffix for suffix in suffixes]
+    return written
 
 
 def _would_write(compressor: Compressor, data: bytes) -> list[str]:

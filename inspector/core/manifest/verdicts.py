@@ -6,7 +6,7 @@ deciding what is wrong and on which path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.files.storage import Storage
@@ -197,14 +197,22 @@ def storage_findings(
     manifest: dict[str, str],
     inventory: Inventory,
     problems: list[str],
+    kept: Mapping[str, str] | None = None,
 ) -> Iterable[Finding]:
-    for path, stored in old_versions(snapshot, manifest, (r.path for r in inventory)):
+    """Yield the manifest-wide findings; ``kept`` maps the hashed names other kept releases'
+    manifests name to their paths (those files are needed for a rollback, not reclaimable)."""
+    kept = kept or {}
+    # A stored unhashed copy names a path too: its source may be gone (an orphan), while old
+    # hashed versions of it stay behind.
+    known = {r.path for r in inventory} | set(kept.values()) | set(snapshot.files)
+    for path, stored in old_versions(snapshot, manifest, known, kept):
         yield Finding(
             ManifestFinding.ORPHANED_HASHED_FILE,
             path,
             stored.name,
             file_size(storage, stored),
-            f"an old hashed version no manifest entry points to (current: {manifest.get(path)!r})",
+            "an old hashed version no kept release's manifest points to (current: "
+            f"{manifest.get(path)!r}): reclaimable",
         )
     owner = {hashed: path for path, hashed in manifest.items()}
     owner.update((path, path) for path in manifest)

@@ -219,9 +219,15 @@ def _make(params: dict[str, Any]) -> tuple[Storage | None, str | None]:
         return None, f"cannot create {backend}: {exc}"
     if not isinstance(storage, Storage):
         return None, f"{backend} is not a Django storage class"
+    timeout = float(get_config()["TIMEOUT"])
     s3 = as_s3(storage)
     if s3 is not None:
-        _bound_waits(s3, float(get_config()["TIMEOUT"]))
+        _bound_waits(s3, timeout)
+    # A manifest kept in a storage of its own (one folder per release) is read through it.
+    target = getattr(storage, "manifest_storage", storage)
+    manifest_s3 = as_s3(target) if target is not storage else None
+    if manifest_s3 is not None:
+        _bound_waits(manifest_s3, timeout)
     return storage, None
 
 

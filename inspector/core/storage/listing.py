@@ -16,6 +16,7 @@ import re
 import stat
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.core.files.storage import FileSystemStorage, Storage
@@ -39,6 +40,13 @@ class StoredFile(NamedTuple):
     # The md5 a remote listing claims for the bytes (an S3 ETag). A claim only: an ETag is not the
     # md5 for SSE-KMS objects, and some servers differ, so a mismatch must be confirmed by reading.
     listed_md5: str | None = None
+    # When a remote listing says the object was last written (time.time() seconds).
+    listed_at: float | None = None
+
+    @property
+    def modified(self) -> float | None:
+        """Return when the file was last written (time.time() seconds), if the listing says."""
+        return self.stamp.mtime_ns / 1e9 if self.stamp is not None else self.listed_at
 
 
 @dataclass
@@ -162,7 +170,7 @@ def _walk_local(root: str, allowed: tuple[str, ...] = ()) -> Snapshot:
                     newest = mtime
                 size = st.st_size
                 stamp = new(FileStamp, (base + entry.name, size, mtime, st.st_ino))
-                files[name] = new(StoredFile, (name, size, stamp, None))
+                files[name] = new(StoredFile, (name, size, stamp, None, None))
         finally:
             if fd is not None:
                 os.close(fd)
@@ -203,7 +211,9 @@ def _list_s3(storage: S3Storage, client: Any = None) -> Snapshot:
                     continue  # the prefix itself, or a "folder" marker object
                 match = _MD5_ETAG.match(str(item.get("ETag", ""))) if trust_etags else None
                 md5 = match.group(1) if match else None
-                snapshot.files[name] = StoredFile(name, int(item.get("Size", 0)), None, md5)
+                written = item.get("LastModified")
+                at = written.timestamp() if isinstance(written, datetime) else None
+                snapshot.files[name] = StoredFile(name, int(item.get("Size", 0)), None, md5, at)
     except Exception as exc:  # network, credentials, missing bucket: report it, keep working
         where = f"{storage.bucket_name}/{prefix}"
         snapshot.errors.append(f"cannot list {where!r}: {exc}")

@@ -13,11 +13,11 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspector.conf import get_config
-from inspector.core.diffs import live_diff
-from inspector.core.layers import Layers, current_layers
+from inspector.core.layers import current_layers
 from inspector.core.rows import write_csv, write_json
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
+from inspector.management.answers import write_answer, write_diff
 from inspector.management.text import warnings, write_table
 
 FORMATS = ("table", "json", "csv")
@@ -113,6 +113,19 @@ class Command(BaseCommand):
             help="Print the diff from the collected copy of PATH to its source now, and exit.",
         )
         parser.add_argument(
+            "--invalidation-paths",
+            action="store_true",
+            help="Print the URL paths a CDN in front of STATIC_URL must invalidate once the "
+            "current differences are collected (--format json: an array), and exit.",
+        )
+        parser.add_argument(
+            "--compare-releases",
+            nargs=2,
+            metavar=("A", "B"),
+            help="Print every path whose manifest entry differs from release A to release B "
+            "(the release-specific manifest pattern), and exit.",
+        )
+        parser.add_argument(
             "--hash",
             action="store_true",
             help="Compute the md5 of every file, not only where a status needs it.",
@@ -159,7 +172,10 @@ class Command(BaseCommand):
                 returncode=2,
             )
         if options["diff"] is not None:
-            self._write_diff(layers, options["diff"])
+            write_diff(layers, options["diff"], self.stdout.write)
+            return
+        if options["invalidation_paths"] or options["compare_releases"]:
+            write_answer(layers, options, path_filter, self.stdout)
             return
         records = list(path_filter.apply(layers.records, layers))
         if options["probe"]:
@@ -183,18 +199,3 @@ class Command(BaseCommand):
                 + (" ..." if len(matched) > 5 else ""),
                 returncode=1,
             )
-
-    def _write_diff(self, layers: Layers, path: str) -> None:
-        record = layers.get(path)
-        if record is None or layers.live is None:
-            raise CommandError(f"no source and no collected file has {path!r}", returncode=2)
-        entry = layers.live.entry(path)
-        diff = live_diff(record, entry, layers.live)
-        if diff is None:
-            self.stdout.write(f"{path}: {entry.status} ({entry.note}); nothing to diff.")
-        elif diff.skipped:
-            self.stdout.write(f"{path}: {entry.status}; no diff: {diff.skipped}.")
-        else:
-            self.stdout.write("\n".join(line.text for line in diff.lines))
-            if diff.truncated:
-                self.stdout.write("... (cut short: DIFF_MAX_LINES)")

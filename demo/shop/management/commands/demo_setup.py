@@ -12,10 +12,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from demo.storages import current_release
 
 USERNAME = "admin"
 PASSWORD = "admin"
@@ -40,6 +43,12 @@ OLDER_RELEASE = {
 # On a file system the planted copies get the older release's date, so a later collectstatic (which
 # skips a destination at least as new as its source) replaces them, as it would a real old file.
 OLDER_RELEASE_MTIME = datetime(2024, 1, 15, 9, 30, tzinfo=UTC).timestamp()
+# With the release-specific manifest storage (demo/storages.py) that older release is a release of
+# its own: its manifest in its own folder, naming hashed copies of its versions of OLDER_RELEASE.
+PREVIOUS_RELEASE_ID = "2026.11.2"
+# A release dropped since (its folder deleted): the hashed copies it named stay, reclaimable.
+DROPPED_RELEASE = PREVIOUS_RELEASE.parent / "dropped"
+DROPPED = ["shop/css/shop.css"]
 
 
 def plant_older_release(storage: Storage | None = None) -> list[str]:
@@ -60,6 +69,53 @@ def plant_older_release(storage: Storage | None = None) -> list[str]:
         if isinstance(storage, FileSystemStorage):
             os.utime(storage.path(name), (OLDER_RELEASE_MTIME, OLDER_RELEASE_MTIME))
     return list(OLDER_RELEASE)
+
+
+def plant_previous_release(storage: Storage | None = None) -> str | None:
+    """Write the previous release as its deploy left it, beside the configured one: the hashed
+    copies of its own versions of ``OLDER_RELEASE`` and its manifest in its release folder;
+    then the hashed copy a dropped release left. Return its id (None, and nothing written, for
+    a storage that keeps a single manifest)."""
+    config = settings.STORAGES["staticfiles"]
+    if storage is None:
+        storage = storages.create_storage(config)
+    current = getattr(storage, "release_id", None)
+    if current is None or not isinstance(storage, ManifestFilesMixin):
+        return None
+    if current == PREVIOUS_RELEASE_ID:
+        raise CommandError(
+            f"DEMO_RELEASE is {current}, the planted previous release's id: choose another"
+        )
+    options = {**config.get("OPTIONS", {}), "release_id": PREVIOUS_RELEASE_ID}
+    previous = storages.create_storage({**config, "OPTIONS": options})
+    assert isinstance(previous, ManifestFilesMixin)
+    paths = dict(storage.hashed_files)  # the configured release's manifest, as just collected
+    for name in OLDER_RELEASE:
+        paths[name] = _save_hashed(storage, name, (PREVIOUS_RELEASE / name).read_bytes())
+    previous.hashed_files = paths
+    previous.save_manifest()
+    local = isinstance(storage, FileSystemStorage)
+    if local:
+        manifest = previous.manifest_storage.path(previous.manifest_name)
+        os.utime(manifest, (OLDER_RELEASE_MTIME, OLDER_RELEASE_MTIME))
+    else:
+        storage.save_manifest()  # an object's date cannot be set: the configured one is rewritten
+    for name in DROPPED:
+        _save_hashed(storage, name, (DROPPED_RELEASE / name).read_bytes())
+    return PREVIOUS_RELEASE_ID
+
+
+def _save_hashed(storage: Storage, name: str, content: bytes) -> str:
+    """Store ``content`` under the hashed name the storage gives it (once); return that name."""
+    assert isinstance(storage, ManifestFilesMixin)
+    hashed = storage.clean_name(storage.hashed_name(name, ContentFile(content)))
+    if not storage.exists(hashed):
+        saved = storage.save(hashed, ContentFile(content))
+        if saved != hashed:
+            raise CommandError(f"the staticfiles storage saved {hashed} as {saved}")
+        if isinstance(storage, FileSystemStorage):
+            os.utime(storage.path(hashed), (OLDER_RELEASE_MTIME, OLDER_RELEASE_MTIME))
+    return hashed
 
 
 def remove_not_collected(storage: Storage | None = None) -> None:
@@ -105,6 +161,7 @@ class Command(BaseCommand):
             "collectstatic", interactive=False, verbosity=0, ignore_patterns=list(NOT_COLLECTED)
         )
         planted = plant_older_release()
+        previous = plant_previous_release()
 
         user_model = get_user_model()
         user, created = user_model._default_manager.get_or_create(
@@ -119,6 +176,12 @@ class Command(BaseCommand):
         user.save()
 
         action = "Created" if created else "Reset"
+        releases = (
+            f"    releases:         {current_release()} (configured: DEMO_RELEASE or the default)"
+            f" and {previous} (older: its own {', '.join(OLDER_RELEASE)})\n"
+            if previous
+            else ""
+        )
         older = ", ".join(f"{name} ({OLDER_RELEASE[name]})" for name in planted)
         start = "python manage.py runserver"
         if settings.SETTINGS_MODULE not in (None, "config.settings"):
@@ -131,8 +194,7 @@ class Command(BaseCommand):
                 f"  Collected into {describe(settings.STORAGES['staticfiles'])}, then planted:\n"
                 f"    an older release: {older}\n"
                 "      (the previous release's files, from demo/releases/previous/)\n"
-                f"    never collected:  {', '.join(NOT_COLLECTED)} (missing)\n"
-                "\n"
+                f"    never collected:  {', '.join(NOT_COLLECTED)} (missing)\n" + releases + "\n"
                 f"  Start:     {start}\n"
                 f"  Open:      {URL}\n"
                 f"  Toolbar:   {PANEL_URL}  (Assets panel: each planted finding)\n"

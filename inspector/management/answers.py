@@ -1,0 +1,78 @@
+"""The CLI's answers besides the rows of paths: a diff, the paths a CDN must invalidate, and the
+comparison of two releases. Each raises ``CommandError`` (exit status 2) for what cannot work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from ..core.diffs import live_diff
+from ..core.invalidation import differs, pending_invalidation
+from ..core.layers import Layers
+from ..core.manifest.releases import compare_releases
+from ..core.paths import printable
+from ..core.rows import Writable, write_changes, write_paths
+from ..core.selection import PathFilter
+
+Write = Callable[[str], object]
+
+
+def write_diff(layers: Layers, path: str, write: Write) -> None:
+    """Write the diff from the collected copy of ``path`` to its source now."""
+    record = layers.get(path)
+    if record is None or layers.live is None:
+        raise CommandError(f"no source and no collected file has {path!r}", returncode=2)
+    entry = layers.live.entry(path)
+    diff = live_diff(record, entry, layers.live)
+    if diff is None:
+        write(f"{path}: {entry.status} ({entry.note}); nothing to diff.")
+    elif diff.skipped:
+        write(f"{path}: {entry.status}; no diff: {diff.skipped}.")
+    else:
+        write("\n".join(line.text for line in diff.lines))
+        if diff.truncated:
+            write("... (cut short: DIFF_MAX_LINES)")
+
+
+def write_answer(
+    layers: Layers, options: dict[str, Any], path_filter: PathFilter, stream: Writable
+) -> None:
+    """Write what ``--invalidation-paths`` or ``--compare-releases`` asks for."""
+    if options["invalidation_paths"]:
+        if layers.live is None:
+            raise CommandError(
+                "--invalidation-paths needs the live layer: drop --no-live.", returncode=2
+            )
+        records = path_filter.apply(layers.records, layers)
+        changed = [r.path for r in records if differs(layers, r)]
+        write_paths(pending_invalidation(layers, changed).paths, stream, options["format"])
+        return
+    before, after = options["compare_releases"]
+    manifest = layers.manifest
+    releases = {release.id: release for release in manifest.releases}
+    if not releases:
+        raise CommandError(
+            "--compare-releases: the staticfiles storage keeps one manifest, not one per "
+            "release (its manifest_storage is the storage itself)",
+            returncode=2,
+        )
+    unknown = [release for release in (before, after) if release not in releases]
+    if unknown:
+        known = ", ".join(printable(r) for r in releases)
+        raise CommandError(
+            f"--compare-releases: no release {printable(unknown[0])!r}; known: {known}",
+            returncode=2,
+        )
+    changes = compare_releases(releases[before], releases[after])
+    if options["format"] in ("json", "csv"):
+        write_changes(changes, stream, options["format"])
+        return
+    rows = [("PATH", "CHANGE", "BEFORE", "AFTER")]
+    rows += [(c.path, str(c.change), c.before or "-", c.after or "-") for c in changes]
+    widths = [max(len(printable(row[i])) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = (printable(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        stream.write("  ".join(cells).rstrip() + "\n")
+    stream.write(f"\n{len(changes)} path(s) differ from release {before} to release {after}.\n")
