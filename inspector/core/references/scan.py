@@ -1,0 +1,294 @@
+"""The scan: every file Django reads references from, read once per version, then judged.
+
+- templates: every folder of every configured engine's loaders (``use_template_folders``
+  receives them from outside the core, which imports no template code);
+- CSS and JS: the files the inventory already listed, the winner of each path and, where
+  collectstatic takes another, that one too (shadowed copies are never served);
+- Python: the modules of every installed app's package that mention ``Media`` (``ast``, never
+  imported), without migrations, tests and the folders of static files, templates and
+  translations.
+
+What a file holds is kept per file version (its ``FileStamp``), so a scan after an edit reads
+only the edited files; judging against the layers is redone every time (it reads no file).
+A file over ``REFERENCES_MAX_BYTES``, an undecodable one, a template that does not compile and
+a module that does not parse are problems of the scan, with their file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
+from django.apps import apps
+
+from ...conf import get_config
+from .. import caches
+from ..fingerprints import FileStamp
+from ..layers import Layers
+from ..paths import extension_of
+from ..storage.instance import collected_storage
+from .assets import extract_asset
+from .judging import judged
+from .media import extract_media
+from .model import (
+    Extracted,
+    Extractor,
+    Origin,
+    Reference,
+    ReferenceScan,
+    ScanProblem,
+    StaticNames,
+    TemplateFolder,
+)
+from .urls import static_names
+
+TemplateFolders = Callable[[], tuple[list[TemplateFolder], list[str]]]
+_template_folders: TemplateFolders | None = None
+
+# Folders of an app's package that hold no form media.
+_NOT_CODE = frozenset(
+    {
+        "migrations",
+        "tests",
+        "test",
+        "static",
+        "templates",
+        "jinja2",
+        "locale",
+        "node_modules",
+        "__pycache__",
+    }
+)
+_ASSETS = frozenset({"css", "js"})
+
+
+def use_template_folders(provider: TemplateFolders) -> None:
+    """Say where templates are: ``provider`` returns the engines' folders and notes."""
+    global _template_folders
+    _template_folders = provider
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    """One file to read: what it is, where, and how its text turns into references."""
+
+    role: str  # "templates", "css/js" or "python"
+    location: str
+    key: str  # what else its references depend on: the engine, or the served path
+    extract: Callable[[str], Extracted]
+    charset: str = "utf-8"
+    stamp: FileStamp | None = None
+    rewritten: bool = False
+
+
+# (location, key, stamp, names) -> what the file holds.
+_Memo = tuple[str, str, FileStamp, StaticNames]
+_extracted: dict[_Memo, Extracted] = {}
+_memo_lock = threading.Lock()
+# Enough for any project's templates, stylesheets and modules; past it the memo starts over.
+_MEMO_LIMIT = 200_000
+
+
+def _forget() -> None:
+    with _memo_lock:
+        _extracted.clear()
+
+
+caches.register(
+    "reference-files",
+    _forget,
+    fresh_while="the file's stamp (size, mtime, inode) is unchanged and was not racy when read",
+)
+
+
+def scan_references(layers: Layers) -> ReferenceScan:
+    """Return every reference of the project's templates, CSS, JS and form media, judged
+    against ``layers``."""
+    started, built_at = time.perf_counter(), time.time()
+    names = static_names()
+    budget = int(get_config()["REFERENCES_MAX_BYTES"])
+    notes: list[str] = []
+    problems: list[ScanProblem] = []
+    files: list[_File] = []
+    files += _templates(names, notes)
+    files += _assets(layers, names, notes)
+    files += _python(names)
+    roots = _app_roots()
+    references: list[Reference] = []
+    counted: Counter[str] = Counter()
+    now_ns = time.time_ns()
+    for file in files:
+        extracted = _extract(file, names, budget, now_ns, problems)
+        if extracted is None:
+            continue
+        counted[file.role] += 1
+        app = _app_of(file.location, roots)
+        problems.extend(
+            ScanProblem(file.location, line, message) for line, message in extracted.problems
+        )
+        references.extend(
+            judged(found, Origin(file.location, found.line, app), layers, names, file.rewritten)
+            for found in extracted.found
+        )
+    references.sort(key=lambda r: (r.origin.file, r.origin.line))
+    return ReferenceScan(
+        tuple(references),
+        tuple(problems),
+        tuple(notes),
+        counted,
+        time.perf_counter() - started,
+        built_at,
+    )
+
+
+def _extract(
+    file: _File, names: StaticNames, budget: int, now_ns: int, problems: list[ScanProblem]
+) -> Extracted | None:
+    """Return what ``file`` holds (from the memo where its version was read before)."""
+    try:
+        stamp = file.stamp or FileStamp.of(file.location)
+    except OSError as exc:
+        problems.append(ScanProblem(file.location, None, f"cannot read it: {exc.strerror or exc}"))
+        return None
+    memo = (file.location, file.key, stamp, names)
+    known = _extracted.get(memo)
+    if known is not None:
+        return known
+    if stamp.size > budget:
+        problems.append(
+            ScanProblem(
+                file.location,
+                None,
+                f"not scanned: {stamp.size:,} bytes, over REFERENCES_MAX_BYTES ({budget:,})",
+            )
+        )
+        return None
+    try:
+        with open(file.location, "rb") as stream:
+            data = stream.read()
+    except OSError as exc:
+        problems.append(ScanProblem(file.location, None, f"cannot read it: {exc.strerror or exc}"))
+        return None
+    if file.role == "python" and b"Media" not in data:
+        extracted = Extracted()
+    else:
+        try:
+            text = data.decode(file.charset)
+        except (UnicodeDecodeError, LookupError) as exc:
+            extracted = Extracted((), ((None, f"not {file.charset} text, so not scanned: {exc}"),))
+        else:
+            extracted = file.extract(text)
+    if not stamp.is_racy(now_ns):
+        with _memo_lock:
+            if len(_extracted) > _MEMO_LIMIT:
+                _extracted.clear()
+            _extracted[memo] = extracted
+    return extracted
+
+
+def _walk(
+    root: str, keep: Callable[[str], bool], skip_dirs: frozenset[str] = frozenset()
+) -> Iterator[str]:
+    """Yield the files under ``root`` that ``keep`` accepts, hidden ones and ``skip_dirs`` left
+    out; symlinked folders are followed once each."""
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip_dirs)
+        for name in sorted(names):
+            if not name.startswith(".") and keep(name):
+                yield os.path.join(folder, name)
+
+
+def _templates(names: StaticNames, notes: list[str]) -> list[_File]:
+    if _template_folders is None:
+        notes.append("templates are not scanned: the inspector app is not ready")
+        return []
+    folders, engine_notes = _template_folders()
+    notes.extend(engine_notes)
+    found: list[_File] = []
+    for folder in folders:
+        if not os.path.isdir(folder.root):
+            continue
+        extract = folder.extract
+        found.extend(
+            _File(
+                "templates",
+                location,
+                folder.engine,
+                partial(_call, extract, names=names),
+                folder.charset,
+            )
+            for location in _walk(folder.root, lambda name: True)
+        )
+    return found
+
+
+def _assets(layers: Layers, names: StaticNames, notes: list[str]) -> list[_File]:
+    storage, _error = collected_storage()
+    storage_class = type(storage) if storage is not None else None
+    found: list[_File] = []
+    unreadable = 0
+    for record in layers.inventory.paths:
+        if extension_of(record.path) not in _ASSETS:
+            continue
+        served = {c.location: c for c in (record.winner, record.collect_winner) if c is not None}
+        for candidate in served.values():
+            if candidate.stamp is None:
+                unreadable += 1
+                continue
+            path = record.path
+            found.append(
+                _File(
+                    "css/js",
+                    candidate.location,
+                    path,
+                    partial(_asset, path, names=names, storage_class=storage_class),
+                    stamp=candidate.stamp,
+                    rewritten=names.hashing and candidate is record.collect_winner,
+                )
+            )
+    if unreadable:
+        notes.append(
+            f"{unreadable} CSS/JS file(s) of custom finders have no local file: not scanned"
+        )
+    return found
+
+
+def _python(names: StaticNames) -> list[_File]:
+    found: dict[str, _File] = {}
+    for app in apps.get_app_configs():
+        if not app.path or os.path.exists(os.path.join(app.path, "pyvenv.cfg")):
+            continue
+        for location in _walk(app.path, lambda name: name.endswith(".py"), _NOT_CODE):
+            found.setdefault(
+                location, _File("python", location, "", partial(extract_media, names=names))
+            )
+    return list(found.values())
+
+
+def _call(extract: Extractor, text: str, *, names: StaticNames) -> Extracted:
+    return extract(text, names)
+
+
+def _asset(path: str, text: str, *, names: StaticNames, storage_class: type | None) -> Extracted:
+    return extract_asset(path, text, names, storage_class)
+
+
+def _app_roots() -> list[tuple[str, str]]:
+    """Return (folder with a trailing separator, app name), the deepest folders first."""
+    roots = [(os.path.join(app.path, ""), app.name) for app in apps.get_app_configs() if app.path]
+    return sorted(roots, key=lambda pair: -len(pair[0]))
+
+
+def _app_of(location: str, roots: list[tuple[str, str]]) -> str:
+    return next((name for root, name in roots if location.startswith(root)), "")
