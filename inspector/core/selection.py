@@ -6,6 +6,8 @@ import fnmatch
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from .layers import Layers
 from .paths import extension_of
@@ -15,6 +17,7 @@ from .status import (
     LiveStatus,
     ManifestFinding,
     ManifestStatus,
+    ReferenceProblem,
     ServedStatus,
     Severity,
     SourceStatus,
@@ -33,7 +36,7 @@ def _accepted_words(record: PathRecord, layers: Layers) -> tuple[str, ...]:
 
 # The facets a row can be selected by, each with the words that describe a row: a filter asks
 # for any of some words per facet, and all facets it names at once.
-FACETS: Mapping[str, Callable[[PathRecord, Layers], Iterable[str]]] = {
+FACETS: Mapping[str, Callable[..., Iterable[str]]] = {
     "status": lambda record, layers: (str(record.status),),
     "flag": lambda record, layers: map(str, record.flags),
     # A layer that was not computed (``--no-live``) gives no row a word to match.
@@ -68,6 +71,8 @@ class PathFilter:
     words: tuple[str, ...] = ()
     source: str = ""
     extension: str = ""
+    # The paths some scanned reference names, for the ``referenced`` facet (None: not asked).
+    referenced: frozenset[str] | None = None
 
     def _base(self, record: PathRecord) -> bool:
         path = record.path
@@ -82,34 +87,64 @@ class PathFilter:
         return not self.extension or extension_of(path) == self.extension
 
     def matches(self, record: PathRecord, layers: Layers) -> bool:
-        if not self._base(record):
-            return False
-        return all(
-            bool(wanted.intersection(FACETS[name](record, layers)))
+        return self._matches(record, self._describers(layers))
+
+    def _matches(
+        self, record: PathRecord, describers: Mapping[str, Callable[[PathRecord], Iterable[str]]]
+    ) -> bool:
+        return self._base(record) and all(
+            bool(wanted.intersection(describers[name](record)))
             for name, wanted in self.facets.items()
-            if wanted
+            if wanted and name in describers
         )
 
     def apply(self, records: Iterable[PathRecord], layers: Layers) -> Iterator[PathRecord]:
-        return (record for record in records if self.matches(record, layers))
+        describers = self._describers(layers)
+        return (record for record in records if self._matches(record, describers))
 
     def select(self, records: Iterable[PathRecord], layers: Layers) -> Selection:
         """Return the matching rows and the facet counts, in one pass over ``records``."""
-        wanted = {name: words for name, words in self.facets.items() if words}
-        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-        selected = []
-        for record in records:
-            if not self._base(record):
-                continue
-            words = {name: tuple(describe(record, layers)) for name, describe in FACETS.items()}
-            missed = [name for name in wanted if not wanted[name].intersection(words[name])]
-            if not missed:
-                selected.append(record)
-                for name, found in words.items():
-                    counts[name].update(found)
-            elif len(missed) == 1:  # selected if this facet's choice allowed it
-                counts[missed[0]].update(words[missed[0]])
+        describers = self._describers(layers)
+        wanted = {name: words for name, words in self.facets.items() if name in describers}
+        selected, counts = faceted((r for r in records if self._base(r)), describers, wanted)
         return Selection(selected, counts)
+
+    def _describers(self, layers: Layers) -> dict[str, Callable[[PathRecord], Iterable[str]]]:
+        describers: dict[str, Callable[[PathRecord], Iterable[str]]] = {
+            name: partial(describe, layers=layers) for name, describe in FACETS.items()
+        }
+        if self.referenced is not None:  # the facet exists where the references were scanned
+            describers["referenced"] = self._referenced_words
+        return describers
+
+    def _referenced_words(self, record: PathRecord) -> tuple[str, ...]:
+        return ("yes",) if self.referenced and record.path in self.referenced else ("no",)
+
+
+T = TypeVar("T")
+
+
+def faceted(
+    items: Iterable[T],
+    describers: Mapping[str, Callable[[T], Iterable[str]]],
+    wanted: Mapping[str, frozenset[str]],
+) -> tuple[list[T], dict[str, Counter[str]]]:
+    """Return the items whose words hold one of the wanted words in every facet that wants
+    some, and per facet how many items each word would select if that facet's own choice were
+    changed (the counts a faceted search shows beside each choice)."""
+    wanted = {name: words for name, words in wanted.items() if words}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in describers}
+    selected = []
+    for item in items:
+        words = {name: tuple(describe(item)) for name, describe in describers.items()}
+        missed = [name for name in wanted if not wanted[name].intersection(words[name])]
+        if not missed:
+            selected.append(item)
+            for name, found in words.items():
+                counts[name].update(found)
+        elif len(missed) == 1:  # selected if this facet's choice allowed it
+            counts[missed[0]].update(words[missed[0]])
+    return selected, counts
 
 
 def words_of(record: PathRecord, layers: Layers) -> set[str]:
@@ -145,6 +180,11 @@ def parse_fail_on(value: str) -> frozenset[str]:
         raise UnknownWords(
             f"{', '.join(never)} can never fail (it describes a row that is fine). "
             f"Use a severity (error, warning, info) or a status word: {', '.join(sorted(known))}."
+        )
+    references = sorted(words & {str(p) for p in ReferenceProblem} - known)
+    if references:
+        raise UnknownWords(
+            f"{', '.join(references)} describes a reference, not a path: add --references."
         )
     unknown = sorted(words - known)
     if unknown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 
 from ..core.layers import Layers
@@ -9,7 +10,16 @@ from ..core.live import LiveReport
 from ..core.manifest.report import ManifestReport
 from ..core.paths import printable
 from ..core.records import PathRecord
-from ..core.status import LiveStatus, ManifestFinding, ManifestStatus, Severity, SourceStatus
+from ..core.references.model import Reference, ReferenceScan
+from ..core.status import (
+    LiveStatus,
+    ManifestFinding,
+    ManifestStatus,
+    ReferenceKind,
+    ReferenceProblem,
+    Severity,
+    SourceStatus,
+)
 
 Write = Callable[[str], object]
 
@@ -133,3 +143,55 @@ def warnings(layers: Layers) -> Iterator[str]:
         yield printable(
             f"warning: ACCEPT {rule.describe()} matches no path: a stale acceptance, remove it"
         )
+
+
+def write_reference_table(scan: ReferenceScan, refs: Sequence[Reference], write: Write) -> None:
+    """Write the table of ``refs`` (origin files relative to the current folder where they are
+    inside it) and the references summary last."""
+    here = os.path.join(os.getcwd(), "")
+    headers = ("SEVERITY", "PROBLEM", "KIND", "ORIGIN", "REFERENCE", "PATH")
+    rows = [
+        tuple(
+            printable(str(cell))
+            for cell in (
+                ref.severity,
+                ref.problem or "-",
+                ref.kind,
+                f"{ref.origin.file.removeprefix(here)}:{ref.origin.line}",
+                ref.reference,
+                ref.path or "-",
+            )
+        )
+        for ref in refs
+    ]
+    widths = [
+        min(MAX_CELL, max([len(header), *(len(row[i]) for row in rows)]))
+        for i, header in enumerate(headers)
+    ]
+    for row in [headers, *rows]:
+        write(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    write("\n" + reference_summary(scan, len(refs)))
+
+
+def reference_summary(scan: ReferenceScan, shown: int) -> str:
+    """Return the line that says what was scanned and found, by kind and by problem."""
+    counts = scan.counts
+    kinds = ", ".join(f"{counts[k]} {k}" for k in ReferenceKind if counts[k])
+    problems = ", ".join(f"{counts[p]} {p}" for p in ReferenceProblem if counts[p])
+    files = scan.files
+    return (
+        f"{shown} of {len(scan)} references shown. Scanned {files['templates']} templates, "
+        f"{files['css/js']} CSS/JS files and {files['python']} Python modules in "
+        f"{scan.seconds:.2f} s: {kinds or 'no references'}; problems: {problems or 'none'}."
+    )
+
+
+def reference_warnings(scan: ReferenceScan) -> Iterator[str]:
+    """Yield a ``warning:`` line for each file the scan could not read, and each note."""
+    for problem in scan.problems:
+        where = problem.file + (f":{problem.line}" if problem.line else "")
+        yield printable(f"warning: references: {where}: {problem.message}")
+    for note in scan.notes:
+        yield printable(f"warning: references: {note}")

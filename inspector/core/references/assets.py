@@ -41,11 +41,13 @@ _JS_IGNORED = re.compile(
     re.DOTALL,
 )
 # Relative specifiers only: a bare one ("lodash") needs an import map, not a static file. The
-# import list is bounded so a huge minified file cannot make a match scan it to its end.
+# import list is bounded so a huge minified file cannot make a match scan it to its end. Each
+# starts with its keyword (a literal the regex engine finds fast); the character before it is
+# checked apart (``_starts_word``).
 _JS_IMPORTS = (
-    re.compile(r"""\bimport\s*(?:[\w$*{}\s,]{0,2000}?\bfrom\s*)?(["'])(\.{0,2}/[^"'\n]*)\1"""),
-    re.compile(r"""\bexport\s*[\w$*{}\s,]{0,2000}?\bfrom\s*(["'])(\.{0,2}/[^"'\n]*)\1"""),
-    re.compile(r"""\bimport\(\s*(["'])(\.{0,2}/[^"'\n]*)\1\s*\)"""),
+    re.compile(r"""import\s*(?:[\w$*{}\s,]{0,2000}?\bfrom\s*)?(["'])(\.{0,2}/[^"'\n]*)\1"""),
+    re.compile(r"""export\s*[\w$*{}\s,]{0,2000}?\bfrom\s*(["'])(\.{0,2}/[^"'\n]*)\1"""),
+    re.compile(r"""import\(\s*(["'])(\.{0,2}/[^"'\n]*)\1\s*\)"""),
 )
 _IMPORT_BEFORE = re.compile(r"@import\s*$", re.IGNORECASE)
 # How far back an ``@import`` keyword may stand before its ``url(``.
@@ -58,6 +60,15 @@ class _Pattern:
     kind: ReferenceKind
     # The blocks the running Django skips for this pattern (6.1); None: it skips nothing.
     ignored: re.Pattern[str] | None
+    # Text every match contains (lower-case where the pattern ignores case): a file without it
+    # is not searched. Most files have no reference, and a substring test is far cheaper.
+    needle: str = ""
+    folded: bool = True
+
+    def may_match(self, text: str, lowered: str) -> bool:
+        if not self.needle:
+            return True
+        return self.needle in (lowered if self.folded else text)
 
 
 @cache
@@ -80,10 +91,24 @@ def _patterns(storage_class: type | None) -> dict[str, tuple[_Pattern, ...]]:
                 ignored = _DJANGO_CSS_IGNORED
             if owner is None:
                 ignored = _JS_IGNORED if extension == "*.js" else _CSS_COMMENTS
+            needle, folded = _needle_of(pattern)
             compiled.setdefault(extension, []).append(
-                _Pattern(re.compile(pattern, re.IGNORECASE), _kind_of(pattern), ignored)
+                _Pattern(
+                    re.compile(pattern, re.IGNORECASE), _kind_of(pattern), ignored, needle, folded
+                )
             )
     return {extension: tuple(found) for extension, found in compiled.items()}
+
+
+def _needle_of(pattern: str) -> tuple[str, bool]:
+    """Return the text every match of ``pattern`` holds, if it is one of Django's own."""
+    if "(?-i:sourceMappingURL)" in pattern:
+        return "sourceMappingURL", False
+    if pattern.startswith(r"(?P<matched>@import"):
+        return "@import", True
+    if pattern.startswith(r"(?P<matched>url\("):
+        return "url(", True
+    return "", True
 
 
 def _kind_of(pattern: str) -> ReferenceKind:
@@ -123,6 +148,12 @@ def normalised(path: str) -> str | None:
         return None
     folded = posixpath.normpath(path)
     return None if folded == "." else folded
+
+
+def _starts_word(text: str, offset: int) -> bool:
+    """Return True if no identifier character runs into ``offset`` (``reimport(`` is not one)."""
+    before = text[offset - 1] if offset else " "
+    return not (before.isalnum() or before in "_$.")
 
 
 def _blocks(regex: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
@@ -175,12 +206,15 @@ def _matching(
     extension: str, text: str, storage_class: type | None
 ) -> Iterator[tuple[_Pattern, list[re.Match[str]]]]:
     """Yield each pattern with its matches; skipped blocks are computed only where one matched."""
+    lowered = text.lower()
     for pattern in _patterns(storage_class).get(extension, ()):
+        if not pattern.may_match(text, lowered):
+            continue
         matches = list(pattern.regex.finditer(text))
         if matches:
             yield pattern, matches
-    if extension == "*.js":
+    if extension == "*.js" and ("import" in text or "export" in text):
         for regex in _JS_IMPORTS:
-            matches = list(regex.finditer(text))
+            matches = [m for m in regex.finditer(text) if _starts_word(text, m.start())]
             if matches:
                 yield _Pattern(regex, ReferenceKind.JS_IMPORT, _JS_IGNORED), matches

@@ -30,7 +30,6 @@ from ...conf import get_config
 from .. import caches
 from ..fingerprints import FileStamp
 from ..layers import Layers
-from ..paths import extension_of
 from ..storage.instance import collected_storage
 from .assets import extract_asset
 from .judging import judged
@@ -64,7 +63,7 @@ _NOT_CODE = frozenset(
         "__pycache__",
     }
 )
-_ASSETS = frozenset({"css", "js"})
+_ASSETS = (".css", ".js")
 
 
 def use_template_folders(provider: TemplateFolders) -> None:
@@ -84,6 +83,7 @@ class _File:
     charset: str = "utf-8"
     stamp: FileStamp | None = None
     rewritten: bool = False
+    app: str | None = None  # None: the installed app whose folder holds the file
 
 
 # (location, key, stamp, names) -> what the file holds.
@@ -94,9 +94,15 @@ _memo_lock = threading.Lock()
 _MEMO_LIMIT = 200_000
 
 
+# The CSS/JS files of the last inventory: the same inventory object lists the same files.
+_asset_files: tuple[object, StaticNames | None, list[_File]] = (None, None, [])
+
+
 def _forget() -> None:
+    global _asset_files
     with _memo_lock:
         _extracted.clear()
+        _asset_files = (None, None, [])
 
 
 caches.register(
@@ -118,7 +124,7 @@ def scan_references(layers: Layers) -> ReferenceScan:
     files += _templates(names, notes)
     files += _assets(layers, names, notes)
     files += _python(names)
-    roots = _app_roots()
+    app_of = _AppOf()
     references: list[Reference] = []
     counted: Counter[str] = Counter()
     now_ns = time.time_ns()
@@ -127,7 +133,7 @@ def scan_references(layers: Layers) -> ReferenceScan:
         if extracted is None:
             continue
         counted[file.role] += 1
-        app = _app_of(file.location, roots)
+        app = file.app if file.app is not None else app_of(file.location)
         problems.extend(
             ScanProblem(file.location, line, message) for line, message in extracted.problems
         )
@@ -234,34 +240,41 @@ def _templates(names: StaticNames, notes: list[str]) -> list[_File]:
 
 
 def _assets(layers: Layers, names: StaticNames, notes: list[str]) -> list[_File]:
-    storage, _error = collected_storage()
-    storage_class = type(storage) if storage is not None else None
-    found: list[_File] = []
-    unreadable = 0
-    for record in layers.inventory.paths:
-        if extension_of(record.path) not in _ASSETS:
-            continue
-        served = {c.location: c for c in (record.winner, record.collect_winner) if c is not None}
-        for candidate in served.values():
-            if candidate.stamp is None:
-                unreadable += 1
-                continue
-            path = record.path
-            found.append(
-                _File(
-                    "css/js",
-                    candidate.location,
-                    path,
-                    partial(_asset, path, names=names, storage_class=storage_class),
-                    stamp=candidate.stamp,
-                    rewritten=names.hashing and candidate is record.collect_winner,
-                )
-            )
+    global _asset_files
+    inventory = layers.inventory
+    kept_inventory, kept_names, kept = _asset_files
+    if kept_inventory is inventory and kept_names == names:
+        files = kept
+    else:
+        files = list(_asset_files_of(layers, names))
+        _asset_files = (inventory, names, files)
+    unreadable = sum(1 for f in files if f.stamp is None)
     if unreadable:
         notes.append(
             f"{unreadable} CSS/JS file(s) of custom finders have no local file: not scanned"
         )
-    return found
+    return [f for f in files if f.stamp is not None]
+
+
+def _asset_files_of(layers: Layers, names: StaticNames) -> Iterator[_File]:
+    storage, _error = collected_storage()
+    storage_class = type(storage) if storage is not None else None
+    for record in layers.inventory.paths:
+        # Case-sensitive, as post_process's patterns (*.css, *.js) match.
+        if not record.path.endswith(_ASSETS):
+            continue
+        served = {c.location: c for c in (record.winner, record.collect_winner) if c is not None}
+        for candidate in served.values():
+            source = candidate.source
+            yield _File(
+                "css/js",
+                candidate.location,
+                record.path,
+                partial(_asset, record.path, names=names, storage_class=storage_class),
+                stamp=candidate.stamp,
+                rewritten=names.hashing and candidate is record.collect_winner,
+                app=source.removeprefix("app:") if source.startswith("app:") else "",
+            )
 
 
 def _python(names: StaticNames) -> list[_File]:
@@ -284,11 +297,18 @@ def _asset(path: str, text: str, *, names: StaticNames, storage_class: type | No
     return extract_asset(path, text, names, storage_class)
 
 
-def _app_roots() -> list[tuple[str, str]]:
-    """Return (folder with a trailing separator, app name), the deepest folders first."""
-    roots = [(os.path.join(app.path, ""), app.name) for app in apps.get_app_configs() if app.path]
-    return sorted(roots, key=lambda pair: -len(pair[0]))
+class _AppOf:
+    """The installed app whose package folder holds a file ("" for none), by folder."""
 
+    def __init__(self) -> None:
+        roots = [(os.path.join(a.path, ""), a.name) for a in apps.get_app_configs() if a.path]
+        self.roots = sorted(roots, key=lambda pair: -len(pair[0]))  # the deepest folder first
+        self.known: dict[str, str] = {}
 
-def _app_of(location: str, roots: list[tuple[str, str]]) -> str:
-    return next((name for root, name in roots if location.startswith(root)), "")
+    def __call__(self, location: str) -> str:
+        folder = os.path.join(os.path.dirname(location), "")
+        app = self.known.get(folder)
+        if app is None:
+            app = next((name for root, name in self.roots if folder.startswith(root)), "")
+            self.known[folder] = app
+        return app

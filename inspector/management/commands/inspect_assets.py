@@ -17,6 +17,7 @@ from inspector.core.layers import Layers, current_layers
 from inspector.core.rows import write_csv, write_json
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
+from inspector.management.references import add_reference_arguments, run_references
 from inspector.management.text import warnings, write_table
 
 FORMATS = ("table", "json", "csv")
@@ -116,6 +117,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Compute the md5 of every file, not only where a status needs it.",
         )
+        add_reference_arguments(parser)
 
     def run_from_argv(self, argv: list[str]) -> None:
         # The process exits after this command: the cyclic collector's passes over tens of
@@ -129,6 +131,8 @@ class Command(BaseCommand):
             gc.enable()
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["references"] or options["kind"] or options["problem"]:
+            return run_references(options, self.stdout, self.stderr)
         try:
             fail_on = parse_fail_on(options["fail_on"])
         except UnknownWords as exc:
