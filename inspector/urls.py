@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from .web import collect_views, summary, views
+from .web import collect_views, reference_views, summary, views
 
 
 class StaticPathConverter:
@@ -26,6 +26,7 @@ urlpatterns = [
     path("summary.json", summary.summary, name="summary"),
     path("paths/", views.paths, name="paths"),
     path("paths/<static_path:path>", views.path_detail, name="path"),
+    path("references/", reference_views.references, name="references"),
     path("recheck/", views.recheck, name="recheck"),
     path("probe/", views.probe, name="probe"),
     path("collect/", collect_views.collect, name="collect"),

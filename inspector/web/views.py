@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
+from collections import Counter
 
 from django.core.handlers.wsgi import get_script_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
-from django_htmx.http import push_url
-from django_htmx.middleware import HtmxDetails
 
 from ..collection.runs import layers_for_page
 from ..core.diffs import live_diff
@@ -20,6 +17,7 @@ from ..core.status import (
     LiveStatus,
     ManifestFinding,
     ManifestStatus,
+    ReferenceKind,
     Severity,
     SourceStatus,
 )
@@ -29,16 +27,9 @@ from ..served.targets import last_probes, run_probe
 from .charts import source_chart
 from .details import candidate_details, static_url
 from .forms import PathFilterForm
-from .http import (
-    EXPORT_FORMATS,
-    criteria,
-    export_query,
-    per_page,
-    positive_int,
-    safe_next,
-    unknown_export_format,
-)
+from .http import EXPORT_FORMATS, safe_next, table_page, unknown_export_format
 from .permissions import VIEW_PERMISSION, staff_permission_required
+from .reference_views import referenced_paths, references_for_page
 from .tables import PathRowsData, PathsTable, export_response
 
 # The overview lists this many paths that need a look; the paths table has them all.
@@ -52,6 +43,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     manifest_counts = manifest.counts()
     counts = layers.counts
     severities = layers.severity_counts
+    scan = references_for_page(layers)
+    reference_severities = Counter(ref.severity for ref in scan.with_problems)
     needs_a_look = sorted(
         (
             (record, judgement)
@@ -67,14 +60,22 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "inventory": inventory,
             "headline": [
-                (Severity.ERROR, severities[Severity.ERROR], "will break production"),
-                (Severity.WARNING, severities[Severity.WARNING], "differ from the sources"),
-                (Severity.INFO, severities[Severity.INFO], "worth knowing"),
+                (severity, severities[severity], reference_severities[severity], meaning)
+                for severity, meaning in (
+                    (Severity.ERROR, "will break production"),
+                    (Severity.WARNING, "differ from the sources"),
+                    (Severity.INFO, "worth knowing"),
+                )
             ],
             "accepted_count": severities["accepted"],
             "stale_rules": layers.stale_rules,
             "needs_a_look": needs_a_look[:NEEDS_A_LOOK_SHOWN],
             "needs_a_look_total": len(needs_a_look),
+            "reference_problems": scan.with_problems[:NEEDS_A_LOOK_SHOWN],
+            "reference_problems_total": len(scan.with_problems),
+            "references_known": {
+                r.path for r in scan.with_problems if r.path and layers.get(r.path)
+            },
             "status_counts": [(s.value, counts[s]) for s in SourceStatus],
             "flag_counts": [(f.value, counts[f]) for f in Flag],
             "chart": source_chart(inventory.sources),
@@ -104,7 +105,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 def paths(request: HttpRequest) -> HttpResponse:
     layers = layers_for_page()
-    form = PathFilterForm(request.GET, layers=layers)
+    form = PathFilterForm(request.GET, layers=layers, referenced=referenced_paths(layers))
     records = form.select(layers)
     export_format = request.GET.get("_export")
     if export_format is not None:
@@ -113,39 +114,15 @@ def paths(request: HttpRequest) -> HttpResponse:
         return export_response(records, export_format, name="asset-paths", layers=layers)
 
     table = PathsTable(PathRowsData(records, layers), request=request)
-    table.order_by = request.GET.getlist("sort")
-    if not table.order_by:  # none asked for, or none that names a column: worst first
-        table.order_by = ("-severity",)
-    page_size = per_page(request)
-    page_count = max(1, math.ceil(len(records) / page_size))
-    table.paginate(
-        page=min(positive_int(request.GET.get("page"), 1), page_count), per_page=page_size
-    )
-
-    htmx = HtmxDetails(request)
-    partial = bool(htmx) and not htmx.history_restore_request
-    # The form sends its empty fields too; links and the address bar carry only criteria set.
-    query = criteria(request)
-    response = render(
+    return table_page(
         request,
-        "inspector/_paths_results.html" if partial else "inspector/paths.html",
-        {
-            "form": form,
-            "table": table,
-            "matched": len(records),
-            "total": len(layers.records),
-            "querystring": export_query(query),
-            "query": query,
-            "sort_field": request.GET.get("sort", ""),
-            "partial": partial,
-        },
-        status=400 if form.errors else 200,
+        table,
+        form=form,
+        matched=len(records),
+        total=len(layers.records),
+        templates=("inspector/paths.html", "inspector/_paths_results.html"),
+        default_sort=("-severity",),  # none asked for, or none that names a column: worst first
     )
-    if partial:
-        push_url(response, f"{request.path}?{query.urlencode()}".rstrip("?"))
-    # The same URL answers a whole page or an htmx fragment: caches must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 @staff_permission_required(VIEW_PERMISSION)
@@ -159,6 +136,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     assert live is not None
     live_entry = live.entry(record.path)
     probed = last_probes([record.path]).get(record.path)
+    scan = references_for_page(layers)
     return render(
         request,
         "inspector/path_detail.html",
@@ -173,6 +151,9 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
             "live_entry": live_entry,
             "live_diff": live_diff(record, live_entry, live),
             "probed": probed,
+            "referenced_from": scan.by_path.get(record.path, ()),
+            "refers_to": scan.by_file.get(record.winner.location, ()) if record.winner else (),
+            "dynamic_references": scan.counts[ReferenceKind.STATIC_DYNAMIC],
         },
     )
 
