@@ -184,7 +184,9 @@ def extract_asset(
                 kind = ReferenceKind.CSS_IMPORT
             resolved, target = resolve_asset_url(path, url, names.static_url)
             lines = lines or LineIndex(text)
-            found.append(Found(kind, lines.of(match.start()), url, target if resolved else None))
+            found.append(
+                Found(kind, lines.of(match.start()), url.strip(), target if resolved else None)
+            )
     if extension == "*.js" and any(prefix in text for prefix in names.url_prefixes):
         found.extend(_hardcoded_in_script(text, names))
     found.sort(key=lambda f: f.line)

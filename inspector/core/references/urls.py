@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, cast
 
 from django.conf import settings
 
@@ -24,9 +23,10 @@ _URL_REST = r"[^\s\"'<>()`\\]*"
 
 def configured_static_url() -> str:
     """Return ``STATIC_URL`` with the ``FORCE_SCRIPT_NAME`` prefix where Django applies it."""
-    # LazySettings.__getattr__ reads the setting as written, without the property that adds
-    # the current thread's script prefix.
-    raw = str(cast(Any, settings).__getattr__("STATIC_URL") or "")
+    # The settings as written: reading STATIC_URL through the lazy wrapper would add the script
+    # prefix of whichever thread read it first (a request's, or none).
+    written = getattr(settings, "_wrapped")  # noqa: B009 (not a public attribute)
+    raw = str(getattr(written, "STATIC_URL", "") or "")
     if not raw or raw.startswith(("http://", "https://", "/")):
         return raw
     script = str(settings.FORCE_SCRIPT_NAME or "").rstrip("/")
