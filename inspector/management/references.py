@@ -50,7 +50,9 @@ def add_reference_arguments(parser: ArgumentParser) -> None:
 def run_references(options: dict[str, Any], stdout: OutputWrapper, stderr: OutputWrapper) -> None:
     """List the references ``options`` select; raise ``CommandError`` as ``--fail-on`` says."""
     if not options["references"]:
-        raise CommandError("--kind and --problem select references: add --references.", 2)
+        raise CommandError(
+            "--kind and --problem select references: add --references.", returncode=2
+        )
     given = [name for name in PATH_ONLY if options.get(name)]
     if given:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
