@@ -354,3 +354,23 @@ def test_an_engine_of_another_kind_is_named_not_scanned(layout: Layout) -> None:
     with project(layout, TEMPLATES=setting):
         scan = scan_now()
     assert any("'strings'" in note and "TemplateStrings" in note for note in scan.notes)
+
+
+JINJA = """{# static("commented.css") #}
+<link href="{{ static('css/site.css') }}">
+<script src="{{ static(name) }}"></script>
+<img src="/static/img/logo.svg">
+"""
+
+
+def test_jinja2_templates_are_read_for_static_calls() -> None:
+    """Jinja2 may not be installed: its extractor reads the text alone."""
+    from inspector.core.references.model import StaticNames
+    from inspector.templating.jinja import extract_jinja
+
+    extracted = extract_jinja(JINJA, StaticNames("/static/", ("/static/",), hashing=False))
+    assert [(str(f.kind), f.line, f.reference, f.path) for f in extracted.found] == [
+        ("static-tag", 2, "css/site.css", "css/site.css"),
+        ("static-dynamic", 3, "name", None),
+        ("hardcoded-url", 4, "/static/img/logo.svg", "img/logo.svg"),
+    ]
