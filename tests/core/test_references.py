@@ -374,3 +374,16 @@ def test_jinja2_templates_are_read_for_static_calls() -> None:
         ("static-dynamic", 3, "name", None),
         ("hardcoded-url", 4, "/static/img/logo.svg", "img/logo.svg"),
     ]
+
+
+def test_an_edited_stylesheet_is_read_again(layout: Layout) -> None:
+    static = layout.folder("static")
+    layout.write(static, "img/a.png", b"\x89PNG")
+    sheet = layout.write(static, "css/site.css", "body { background: url(../img/a.png) }\n")
+    age(static)
+    with project(layout):
+        before = scan_now()
+        layout.write(static, "css/site.css", "body { background: url(../img/b.png) }\n")
+        after = scan_now()
+    assert found(before, sheet) == {("css-url", 1, "../img/a.png", "img/a.png", None)}
+    assert found(after, sheet) == {("css-url", 1, "../img/b.png", "img/b.png", "not-found")}

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.apps import apps
@@ -94,15 +94,29 @@ _memo_lock = threading.Lock()
 _MEMO_LIMIT = 200_000
 
 
-# The CSS/JS files of the last inventory: the same inventory object lists the same files.
-_asset_files: tuple[object, StaticNames | None, list[_File]] = (None, None, [])
+_Read = list[tuple[_File, Extracted]]
+
+
+@dataclass(frozen=True)
+class _KeptAssets:
+    """What the CSS/JS files of one inventory hold: the same inventory object lists the same
+    file versions, so a scan with it reads and looks up nothing again."""
+
+    inventory: object = None
+    names: StaticNames | None = None
+    read: _Read = field(default_factory=list)
+    problems: tuple[ScanProblem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+_kept_assets = _KeptAssets()
 
 
 def _forget() -> None:
-    global _asset_files
+    global _kept_assets
     with _memo_lock:
         _extracted.clear()
-        _asset_files = (None, None, [])
+        _kept_assets = _KeptAssets()
 
 
 caches.register(
@@ -120,18 +134,17 @@ def scan_references(layers: Layers) -> ReferenceScan:
     budget = int(get_config()["REFERENCES_MAX_BYTES"])
     notes: list[str] = []
     problems: list[ScanProblem] = []
-    files: list[_File] = []
-    files += _templates(names, notes)
-    files += _assets(layers, names, notes)
-    files += _python(names)
+    now_ns = time.time_ns()
+    read: _Read = []
+    for file in [*_templates(names, notes), *_python(names)]:
+        extracted = _extract(file, names, budget, now_ns, problems)
+        if extracted is not None:
+            read.append((file, extracted))
+    read += _read_assets(layers, names, budget, now_ns, problems, notes)
     app_of = _AppOf()
     references: list[Reference] = []
     counted: Counter[str] = Counter()
-    now_ns = time.time_ns()
-    for file in files:
-        extracted = _extract(file, names, budget, now_ns, problems)
-        if extracted is None:
-            continue
+    for file, extracted in read:
         counted[file.role] += 1
         app = file.app if file.app is not None else app_of(file.location)
         problems.extend(
@@ -239,21 +252,42 @@ def _templates(names: StaticNames, notes: list[str]) -> list[_File]:
     return found
 
 
-def _assets(layers: Layers, names: StaticNames, notes: list[str]) -> list[_File]:
-    global _asset_files
-    inventory = layers.inventory
-    kept_inventory, kept_names, kept = _asset_files
-    if kept_inventory is inventory and kept_names == names:
-        files = kept
-    else:
-        files = list(_asset_files_of(layers, names))
-        _asset_files = (inventory, names, files)
+def _read_assets(
+    layers: Layers,
+    names: StaticNames,
+    budget: int,
+    now_ns: int,
+    problems: list[ScanProblem],
+    notes: list[str],
+) -> _Read:
+    """Return what the inventory's CSS and JS files hold (kept per inventory object)."""
+    global _kept_assets
+    kept = _kept_assets
+    if kept.inventory is layers.inventory and kept.names == names:
+        problems.extend(kept.problems)
+        notes.extend(kept.notes)
+        return kept.read
+    files = list(_asset_files_of(layers, names))
+    own_problems: list[ScanProblem] = []
+    own_notes: list[str] = []
     unreadable = sum(1 for f in files if f.stamp is None)
     if unreadable:
-        notes.append(
+        own_notes.append(
             f"{unreadable} CSS/JS file(s) of custom finders have no local file: not scanned"
         )
-    return [f for f in files if f.stamp is not None]
+    read = [
+        (file, extracted)
+        for file in files
+        if file.stamp is not None
+        and (extracted := _extract(file, names, budget, now_ns, own_problems)) is not None
+    ]
+    if not any(f.stamp is not None and f.stamp.is_racy(now_ns) for f in files):
+        _kept_assets = _KeptAssets(
+            layers.inventory, names, read, tuple(own_problems), tuple(own_notes)
+        )
+    problems.extend(own_problems)
+    notes.extend(own_notes)
+    return read
 
 
 def _asset_files_of(layers: Layers, names: StaticNames) -> Iterator[_File]:
