@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..core.layers import Layers
 from ..core.live import LiveReport
@@ -39,14 +39,7 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
         "LIVE",
     )
     headers += ("MANIFEST", "SERVED") if layers.served is not None else ("MANIFEST",)
-    rows = [tuple(printable(str(cell)) for cell in _cells(layers, r)) for r in records]
-    widths = [
-        min(MAX_CELL, max([len(header), *(len(row[i]) for row in rows)]))
-        for i, header in enumerate(headers)
-    ]
-    for row in [headers, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-        write("  ".join(cells).rstrip())
+    write_columns(headers, [_cells(layers, r) for r in records], write)
     # Before the paths summary: scripts read that one from the last line.
     write("\n" + severity_summary(layers))
     write(manifest_summary(layers.manifest))
@@ -60,6 +53,18 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
         f"All paths: {summary or 'none'}; {len(inventory.sources)} sources, "
         f"{len(inventory.problems)} problems."
     )
+
+
+def write_columns(headers: Sequence[str], rows: Iterable[Iterable[object]], write: Write) -> None:
+    """Write ``rows`` under ``headers`` in columns as wide as their widest cell (up to
+    ``MAX_CELL``), every cell printable."""
+    cells = [tuple(printable(str(cell)) for cell in row) for row in rows]
+    widths = [
+        min(MAX_CELL, max([len(header), *(len(row[i]) for row in cells)]))
+        for i, header in enumerate(headers)
+    ]
+    for row in [tuple(headers), *cells]:
+        write("  ".join(c.ljust(width) for c, width in zip(row, widths, strict=True)).rstrip())
 
 
 def severity_summary(layers: Layers) -> str:
@@ -151,27 +156,17 @@ def write_reference_table(scan: ReferenceScan, refs: Sequence[Reference], write:
     here = os.path.join(os.getcwd(), "")
     headers = ("SEVERITY", "PROBLEM", "KIND", "ORIGIN", "REFERENCE", "PATH")
     rows = [
-        tuple(
-            printable(str(cell))
-            for cell in (
-                ref.severity,
-                ref.problem or "-",
-                ref.kind,
-                f"{ref.origin.file.removeprefix(here)}:{ref.origin.line}",
-                ref.reference,
-                ref.path or "-",
-            )
+        (
+            ref.severity,
+            ref.problem or "-",
+            ref.kind,
+            f"{ref.origin.file.removeprefix(here)}:{ref.origin.line}",
+            ref.reference,
+            ref.path or "-",
         )
         for ref in refs
     ]
-    widths = [
-        min(MAX_CELL, max([len(header), *(len(row[i]) for row in rows)]))
-        for i, header in enumerate(headers)
-    ]
-    for row in [headers, *rows]:
-        write(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    write_columns(headers, rows, write)
     write("\n" + reference_summary(scan, len(refs)))
 
 

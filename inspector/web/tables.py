@@ -148,12 +148,15 @@ class RowDictTable(tables.Table):
             yield [row.get(name, "") for name in names]
 
 
-# design.md's CSV columns, one row per path; headers are the contract's names verbatim.
-PathsExportTable: type[RowDictTable] = type(tables.Table)(
-    "PathsExportTable",
-    (RowDictTable,),
-    {column: tables.Column(verbose_name=column, default="") for column in CSV_COLUMNS},
-)
+def export_table_class(name: str, columns: Iterable[str]) -> type[RowDictTable]:
+    """Return a table over row dicts whose headers are the column names verbatim."""
+    attrs = {column: tables.Column(verbose_name=column, default="") for column in columns}
+    made: type[RowDictTable] = type(tables.Table)(name, (RowDictTable,), attrs)
+    return made
+
+
+# design.md's CSV columns, one row per path.
+PathsExportTable = export_table_class("PathsExportTable", CSV_COLUMNS)
 
 
 class SafeTableExport(TableExport):
@@ -222,11 +225,7 @@ class ReferencesTable(tables.Table):
 
 
 # The references' CSV columns (core.rows), one row per reference.
-ReferencesExportTable: type[RowDictTable] = type(tables.Table)(
-    "ReferencesExportTable",
-    (RowDictTable,),
-    {column: tables.Column(verbose_name=column, default="") for column in REFERENCE_CSV_COLUMNS},
-)
+ReferencesExportTable = export_table_class("ReferencesExportTable", REFERENCE_CSV_COLUMNS)
 
 
 def export_references(refs: Iterable[Reference], export_format: str) -> HttpResponse:

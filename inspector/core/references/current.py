@@ -1,9 +1,10 @@
 """The references scan, kept per process and checked as often as the caller asks.
 
 ``current_references(layers, max_age=...)`` follows the layers' freshness rule: pages accept a
-scan younger than ``RECHECK_SECONDS`` (``page_max_age()``), the CLI and the checks nothing older
-than their call. A check re-stats every scanned file, reads only the changed ones (``scan``'s
-memo) and judges every reference against the layers it is given.
+scan younger than ``RECHECK_SECONDS`` judged against the same layers (``page_max_age()``), the
+CLI and the checks nothing older than their call. A check re-stats every template and module,
+reads only the files that changed (``scan``'s memo) and judges every reference again; one check
+runs at a time, and a caller that waited for one takes its result when it is recent enough.
 The toolbar panel (``stale_ok``) takes the last scan at once and leaves the check to a
 background thread, started no more often than the layers' ``BACKGROUND_SHARE`` allows.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import caches
 from ..freshness import NOW, MaxAge
@@ -24,25 +25,26 @@ from .scan import scan_references
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class _Last:
-    scan: ReferenceScan | None = None
-    layers: Layers | None = None
-    checked: float = float("-inf")  # time.monotonic() when the check that made it began
-    took: float = 0.0
+class _Kept(NamedTuple):
+    scan: ReferenceScan
+    layers: Layers
+    checked: float  # time.monotonic() when the check that made it began
+    took: float
+
+    def serves(self, layers: Layers, asked: float, max_age: MaxAge) -> bool:
+        return self.layers is layers and self.checked > asked - max_age.local
 
 
-_last = _Last()
-_lock = threading.Condition()
-_building = False
-_generation = 0
+_kept: _Kept | None = None
+_generation = 0  # bumped by clear(): a scan that began before it is not kept
+_one_check = threading.Lock()
+_in_background = threading.Lock()
 
 
 def _forget() -> None:
-    global _generation, _last
-    with _lock:
-        _last = _Last()
-        _generation += 1
+    global _kept, _generation
+    _kept = None
+    _generation += 1
 
 
 caches.register(
@@ -57,51 +59,39 @@ def current_references(
 ) -> ReferenceScan:
     """Return the references judged against ``layers``, no older than ``max_age`` allows
     (``stale_ok``: the last scan at once whenever there is one, checked in the background)."""
-    global _building
     asked = time.monotonic()
-    with _lock:
-        while True:
-            last = _last
-            fresh = last.layers is layers and last.checked > asked - max_age.local
-            if last.scan is not None and (fresh or stale_ok):
-                if not fresh:
-                    _check_in_background(layers, asked)
-                return last.scan
-            if not _building:
-                break
-            _lock.wait()  # another thread is scanning: its scan may do
-        _building = True
-        generation = _generation
-    return _check_now(layers, generation)
+    kept = _kept
+    if kept is not None and kept.serves(layers, asked, max_age):
+        return kept.scan
+    if stale_ok and kept is not None:
+        due = asked >= kept.checked + kept.took * (1 + BACKGROUND_SHARE)
+        if due and _in_background.acquire(blocking=False):
+            threading.Thread(
+                target=_check_quietly, args=(layers,), name="inspector-references", daemon=True
+            ).start()
+        return kept.scan
+    with _one_check:
+        kept = _kept
+        if kept is not None and kept.serves(layers, asked, max_age):
+            return kept.scan  # checked by another thread while this one waited
+        return _check(layers)
 
 
-def _check_now(layers: Layers, generation: int) -> ReferenceScan:
-    global _building, _last
-    try:
-        started = time.monotonic()
-        scan = scan_references(layers)
-        with _lock:
-            if generation == _generation:
-                _last = _Last(scan, layers, started, time.monotonic() - started)
-    finally:
-        with _lock:
-            _building = False
-            _lock.notify_all()
+def _check(layers: Layers) -> ReferenceScan:
+    """Scan now and keep the result (the caller holds ``_one_check``)."""
+    global _kept
+    generation, started = _generation, time.monotonic()
+    scan = scan_references(layers)
+    if generation == _generation:
+        _kept = _Kept(scan, layers, started, time.monotonic() - started)
     return scan
 
 
-def _check_quietly(layers: Layers, generation: int) -> None:
+def _check_quietly(layers: Layers) -> None:
     try:
-        _check_now(layers, generation)
+        with _one_check:
+            _check(layers)
     except Exception:  # nobody waits for it: the next caller's own scan says what failed
         logger.warning("background scan of the references failed", exc_info=True)
-
-
-def _check_in_background(layers: Layers, now: float) -> None:
-    global _building
-    if _building or now < _last.checked + _last.took * (1 + BACKGROUND_SHARE):
-        return
-    _building = True
-    threading.Thread(
-        target=_check_quietly, args=(layers, _generation), name="inspector-references", daemon=True
-    ).start()
+    finally:
+        _in_background.release()
