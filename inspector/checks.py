@@ -17,7 +17,7 @@ from django.core import checks
 from .conf import DEFAULTS, config_problems, user_config
 from .core.references.model import Reference, ReferenceScan
 from .core.severity import InvalidRule, parse_rules
-from .core.status import ReferenceKind, Severity, SourceStatus
+from .core.status import ReferenceKind, ReferenceProblem, Severity, SourceStatus
 
 # A deploy check lists this many paths in its message; the dashboard and the CLI list all.
 PATHS_NAMED = 10
@@ -132,6 +132,15 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
         for record, judgement in judgements
         if judgement.accepted is None and record.status == SourceStatus.CONFLICT
     ]
+    # A stylesheet collectstatic fails on is E012 already: its references are not repeated.
+    broken = {path for path, _why in breaks}
+    reported_files = {
+        candidate.location
+        for record, _judgement in judgements
+        if record.path in broken
+        for candidate in (record.winner, record.collect_winner)
+        if candidate is not None
+    }
     messages: list[checks.CheckMessage] = [
         checks.Error(
             f"{path!r} has no manifest entry: {{% static %}} raises with DEBUG=False, an HTTP "
@@ -166,7 +175,10 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
             id="inspector.E013",
         )
         for ref in scan.with_problems
-        if ref.severity == Severity.ERROR and not (ref.path in rendered and ref.path in would_500)
+        # Missing entries are E011 and W013 (where no ACCEPT rule accepts the path).
+        if ref.severity == Severity.ERROR
+        and ref.problem != ReferenceProblem.MISSING_ENTRY
+        and ref.origin.file not in reported_files
     ]
     messages += [
         checks.Error(f"{path!r}: {why}.", obj=path, id="inspector.E012") for path, why in breaks

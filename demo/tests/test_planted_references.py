@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 
-from demo.shop.management.commands.demo_setup import NOT_COLLECTED
+from demo.tests.conftest import MANIFEST_STORAGES
 from inspector.core.layers import current_layers
 from inspector.core.references.current import current_references
 from inspector.core.references.model import ReferenceScan
@@ -68,13 +67,10 @@ def line_of(path: Path, text: str) -> int:
     return lines[0]
 
 
-@pytest.fixture(scope="module")
-def scan(tmp_path_factory: pytest.TempPathFactory) -> ReferenceScan:
+@pytest.fixture
+def scan(demo_collected: Path) -> ReferenceScan:
     """The demo collected as demo_setup collects it (without NOT_COLLECTED), then scanned."""
-    with override_settings(STATIC_ROOT=str(tmp_path_factory.mktemp("collected")), DEBUG=False):
-        call_command(
-            "collectstatic", interactive=False, verbosity=0, ignore_patterns=list(NOT_COLLECTED)
-        )
+    with override_settings(STATIC_ROOT=demo_collected, STORAGES=MANIFEST_STORAGES):
         return current_references(current_layers(live=False))
 
 

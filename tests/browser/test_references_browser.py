@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from ..layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FINDERS = [
@@ -21,7 +21,8 @@ FINDERS = [
 def test_overview_reference_finding_leads_to_referenced_from(
     page: Page,
     live_server: Any,
-    staff_session: Callable[[Page], None],
+    log_in_as: Callable[[Page, Any], None],
+    viewer: Any,
     layout: Layout,
     screenshot_dir: Path,
 ) -> None:
@@ -44,7 +45,7 @@ def test_overview_reference_finding_leads_to_referenced_from(
     # js_lib_htmx serves htmx (found by the app finder): filters swap the results in place.
     apps = ("js_lib_htmx",)
     with layout.settings(apps=apps, dirs=[static], finders=FINDERS, TEMPLATES=templates):
-        staff_session(page)
+        log_in_as(page, viewer)
         page.goto(f"{live_server.url}/assets/")
         finding = page.locator(".reference-problems li", has_text=".env.example")
         expect(finding).to_contain_text("ignored-by-collect")

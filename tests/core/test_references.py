@@ -20,8 +20,7 @@ from inspector.core.freshness import MaxAge
 from inspector.core.layers import current_layers
 from inspector.core.references.current import current_references
 from inspector.core.references.model import ReferenceScan
-
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 APPS = "django.contrib.staticfiles.finders.AppDirectoriesFinder"

@@ -16,8 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from inspector.core.rows import REFERENCE_CSV_COLUMNS
-
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 MANIFEST = {

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.test import RequestFactory, override_settings
 
-from ..layout import Layout, age
+from tests.support.layout import Layout, age
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 PAGE = (

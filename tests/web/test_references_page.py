@@ -17,8 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inspector.core.rows import REFERENCE_CSV_COLUMNS
-
-from ..layout import Layout
+from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
