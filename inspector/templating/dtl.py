@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from django.template import Engine, Template, TemplateSyntaxError
+from django.template import Engine, Origin, Template, TemplateSyntaxError
 from django.template.base import Lexer, Token, TokenType
 from django.templatetags.static import do_static, get_static_prefix
 from django.utils.text import unescape_string_literal
@@ -45,13 +45,15 @@ class DjangoTemplates:
         for library in engine.template_builtins:
             self._bind(library.tags, list(self.initial), self.initial)
 
-    def __call__(self, text: str, names: StaticNames) -> Extracted:
+    def __call__(self, text: str, names: StaticNames, name: str) -> Extracted:
         found = list(self._references(Lexer(text).tokenize(), names))
-        return Extracted(tuple(found), tuple(self._syntax_errors(text)))
+        return Extracted(tuple(found), tuple(self._syntax_errors(text, name)))
 
-    def _syntax_errors(self, text: str) -> Iterator[tuple[int | None, str]]:
+    def _syntax_errors(self, text: str, name: str) -> Iterator[tuple[int | None, str]]:
+        # Named as its loader names it: {% extends "./base.html" %} resolves against the name.
+        origin = Origin(name=name, template_name=name)
         try:
-            Template(text, engine=self.engine)
+            Template(text, origin=origin, name=name, engine=self.engine)
         except TemplateSyntaxError as exc:
             token = getattr(exc, "token", None)
             yield getattr(token, "lineno", None), f"template syntax error: {exc}"

@@ -19,8 +19,8 @@ _COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 _CALL = re.compile(r"""\bstatic\(\s*(?:"([^"\\\n]*)"|'([^'\\\n]*)'|([^)\n]*))\s*\)""")
 
 
-def extract_jinja(text: str, names: StaticNames) -> Extracted:
-    """Return the references of one Jinja2 template's ``text``."""
+def extract_jinja(text: str, names: StaticNames, name: str = "") -> Extracted:
+    """Return the references of one Jinja2 template's ``text`` (``name`` is not needed)."""
     # Comments become blank runs of the same length: offsets and lines stay put.
     text = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
     lines = LineIndex(text)

@@ -319,6 +319,20 @@ def test_bad_input_is_a_finding_never_a_crash(layout: Layout) -> None:
     assert ("static-tag", 3, "a.css", "a.css", "not-found") in found(scan, broken)
 
 
+def test_relative_template_names_compile_as_their_loader_names_them(layout: Layout) -> None:
+    folder = layout.folder("templates")
+    layout.write(folder, "shop/base.html", "{% block body %}{% endblock %}")
+    layout.write(folder, "shop/part.html", "<p>part</p>")
+    layout.write(
+        folder,
+        "shop/page.html",
+        '{% extends "./base.html" %}{% block body %}{% include "./part.html" %}{% endblock %}',
+    )
+    with project(layout):
+        scan = scan_now()
+    assert scan.problems == ()
+
+
 def test_a_static_tag_of_another_library_is_not_ours(layout: Layout) -> None:
     page = layout.write(
         layout.folder("templates"),

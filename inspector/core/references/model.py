@@ -67,8 +67,9 @@ class StaticNames:
     hashing: bool
 
 
-# Reads the text of one template (the folder's engine decides the language) into references.
-Extractor = Callable[[str, StaticNames], Extracted]
+# Reads the text of one template (the folder's engine decides the language) into references;
+# the last argument is the template's name (its path in the folder), for relative names in it.
+Extractor = Callable[[str, StaticNames, str], Extracted]
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,16 +239,10 @@ def _templates(names: StaticNames, notes: list[str]) -> list[_File]:
         if not os.path.isdir(folder.root):
             continue
         extract = folder.extract
-        found.extend(
-            _File(
-                "templates",
-                location,
-                folder.engine,
-                partial(_call, extract, names=names),
-                folder.charset,
-            )
-            for location in _walk(folder.root, lambda name: True)
-        )
+        for location in _walk(folder.root, lambda name: True):
+            name = os.path.relpath(location, folder.root).replace(os.sep, "/")
+            reader = partial(_call, extract, names=names, name=name)
+            found.append(_File("templates", location, folder.engine, reader, folder.charset))
     return found
 
 
@@ -323,8 +317,8 @@ def _python(names: StaticNames) -> list[_File]:
     return list(found.values())
 
 
-def _call(extract: Extractor, text: str, *, names: StaticNames) -> Extracted:
-    return extract(text, names)
+def _call(extract: Extractor, text: str, *, names: StaticNames, name: str) -> Extracted:
+    return extract(text, names, name)
 
 
 def _asset(path: str, text: str, *, names: StaticNames, storage_class: type | None) -> Extracted:
