@@ -24,14 +24,10 @@ FORMATS = ("table", "json", "csv")
 SEVERITIES = tuple(Severity)
 
 
-def _absolute(url: str | None) -> bool:
-    return bool(url) and str(url).startswith(("http://", "https://"))
-
-
 EXIT_CODES = """exit status:
-  0  the listed paths were inspected and none matches --fail-on
-  1  a listed path (not accepted by an ACCEPT rule) matches --fail-on, or a layer --fail-on
-     asks about could not be checked at all
+  0  the listed paths (or references) were inspected and none matches --fail-on
+  1  a listed path (not accepted by an ACCEPT rule) or reference matches --fail-on, or a
+     layer --fail-on asks about could not be checked at all
   2  bad arguments, or options that cannot work here (the message says which)"""
 
 
@@ -155,7 +151,8 @@ class Command(BaseCommand):
         if options["diff"] is not None and not live:
             raise CommandError("--diff needs the live layer: drop --no-live.", returncode=2)
         layers = current_layers(live=live)
-        if options["probe"] and base_url is None and not _absolute(settings.STATIC_URL):
+        absolute = str(settings.STATIC_URL or "").startswith(("http://", "https://"))
+        if options["probe"] and base_url is None and not absolute:
             raise CommandError(
                 f"--probe: STATIC_URL ({settings.STATIC_URL}) is relative: give --base-url "
                 "(where the site is served, e.g. https://www.example.com).",
