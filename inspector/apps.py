@@ -12,3 +12,8 @@ class InspectorConfig(AppConfig):
         # Registers the system checks, and the one receiver that resets every cache.
         from . import checks  # noqa: F401
         from .core import caches  # noqa: F401
+        from .core.references.scan import use_template_folders
+        from .templating.engines import template_folders
+
+        # The core reads no template code: the engines' folders come from here.
+        use_template_folders(template_folders)

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.core import checks
 
 from .conf import DEFAULTS, config_problems, user_config
+from .core.references.model import Reference, ReferenceScan
 from .core.severity import InvalidRule, judge_release, parse_rules
-from .core.status import Severity, SourceStatus
+from .core.status import ReferenceKind, ReferenceProblem, Severity, SourceStatus
 
 # A deploy check lists this many paths in its message; the dashboard and the CLI list all.
 PATHS_NAMED = 10
@@ -96,45 +97,88 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
     if check_settings():
         return []  # the settings checks above say what is wrong
     from .core.layers import current_layers
+    from .core.references.current import current_references
 
     try:
         layers = current_layers()
         judgements = [(r, layers.judgement(r.path)) for r in layers.records]
+        scan = current_references(layers)
     except Exception as exc:  # a check reports, it never crashes the command
         return [
             checks.Error(
                 f"The asset inspector could not check the static files: {exc}", id="inspector.E010"
             )
         ]
-    would_500 = [
+    no_entry = [
         record.path
         for record, judgement in judgements
         if judgement.accepted is None
         and record.collect_winner is not None
         and layers.manifest.entry(record.path, url=False).raises
     ]
+    # A missing entry is a 500 where {% static %} (or form media) names the path, so the
+    # error is raised for the referenced paths; the others are a warning (W013).
+    rendered = _rendered_references(scan)
+    would_500 = [path for path in no_entry if path in rendered]
     breaks = [
         (record.path, judgement.headline.why if judgement.headline else "")
         for record, judgement in judgements
         if judgement.accepted is None
         and judgement.severity == Severity.ERROR
-        and record.path not in would_500
+        and record.path not in no_entry
     ]
     conflicts = [
         record.path
         for record, judgement in judgements
         if judgement.accepted is None and record.status == SourceStatus.CONFLICT
     ]
+    # A stylesheet collectstatic fails on is E012 already: its references are not repeated.
+    broken = {path for path, _why in breaks}
+    reported_files = {
+        candidate.location
+        for record, _judgement in judgements
+        if record.path in broken
+        for candidate in (record.winner, record.collect_winner)
+        if candidate is not None
+    }
     messages: list[checks.CheckMessage] = [
         checks.Error(
             f"{path!r} has no manifest entry: {{% static %}} raises with DEBUG=False, an HTTP "
-            "500 wherever it is used.",
-            hint="Run collectstatic (or the dashboard's Collect), or accept it with "
-            "ASSET_INSPECTOR['ACCEPT'] if it is never used.",
+            f"500 where it is used: {_places(rendered[path])}.",
+            hint="Run collectstatic (or the dashboard's Collect).",
             obj=path,
             id="inspector.E011",
         )
         for path in would_500
+    ]
+    unused = [path for path in no_entry if path not in rendered]
+    if unused:
+        dynamic = scan.counts[ReferenceKind.STATIC_DYNAMIC]
+        messages.append(
+            checks.Warning(
+                f"{len(unused)} static path(s) have no manifest entry, but no scanned template "
+                f"or form media names them: {_named(unused)}.",
+                hint=(
+                    f"{dynamic} {{% static %}} tag(s) with a computed name may still use them: "
+                    "collect again to be sure."
+                    if dynamic
+                    else "Collect again, or accept them with ASSET_INSPECTOR['ACCEPT']."
+                ),
+                id="inspector.W013",
+            )
+        )
+    messages += [
+        checks.Error(
+            f"{ref.origin.file}:{ref.origin.line}: {ref.kind} {ref.reference!r}: {ref.problem}: "
+            f"{ref.why}.",
+            obj=ref.path or ref.reference,
+            id="inspector.E013",
+        )
+        for ref in scan.with_problems
+        # Missing entries are E011 and W013 (where no ACCEPT rule accepts the path).
+        if ref.severity == Severity.ERROR
+        and ref.problem != ReferenceProblem.MISSING_ENTRY
+        and ref.origin.file not in reported_files
     ]
     messages += [
         checks.Error(f"{path!r}: {why}.", obj=path, id="inspector.E012") for path, why in breaks
@@ -163,7 +207,7 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
             f"Release {release.id!r} of the staticfiles storage: {release.note}.",
             hint="Collect that release again before anyone rolls back to it, or drop its folder.",
             obj=release.id,
-            id="inspector.E013",
+            id="inspector.E014",
         )
         for release in layers.manifest.releases
         if judge_release(release).severity == Severity.ERROR
@@ -182,6 +226,24 @@ def check_deploy(**kwargs: Any) -> list[checks.CheckMessage]:
             )
         )
     return messages
+
+
+def _rendered_references(scan: ReferenceScan) -> dict[str, list[Reference]]:
+    """Return, by static path, the references resolved through the storage's url() when a page
+    renders: literal {% static %} tags and form media."""
+    found: dict[str, list[Reference]] = {}
+    for ref in scan.references:
+        if ref.path is not None and ref.kind in (
+            ReferenceKind.STATIC_TAG,
+            ReferenceKind.FORM_MEDIA,
+        ):
+            found.setdefault(ref.path, []).append(ref)
+    return found
+
+
+def _places(refs: Sequence[Reference]) -> str:
+    shown = ", ".join(f"{r.origin.file}:{r.origin.line}" for r in refs[:3])
+    return shown + (f" and {len(refs) - 3} more" if len(refs) > 3 else "")
 
 
 def _named(paths: Sequence[str]) -> str:

@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "TASK_QUEUE": "default",
     "HEARTBEAT_SECONDS": 2.0,
     "HEARTBEAT_TIMEOUT": 60.0,
+    # The references scan reads no file larger than this (an enormous minified bundle): such a
+    # file is reported as not scanned.
+    "REFERENCES_MAX_BYTES": 4 * 1024 * 1024,
     # Findings the team means: rules like {"path": "admin/*", "status": "conflict",
     # "reason": "our admin theme"} (design.md, "Severity and accepted findings").
     "ACCEPT": [],
@@ -91,6 +94,7 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     "TASK_QUEUE": str,
     "HEARTBEAT_SECONDS": _NUMBER,
     "HEARTBEAT_TIMEOUT": _NUMBER,
+    "REFERENCES_MAX_BYTES": int,
     "ACCEPT": (list, tuple),
 }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from .core.paths import to_url_part
-from .web import assets, collect_views, release_views, summary, views
+from .web import assets, collect_views, reference_views, release_views, summary, views
 
 
 class StaticPathConverter:
@@ -29,6 +29,7 @@ urlpatterns = [
     path("own/<str:name>", assets.own_asset, name="asset"),
     path("paths/", views.paths, name="paths"),
     path("paths/<static_path:path>", views.path_detail, name="path"),
+    path("references/", reference_views.references, name="references"),
     path("recheck/", views.recheck, name="recheck"),
     path("probe/", views.probe, name="probe"),
     path("releases/", release_views.releases, name="releases"),

@@ -67,13 +67,17 @@ def test_htmx_missing_is_a_warning() -> None:
 @pytest.fixture
 def theme(layout: Layout) -> Iterator[Layout]:
     """A theme app that overrides another app's file with other bytes, collected; one more
-    source file added after the collection (no manifest entry: a 500 with DEBUG=False)."""
+    source file added after the collection (no manifest entry: a 500 with DEBUG=False where a
+    template uses it, as the theme's ``page.html`` does)."""
     base, base_static = layout.app("base")
     layout.write(base_static, "admin/base.css", "body { color: black }")
     files = {"admin/base.css": "body { color: hotpink }", "site.css": "a {}"}
     with collected_app(layout, "theme", files, MANIFEST) as static:
         layout.write(static, "late.css", "b {}")
-        age(static)
+        layout.write(
+            static.parent, "templates/page.html", "{% load static %}{% static 'late.css' %}"
+        )
+        age(static.parent)
         with override_settings(
             INSTALLED_APPS=[*_installed(), base],
         ):
@@ -101,6 +105,7 @@ def test_deploy_names_the_500_and_the_conflict(theme: Layout) -> None:
     assert set(by_id) == {"inspector.E011", "inspector.W010"}
     assert "'late.css' has no manifest entry" in by_id["inspector.E011"].msg
     assert by_id["inspector.E011"].obj == "late.css"
+    assert "page.html:1" in by_id["inspector.E011"].msg  # where the 500 would happen
     assert "'admin/base.css'" in by_id["inspector.W010"].msg
 
 

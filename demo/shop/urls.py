@@ -11,4 +11,5 @@ app_name = "shop"
 urlpatterns = [
     path("", views.home, name="home"),
     path("checkout/", views.checkout, name="checkout"),
+    path("references/", views.references, name="references"),
 ]

@@ -39,7 +39,10 @@ def planted(settings: Any, tmp_path: Path) -> Path:
 def test_the_overview_leads_with_the_would_be_500(viewer_client: Client, planted: Path) -> None:
     html = viewer_client.get(reverse("inspector:overview")).content.decode()
     needs = html[html.index("Needs a look") : html.index("Sources, by status")]
-    listed = re.findall(r"<code><bdi>([^<]+)</bdi></code>", needs)
+    # The paths first; the planted references follow in a list of their own.
+    listed = re.findall(
+        r"<code><bdi>([^<]+)</bdi></code>", needs[: needs.index("reference-problems-title")]
+    )
     assert listed == ["shop/css/new-arrivals.css", "shop/css/shop.css", "shop/js/cart.js"]
     first = needs[: needs.index("shop/css/shop.css")]
     assert "severity-error" in first and "missing-entry" in first
@@ -71,5 +74,13 @@ def test_the_ci_recipes_fail_on_the_planted_findings_and_pass_once_collected(
     # collects the left-out stylesheet; the dotfile stays uncollected, by design.
     call_command("collectstatic", interactive=False, verbosity=0)
     caches.clear()
-    for recipe in recipes():
+    deploy, *paths = recipes()
+    for recipe in paths:
         recipe()  # no exception: exit status 0
+    # The planted broken references need an edit of the sources, not a collection.
+    with pytest.raises(SystemCheckError) as raised:
+        deploy()
+    failing = {
+        line.split(")")[0] for line in str(raised.value).splitlines() if "(inspector." in line
+    }
+    assert failing and {item.rsplit("(", 1)[1] for item in failing} == {"inspector.E013"}

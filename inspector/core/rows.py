@@ -14,6 +14,7 @@ from .manifest.releases import PathChange
 from .manifest.report import ManifestEntry
 from .paths import has_undecodable, without_undecodable
 from .records import Candidate, PathRecord
+from .references.model import Reference
 from .served import ServedResult
 
 CSV_COLUMNS = (
@@ -160,16 +161,20 @@ def write_json(
     *,
     force_hash: bool = False,
 ) -> None:
+    """Write one JSON array to ``stream``, one object per path."""
+    write_objects((record_to_dict(r, layers, force_hash=force_hash) for r in records), stream)
+
+
+def write_objects(objects: Iterable[dict[str, Any]], stream: Writable) -> None:
     """Write one JSON array to ``stream``, one object per line (greppable, and written as it
     goes: json's C encoder per object, not one document built in memory)."""
     # Every write ends a line, so a stream that ends lines itself (Django's OutputWrapper) adds
     # nothing: each object is written once the next one shows whether a comma follows it.
     stream.write("[\n")
     pending: str | None = None
-    for record in records:
+    for row in objects:
         if pending is not None:
             stream.write(pending + ",\n")
-        row = record_to_dict(record, layers, force_hash=force_hash)
         pending = _ENCODER.encode(row)
         if has_undecodable(pending):
             # A name that is not UTF-8 cannot be written as it is: JSON escapes it (\udcff),
@@ -186,11 +191,60 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 def write_csv(records: Iterable[PathRecord], stream: Writable, layers: Layers) -> None:
     """Write the header and one line per path to ``stream``."""
+    write_rows((record_to_row(record, layers) for record in records), CSV_COLUMNS, stream)
+
+
+def write_rows(rows: Iterable[dict[str, str]], columns: tuple[str, ...], stream: Writable) -> None:
+    """Write the header and one line per row to ``stream``."""
     # RFC 4180 line ends: the writer quotes a cell only for line breaks its terminator contains,
     # and file names can hold a lone carriage return.
-    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(record_to_row(record, layers) for record in records)
+    writer.writerows(rows)
+
+
+# design.md's references, flattened: the origin's file, line and app in three columns.
+REFERENCE_CSV_COLUMNS = (
+    "kind",
+    "origin_file",
+    "origin_line",
+    "reference",
+    "path",
+    "problem",
+    "severity",
+    # Extensions: the installed app whose folder holds the file ("" for the project), and why.
+    "origin_app",
+    "why",
+)
+
+
+def reference_to_dict(ref: Reference) -> dict[str, Any]:
+    """Return the JSON object of one reference: design.md's keys, then extensions."""
+    return {
+        "kind": str(ref.kind),
+        "origin": {"file": ref.origin.file, "line": ref.origin.line, "app": ref.origin.app},
+        "reference": ref.reference,
+        "path": ref.path,
+        "problem": str(ref.problem) if ref.problem else None,
+        "severity": str(ref.severity),
+        "why": ref.why,
+    }
+
+
+def reference_to_row(ref: Reference) -> dict[str, str]:
+    """Return the flattened CSV row of one reference, every cell formula-safe."""
+    row = {
+        "kind": ref.kind,
+        "origin_file": ref.origin.file,
+        "origin_line": ref.origin.line,
+        "reference": ref.reference,
+        "path": ref.path or "",
+        "problem": ref.problem or "",
+        "severity": ref.severity,
+        "origin_app": ref.origin.app,
+        "why": ref.why,
+    }
+    return {column: csv_safe(row[column]) for column in REFERENCE_CSV_COLUMNS}
 
 
 def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:

@@ -6,6 +6,8 @@ import fnmatch
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from . import caches
 from .layers import Layers
@@ -16,6 +18,7 @@ from .status import (
     LiveStatus,
     ManifestFinding,
     ManifestStatus,
+    ReferenceProblem,
     ServedStatus,
     Severity,
     SourceStatus,
@@ -34,7 +37,7 @@ def _accepted_words(record: PathRecord, layers: Layers) -> tuple[str, ...]:
 
 # The facets a row can be selected by, each with the words that describe a row: a filter asks
 # for any of some words per facet, and all facets it names at once.
-FACETS: Mapping[str, Callable[[PathRecord, Layers], Iterable[str]]] = {
+FACETS: Mapping[str, Callable[..., Iterable[str]]] = {
     "status": lambda record, layers: (str(record.status),),
     "flag": lambda record, layers: map(str, record.flags),
     # A layer that was not computed (``--no-live``) gives no row a word to match.
@@ -69,6 +72,8 @@ class PathFilter:
     words: tuple[str, ...] = ()
     source: str = ""
     extension: str = ""
+    # The paths some scanned reference names, for the ``referenced`` facet (None: not asked).
+    referenced: frozenset[str] | None = None
 
     def _base(self, record: PathRecord) -> bool:
         path = record.path
@@ -83,16 +88,20 @@ class PathFilter:
         return not self.extension or extension_of(path) == self.extension
 
     def matches(self, record: PathRecord, layers: Layers) -> bool:
-        if not self._base(record):
-            return False
-        return all(
-            bool(wanted.intersection(FACETS[name](record, layers)))
+        return self._matches(record, self._describers(layers))
+
+    def _matches(
+        self, record: PathRecord, describers: Mapping[str, Callable[[PathRecord], Iterable[str]]]
+    ) -> bool:
+        return self._base(record) and all(
+            bool(wanted.intersection(describers[name](record)))
             for name, wanted in self.facets.items()
-            if wanted
+            if wanted and name in describers
         )
 
     def apply(self, records: Iterable[PathRecord], layers: Layers) -> Iterator[PathRecord]:
-        return (record for record in records if self.matches(record, layers))
+        describers = self._describers(layers)
+        return (record for record in records if self._matches(record, describers))
 
     def select(self, records: Iterable[PathRecord], layers: Layers) -> Selection:
         """Return the matching rows and the facet counts, in one pass over ``records``.
@@ -100,20 +109,23 @@ class PathFilter:
         Rows are counted by their combination of facet words (a few hundred kinds among
         tens of thousands of rows, kept per ``Layers``), then each kind's words once.
         """
-        wanted = {name: words for name, words in self.facets.items() if words}
-        positions = {name: index for index, name in enumerate(FACETS)}
+        names = (*FACETS, "referenced") if self.referenced is not None else tuple(FACETS)
+        wanted = {name: words for name, words in self.facets.items() if words and name in names}
+        positions = {name: index for index, name in enumerate(names)}
         combos = _combos(layers)
         base = bool(self.globs or self.words or self.source or self.extension)
         missed_of: dict[_Combo, tuple[str, ...]] = {}
         selected = []
         full: Counter[_Combo] = Counter()
-        partial: dict[str, Counter[_Combo]] = {}
+        near: dict[str, Counter[_Combo]] = {}
         for record in records:
             if base and not self._base(record):
                 continue
             combo = combos.get(record.path)
             if combo is None:
                 combo = _combo_of(record, layers)
+            if self.referenced is not None:
+                combo = (*combo, self._referenced_words(record))
             missed = missed_of.get(combo)
             if missed is None:
                 missed = tuple(
@@ -124,17 +136,54 @@ class PathFilter:
                 selected.append(record)
                 full[combo] += 1
             elif len(missed) == 1:  # selected if this facet's choice allowed it
-                partial.setdefault(missed[0], Counter())[combo] += 1
-        counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+                near.setdefault(missed[0], Counter())[combo] += 1
+        counts: dict[str, Counter[str]] = {name: Counter() for name in names}
         for combo, times in full.items():
             for name, index in positions.items():
                 for word in combo[index]:
                     counts[name][word] += times
-        for name, kinds in partial.items():
+        for name, kinds in near.items():
             for combo, times in kinds.items():
                 for word in combo[positions[name]]:
                     counts[name][word] += times
         return Selection(selected, counts)
+
+    def _describers(self, layers: Layers) -> dict[str, Callable[[PathRecord], Iterable[str]]]:
+        describers: dict[str, Callable[[PathRecord], Iterable[str]]] = {
+            name: partial(describe, layers=layers) for name, describe in FACETS.items()
+        }
+        if self.referenced is not None:  # the facet exists where the references were scanned
+            describers["referenced"] = self._referenced_words
+        return describers
+
+    def _referenced_words(self, record: PathRecord) -> tuple[str, ...]:
+        return ("yes",) if self.referenced and record.path in self.referenced else ("no",)
+
+
+T = TypeVar("T")
+
+
+def faceted(
+    items: Iterable[T],
+    describers: Mapping[str, Callable[[T], Iterable[str]]],
+    wanted: Mapping[str, frozenset[str]],
+) -> tuple[list[T], dict[str, Counter[str]]]:
+    """Return the items whose words hold one of the wanted words in every facet that wants
+    some, and per facet how many items each word would select if that facet's own choice were
+    changed (the counts a faceted search shows beside each choice)."""
+    wanted = {name: words for name, words in wanted.items() if words}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in describers}
+    selected = []
+    for item in items:
+        words = {name: tuple(describe(item)) for name, describe in describers.items()}
+        missed = [name for name in wanted if not wanted[name].intersection(words[name])]
+        if not missed:
+            selected.append(item)
+            for name, found in words.items():
+                counts[name].update(found)
+        elif len(missed) == 1:  # selected if this facet's choice allowed it
+            counts[missed[0]].update(words[missed[0]])
+    return selected, counts
 
 
 # Per row, its words for each facet (in ``FACETS`` order); equal combinations are one object.
@@ -201,6 +250,11 @@ def parse_fail_on(value: str) -> frozenset[str]:
         raise UnknownWords(
             f"{', '.join(never)} can never fail (it describes a row that is fine). "
             f"Use a severity (error, warning, info) or a status word: {', '.join(sorted(known))}."
+        )
+    references = sorted(words & {str(p) for p in ReferenceProblem} - known)
+    if references:
+        raise UnknownWords(
+            f"{', '.join(references)} describes a reference, not a path: add --references."
         )
     unknown = sorted(words - known)
     if unknown:

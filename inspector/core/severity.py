@@ -24,6 +24,8 @@ from .status import (
     LiveStatus,
     ManifestFinding,
     ManifestStatus,
+    ReferenceKind,
+    ReferenceProblem,
     ReleaseStatus,
     ServedStatus,
     Severity,
@@ -82,6 +84,15 @@ SERVED_SEVERITY: Mapping[ServedStatus, Severity] = {
     ServedStatus.UNCHECKED: OK,
 }
 
+# A reference's problem (design.md, References); a missing entry follows the manifest's rule.
+REFERENCE_SEVERITY: Mapping[ReferenceProblem, Severity] = {
+    ReferenceProblem.NOT_FOUND: ERROR,
+    # Served in development, never collected: production 404s wherever it is used.
+    ReferenceProblem.IGNORED_BY_COLLECT: ERROR,
+    ReferenceProblem.MISSING_ENTRY: ERROR,
+    ReferenceProblem.BYPASSES_MANIFEST: WARNING,
+}
+
 # What to do, by word: the second half of a "needs a look" sentence.
 _ADVICE: Mapping[str, str] = {
     SourceStatus.CONFLICT: "make the right source win, or accept it (ACCEPT)",
@@ -98,7 +109,14 @@ _ADVICE: Mapping[str, str] = {
     ServedStatus.HEADERS: "fix the server's caching headers",
     ReleaseStatus.FILES_MISSING: "collect that release again before rolling back to it, or drop it",
     ReleaseStatus.UNREADABLE: "collect that release again, or drop its folder",
+    ReferenceProblem.NOT_FOUND: "add the file or fix the reference",
+    ReferenceProblem.IGNORED_BY_COLLECT: "rename the file so collectstatic takes it",
+    ReferenceProblem.BYPASSES_MANIFEST: "use {% static %}, which gives the hashed name",
 }
+# Kinds resolved when the page renders (the storage's url()) and when collectstatic rewrites
+# the referring file; the others are URLs the browser asks for as written.
+_RENDERED = frozenset({ReferenceKind.STATIC_TAG, ReferenceKind.FORM_MEDIA})
+_REWRITTEN = frozenset({ReferenceKind.CSS_URL, ReferenceKind.CSS_IMPORT, ReferenceKind.SOURCE_MAP})
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +179,37 @@ def judge_release(release: Release) -> Judgement:
     if severity is OK:
         return Judgement(OK, ())
     return Judgement(severity, (_reason(severity, "release", release.status, release.note),))
+
+
+def judge_reference(
+    problem: ReferenceProblem,
+    kind: ReferenceKind,
+    manifest: ManifestEntry | None,
+    collected_by_hashing: bool,
+) -> Reason:
+    """Return how bad a reference's ``problem`` is and why. ``manifest`` is its path's entry
+    (where a manifest storage keeps one); ``collected_by_hashing`` says the referring file is
+    one a manifest storage's collectstatic rewrites (a CSS or JS file it collects)."""
+    severity = REFERENCE_SEVERITY[problem]
+    raises = manifest is not None and manifest.raises
+    if problem == ReferenceProblem.NOT_FOUND:
+        note = "no source has it: a 404 in development"
+        if kind in _RENDERED and raises:
+            note += ", a 500 in production ({% static %} raises)"
+        elif kind in _REWRITTEN and collected_by_hashing:
+            note += "; collectstatic fails on the file that names it"
+    elif problem == ReferenceProblem.IGNORED_BY_COLLECT:
+        note = "served in development, never collected: production 404s"
+        if kind in _REWRITTEN and collected_by_hashing:
+            note += " and collectstatic fails on the file that names it"
+    elif problem == ReferenceProblem.MISSING_ENTRY:
+        if manifest is not None and not manifest.raises:
+            severity = WARNING  # a lenient manifest hashes the collected copy instead
+        note = manifest.note if manifest is not None and manifest.note else "no manifest entry"
+        return _reason(severity, "reference", ManifestStatus.MISSING_ENTRY, note)
+    else:
+        note = "the unhashed name is served: browsers and CDNs keep stale copies"
+    return _reason(severity, "reference", problem, note)
 
 
 def _reason(severity: Severity, layer: str, word: str, note: str) -> Reason:

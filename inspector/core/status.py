@@ -75,6 +75,28 @@ class ReleaseChange(StrEnum):
     CHANGED = "changed"
 
 
+class ReferenceKind(StrEnum):
+    """How a template, stylesheet, script or form names a static file (design.md, References)."""
+
+    STATIC_TAG = "static-tag"
+    # ``{% static var %}``: not checkable, counted.
+    STATIC_DYNAMIC = "static-dynamic"
+    STATIC_URL = "static-url"
+    HARDCODED_URL = "hardcoded-url"
+    CSS_URL = "css-url"
+    CSS_IMPORT = "css-import"
+    SOURCE_MAP = "source-map"
+    JS_IMPORT = "js-import"
+    FORM_MEDIA = "form-media"
+
+
+class ReferenceProblem(StrEnum):
+    NOT_FOUND = "not-found"
+    IGNORED_BY_COLLECT = "ignored-by-collect"
+    MISSING_ENTRY = "missing-entry"
+    BYPASSES_MANIFEST = "bypasses-manifest"
+
+
 class Severity(StrEnum):
     """How bad a row is, the worst of its layers, named like Django's check levels."""
 

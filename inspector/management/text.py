@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..core.layers import Layers
 from ..core.live import LiveReport
 from ..core.manifest.report import ManifestReport
 from ..core.paths import printable
 from ..core.records import PathRecord
+from ..core.references.model import Reference, ReferenceScan
 from ..core.status import (
     LiveStatus,
     ManifestFinding,
     ManifestStatus,
+    ReferenceKind,
+    ReferenceProblem,
     ReleaseStatus,
     Severity,
     SourceStatus,
@@ -36,14 +40,7 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
         "LIVE",
     )
     headers += ("MANIFEST", "SERVED") if layers.served is not None else ("MANIFEST",)
-    rows = [tuple(printable(str(cell)) for cell in _cells(layers, r)) for r in records]
-    widths = [
-        min(MAX_CELL, max([len(header), *(len(row[i]) for row in rows)]))
-        for i, header in enumerate(headers)
-    ]
-    for row in [headers, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-        write("  ".join(cells).rstrip())
+    write_columns(headers, [_cells(layers, r) for r in records], write)
     # Before the paths summary: scripts read that one from the last line.
     write("\n" + severity_summary(layers))
     write(manifest_summary(layers.manifest))
@@ -59,6 +56,18 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
         f"All paths: {summary or 'none'}; {len(inventory.sources)} sources, "
         f"{len(inventory.problems)} problems."
     )
+
+
+def write_columns(headers: Sequence[str], rows: Iterable[Iterable[object]], write: Write) -> None:
+    """Write ``rows`` under ``headers`` in columns as wide as their widest cell (up to
+    ``MAX_CELL``), every cell printable."""
+    cells = [tuple(printable(str(cell)) for cell in row) for row in rows]
+    widths = [
+        min(MAX_CELL, max([len(header), *(len(row[i]) for row in cells)]))
+        for i, header in enumerate(headers)
+    ]
+    for row in [tuple(headers), *cells]:
+        write("  ".join(c.ljust(width) for c, width in zip(row, widths, strict=True)).rstrip())
 
 
 def severity_summary(layers: Layers) -> str:
@@ -155,3 +164,45 @@ def warnings(layers: Layers) -> Iterator[str]:
         yield printable(
             f"warning: ACCEPT {rule.describe()} matches no path: a stale acceptance, remove it"
         )
+
+
+def write_reference_table(scan: ReferenceScan, refs: Sequence[Reference], write: Write) -> None:
+    """Write the table of ``refs`` (origin files relative to the current folder where they are
+    inside it) and the references summary last."""
+    here = os.path.join(os.getcwd(), "")
+    headers = ("SEVERITY", "PROBLEM", "KIND", "ORIGIN", "REFERENCE", "PATH")
+    rows = [
+        (
+            ref.severity,
+            ref.problem or "-",
+            ref.kind,
+            f"{ref.origin.file.removeprefix(here)}:{ref.origin.line}",
+            ref.reference,
+            ref.path or "-",
+        )
+        for ref in refs
+    ]
+    write_columns(headers, rows, write)
+    write("\n" + reference_summary(scan, len(refs)))
+
+
+def reference_summary(scan: ReferenceScan, shown: int) -> str:
+    """Return the line that says what was scanned and found, by kind and by problem."""
+    counts = scan.counts
+    kinds = ", ".join(f"{counts[k]} {k}" for k in ReferenceKind if counts[k])
+    problems = ", ".join(f"{counts[p]} {p}" for p in ReferenceProblem if counts[p])
+    files = scan.files
+    return (
+        f"{shown} of {len(scan)} references shown. Scanned {files['templates']} templates, "
+        f"{files['css/js']} CSS/JS files and {files['python']} Python modules in "
+        f"{scan.seconds:.2f} s: {kinds or 'no references'}; problems: {problems or 'none'}."
+    )
+
+
+def reference_warnings(scan: ReferenceScan) -> Iterator[str]:
+    """Yield a ``warning:`` line for each file the scan could not read, and each note."""
+    for problem in scan.problems:
+        where = problem.file + (f":{problem.line}" if problem.line else "")
+        yield printable(f"warning: references: {where}: {problem.message}")
+    for note in scan.notes:
+        yield printable(f"warning: references: {note}")

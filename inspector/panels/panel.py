@@ -27,9 +27,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..core.access import may_view
+from ..core.freshness import page_max_age
 from ..core.manifest.report import ManifestReport
 from ..core.paths import file_of_name
 from ..core.records import Candidate, PathRecord
+from ..core.references.current import current_references
+from ..core.references.model import ReferenceScan
 from ..core.status import LiveStatus, Severity, SourceStatus
 from . import usage
 from .data import layers_for_request
@@ -111,6 +114,7 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
     lookups = {path: file_of_name(path, hashing=hashing) for path in recording.paths}
     references = _references(request, response, recording)
     layers = layers_for_request([*lookups.values(), *(r.path for r in references)])
+    scan = current_references(layers, max_age=page_max_age(), stale_ok=True)
     inventory = layers.inventory
     links = _DetailLinks()
     files = []
@@ -129,12 +133,15 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
         judgement = layers.judge_row(record) if record is not None else None
         row["severity"] = str(judgement.severity) if judgement else str(Severity.ERROR)
         row["accepted"] = judgement.accepted.reason if judgement and judgement.accepted else None
+        row["reference_problems"] = _reference_problems(scan, lookups[path], record)
         files.append(row)
     html = [_reference_row(ref, inventory.get(ref.path), links) for ref in references]
     return {
         "files": files,
         "html": html,
         "summary": _summary(files, html),
+        # Used files with a reference problem (to them, or inside them): marked in the table.
+        "bad_references": sum(1 for f in files if f["reference_problems"]),
         "manifest_problems": [_text(p) for p in layers.manifest.problems],
         "inventory_built_at": inventory.built_at,
     }
@@ -296,6 +303,26 @@ def _manifest_entry(report: ManifestReport, path: str) -> dict[str, Any]:
         "note": entry.note,
         "would_500": entry.raises,
     }
+
+
+def _reference_problems(
+    scan: ReferenceScan, path: str, record: PathRecord | None
+) -> list[dict[str, Any]]:
+    """Return the problems of the references to ``path`` and of those its own file writes
+    (a stylesheet's url() to a missing font), from the last scan."""
+    own = scan.by_file.get(record.winner.location, ()) if record and record.winner else ()
+    return [
+        {
+            "where": f"{_text(ref.origin.file)}:{ref.origin.line}",
+            "kind": str(ref.kind),
+            "reference": _text(ref.reference),
+            "problem": str(ref.problem),
+            "severity": str(ref.severity),
+            "inside": ref in own,
+        }
+        for ref in (*scan.by_path.get(path, ()), *own)
+        if ref.problem is not None
+    ]
 
 
 def _summary(files: list[Stats], html: list[Stats]) -> dict[str, int]:

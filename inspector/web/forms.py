@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -13,8 +14,18 @@ from django.utils.text import slugify
 from ..core.layers import Layers
 from ..core.manifest.releases import Release
 from ..core.records import PathRecord
+from ..core.references.model import Reference, ReferenceScan
+from ..core.references.selection import NO_PROBLEM, PROJECT, ReferenceFilter
 from ..core.selection import PathFilter
-from ..core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
+from ..core.status import (
+    Flag,
+    LiveStatus,
+    ManifestStatus,
+    ReferenceKind,
+    ReferenceProblem,
+    Severity,
+    SourceStatus,
+)
 from ..models import CollectionRun, Phase
 
 
@@ -23,6 +34,7 @@ def _choices(enum: Iterable[str]) -> list[tuple[str, str]]:
 
 
 _ACCEPTED = [("yes", "accepted"), ("no", "not accepted")]
+_REFERENCED = [("yes", "referenced"), ("no", "not referenced")]
 
 
 class PathFilterForm(forms.Form):
@@ -51,14 +63,21 @@ class PathFilterForm(forms.Form):
     accepted = forms.MultipleChoiceField(
         required=False, choices=_ACCEPTED, widget=forms.CheckboxSelectMultiple, label="Accepted"
     )
+    referenced = forms.MultipleChoiceField(
+        required=False, choices=_REFERENCED, widget=forms.CheckboxSelectMultiple
+    )
     source = forms.ChoiceField(required=False, label="Source")
     ext = forms.ChoiceField(required=False, label="Extension")
 
-    FACET_FIELDS = ("severity", "status", "flag", "live", "manifest", "accepted")
+    FACET_FIELDS = ("severity", "status", "flag", "live", "manifest", "accepted", "referenced")
     facet_groups: list[FacetGroup]
 
-    def __init__(self, data: Any, *, layers: Layers) -> None:
+    def __init__(
+        self, data: Any, *, layers: Layers, referenced: frozenset[str] | None = None
+    ) -> None:
         super().__init__(data)
+        # The paths some scanned reference names (the ``referenced`` facet); None: not scanned.
+        self.referenced_paths = referenced
         source_field = self.fields["source"]
         assert isinstance(source_field, forms.ChoiceField)
         source_field.choices = [("", "any source")] + [
@@ -78,6 +97,7 @@ class PathFilterForm(forms.Form):
             words=tuple((data.get("q") or "").casefold().split()),
             source=data.get("source") or "",
             extension=data.get("ext") or "",
+            referenced=self.referenced_paths,
         )
 
     def select(self, layers: Layers) -> list[PathRecord]:
@@ -89,24 +109,9 @@ class PathFilterForm(forms.Form):
             for name in self.FACET_FIELDS
             if (name != "live" or (layers.live is not None and layers.live.checked))
             and (name != "manifest" or layers.manifest.applicable)
+            and (name != "referenced" or self.referenced_paths is not None)
         ]
-        self.facet_groups = [
-            FacetGroup(
-                name,
-                _LEGENDS[name],
-                tuple(
-                    FacetChoice(
-                        value,
-                        label,
-                        selection.facet_counts[name][value],
-                        value in (chosen.get(name) or ()),
-                        f"count-{name}-{slugify(value) or 'none'}",
-                    )
-                    for value, label in _DECLARED[name]
-                ),
-            )
-            for name in shown
-        ]
+        self.facet_groups = facet_groups(shown, _DECLARED, selection.facet_counts, chosen)
         return selection.records
 
 
@@ -136,6 +141,10 @@ _LEGENDS = {
     "live": "Live",
     "manifest": "Manifest",
     "accepted": "Accepted",
+    "referenced": "Referenced",
+    "kind": "Kind",
+    "problem": "Problem",
+    "app": "Written in",
 }
 _DECLARED: dict[str, list[tuple[str, str]]] = {
     "severity": _choices(Severity),
@@ -144,7 +153,85 @@ _DECLARED: dict[str, list[tuple[str, str]]] = {
     "live": _choices(LiveStatus),
     "manifest": _choices(ManifestStatus),
     "accepted": _ACCEPTED,
+    "referenced": _REFERENCED,
 }
+
+
+def facet_groups(
+    names: Iterable[str],
+    declared: dict[str, list[tuple[str, str]]],
+    counts: dict[str, Counter[str]],
+    chosen: dict[str, Any],
+) -> list[FacetGroup]:
+    """Return the checkbox groups of the facets ``names``: each declared choice with how many
+    rows it would select and whether it is checked."""
+    return [
+        FacetGroup(
+            name,
+            _LEGENDS[name],
+            tuple(
+                FacetChoice(
+                    value,
+                    label,
+                    counts[name][value],
+                    value in (chosen.get(name) or ()),
+                    f"count-{name}-{slugify(value) or 'none'}",
+                )
+                for value, label in declared[name]
+            ),
+        )
+        for name in names
+    ]
+
+
+def _field_choices(form: forms.Form, name: str) -> list[tuple[Any, Any]]:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return list(cast(Iterable[tuple[Any, Any]], field.choices))
+
+
+class ReferenceFilterForm(forms.Form):
+    """The references page's filters (GET): kind, problem, severity, the app the file is in,
+    and words the reference, its path or its file must contain."""
+
+    q = forms.CharField(required=False, max_length=500, label="Search references")
+    severity = forms.MultipleChoiceField(
+        required=False, choices=_choices(Severity), widget=forms.CheckboxSelectMultiple
+    )
+    problem = forms.MultipleChoiceField(
+        required=False,
+        choices=[*_choices(ReferenceProblem), (NO_PROBLEM, "no problem")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kind = forms.MultipleChoiceField(
+        required=False, choices=_choices(ReferenceKind), widget=forms.CheckboxSelectMultiple
+    )
+    app = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    FACET_FIELDS = ("severity", "problem", "kind", "app")
+    facet_groups: list[FacetGroup]
+
+    def __init__(self, data: Any, *, scan: ReferenceScan) -> None:
+        super().__init__(data)
+        apps = sorted({ref.origin.app or PROJECT for ref in scan.references})
+        app_field = self.fields["app"]
+        assert isinstance(app_field, forms.MultipleChoiceField)
+        app_field.choices = [(app, app) for app in apps]
+
+    def select(self, scan: ReferenceScan) -> list[Reference]:
+        """Return the references every valid criterion matches (a bad criterion is reported in
+        the form's errors and left out); ``facet_groups`` then has the counts."""
+        self.is_valid()
+        data = self.cleaned_data
+        facets = {name: frozenset(data.get(name) or ()) for name in self.FACET_FIELDS}
+        words = tuple((data.get("q") or "").casefold().split())
+        refs, counts = ReferenceFilter(facets, words=words).select(scan.references)
+        declared = {
+            name: [(str(v), str(label)) for v, label in _field_choices(self, name)]
+            for name in self.FACET_FIELDS
+        }
+        self.facet_groups = facet_groups(self.FACET_FIELDS, declared, counts, data)
+        return refs
 
 
 class CollectForm(forms.Form):

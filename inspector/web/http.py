@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+import django_tables2 as tables
+from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.template import loader
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
 
 from ..conf import get_config
 from ..core.paths import without_undecodable
@@ -95,3 +101,51 @@ def safe_next(request: HttpRequest) -> str:
     ):
         return target
     return reverse("inspector:overview")
+
+
+def table_page(
+    request: HttpRequest,
+    table: tables.Table,
+    *,
+    form: forms.Form,
+    matched: int,
+    total: int,
+    templates: tuple[str, str],
+    context: Callable[[Any], dict[str, Any]] | None = None,
+    default_sort: tuple[str, ...] = (),
+) -> HttpResponse:
+    """Return a filtered, sorted, paginated table: the whole page, or (for an htmx request)
+    the results fragment, whose URL htmx pushes so every view stays a link to share.
+
+    ``templates`` are (the page, the fragment); ``default_sort`` applies when the query names
+    no sortable column; ``context`` gives more of the page's context from the paginated table.
+    """
+    table.order_by = request.GET.getlist("sort")
+    if not table.order_by:
+        table.order_by = default_sort
+    paginate(table, request)
+    htmx = HtmxDetails(request)
+    partial = bool(htmx) and not htmx.history_restore_request
+    # The form sends its empty fields too; links and the address bar carry only criteria set.
+    query = criteria(request)
+    response = render_page(
+        request,
+        templates[1] if partial else templates[0],
+        {
+            "form": form,
+            "table": table,
+            "matched": matched,
+            "total": total,
+            "querystring": export_query(query),
+            "query": query,
+            "sort_field": request.GET.get("sort", ""),
+            "partial": partial,
+            **(context(table) if context else {}),
+        },
+        status=400 if form.errors else 200,
+    )
+    if partial:
+        push_url(response, f"{request.path}?{query.urlencode()}".rstrip("?"))
+    # The same URL answers a whole page or an htmx fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -14,7 +14,17 @@ from django_tables2.utils import OrderBy
 
 from ..core.layers import Layers
 from ..core.records import PathRecord
-from ..core.rows import CSV_COLUMNS, csv_safe, record_to_row, write_json
+from ..core.references.model import Reference
+from ..core.rows import (
+    CSV_COLUMNS,
+    REFERENCE_CSV_COLUMNS,
+    csv_safe,
+    record_to_row,
+    reference_to_dict,
+    reference_to_row,
+    write_json,
+    write_objects,
+)
 from ..core.status import SourceStatus
 from ..served.targets import Probed, last_probes
 
@@ -141,12 +151,15 @@ class RowDictTable(tables.Table):
             yield [row.get(name, "") for name in names]
 
 
-# design.md's CSV columns, one row per path; headers are the contract's names verbatim.
-PathsExportTable: type[RowDictTable] = type(tables.Table)(
-    "PathsExportTable",
-    (RowDictTable,),
-    {column: tables.Column(verbose_name=column, default="") for column in CSV_COLUMNS},
-)
+def export_table_class(name: str, columns: Iterable[str]) -> type[RowDictTable]:
+    """Return a table over row dicts whose headers are the column names verbatim."""
+    attrs = {column: tables.Column(verbose_name=column, default="") for column in columns}
+    made: type[RowDictTable] = type(tables.Table)(name, (RowDictTable,), attrs)
+    return made
+
+
+# design.md's CSV columns, one row per path.
+PathsExportTable = export_table_class("PathsExportTable", CSV_COLUMNS)
 
 
 class SafeTableExport(TableExport):
@@ -180,6 +193,63 @@ def export_response(
         return response
     table = PathsExportTable([record_to_row(record, layers) for record in records])
     return export_table(table, export_format, name, title="paths")
+
+
+# Sorting the references: each column by one key; ties keep the order before.
+REFERENCE_SORT_KEYS: dict[str, Callable[[Reference], Any]] = {
+    "severity": lambda ref: ref.severity.rank,
+    "problem": lambda ref: str(ref.problem or ""),
+    "kind": lambda ref: str(ref.kind),
+    "origin": lambda ref: (ref.origin.file, ref.origin.line),
+    "reference": lambda ref: ref.reference,
+    "path": lambda ref: ref.path or "",
+}
+
+
+class ReferenceRowsData(TableListData):
+    """The filtered references, worst first, then by file and line."""
+
+    def __init__(self, refs: list[Reference]) -> None:
+        super().__init__(sorted(refs, key=lambda ref: -ref.severity.rank))
+
+    def order_by(self, aliases: Iterable[str]) -> None:
+        for alias in reversed(list(aliases)):
+            order = OrderBy(alias)
+            self.data.sort(key=REFERENCE_SORT_KEYS[order.bare], reverse=order.is_descending)
+
+
+class ReferencesTable(tables.Table):
+    """Columns, sorting and pages of the references (``inspector/_references_table.html``
+    renders the cells)."""
+
+    severity = tables.Column(verbose_name="Severity")
+    problem = tables.Column(verbose_name="Problem")
+    kind = tables.Column(verbose_name="Kind")
+    origin = tables.Column(verbose_name="Written in")
+    reference = tables.Column(verbose_name="Reference")
+    path = tables.Column(verbose_name="Static path")
+
+    class Meta:
+        attrs = {"class": "references"}
+        order_by_field = "sort"
+        page_field = "page"
+        empty_text = "No reference matches these filters."
+
+
+# The references' CSV columns (core.rows), one row per reference.
+ReferencesExportTable = export_table_class("ReferencesExportTable", REFERENCE_CSV_COLUMNS)
+
+
+def export_references(refs: Iterable[Reference], export_format: str) -> HttpResponse:
+    """Return every reference as a download: CSV with the CLI's columns, JSON with the very
+    objects of ``inspect_assets --references --format json``."""
+    if export_format == "json":
+        response = HttpResponse(content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="asset-references.json"'
+        write_objects((reference_to_dict(ref) for ref in refs), response)
+        return response
+    table = ReferencesExportTable([reference_to_row(ref) for ref in refs])
+    return export_table(table, export_format, "asset-references", title="references")
 
 
 class CollectionRunTable(tables.Table):

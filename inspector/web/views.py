@@ -7,10 +7,7 @@ from collections import Counter
 from django.core.handlers.wsgi import get_script_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
-from django_htmx.http import push_url
-from django_htmx.middleware import HtmxDetails
 
 from ..core.diffs import live_diff
 from ..core.invalidation import cdn_host, pending_invalidation
@@ -23,6 +20,7 @@ from ..core.status import (
     LiveStatus,
     ManifestFinding,
     ManifestStatus,
+    ReferenceKind,
     Severity,
     SourceStatus,
 )
@@ -43,14 +41,13 @@ from .forms import PathFilterForm
 from .http import (
     EXPORT_FORMATS,
     cooling_down,
-    criteria,
-    export_query,
-    paginate,
     render_page,
     safe_next,
+    table_page,
     unknown_export_format,
 )
 from .permissions import VIEW_PERMISSION, staff_permission_required
+from .reference_views import referenced_paths, references_for_page
 from .tables import PathRowsData, PathsTable, export_response
 
 # The overview lists this many paths that need a look; the paths table has them all.
@@ -67,6 +64,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     counts = layers.counts
     live_counts = live.counts() if live is not None else Counter[str]()
     severities = layers.severity_counts
+    scan = references_for_page(layers)
+    reference_severities = Counter(ref.severity for ref in scan.with_problems)
     needs_a_look = sorted(
         (
             (record, judgement)
@@ -82,14 +81,22 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "inventory": inventory,
             "headline": [
-                (Severity.ERROR, severities[Severity.ERROR], "will break production"),
-                (Severity.WARNING, severities[Severity.WARNING], "differ from the sources"),
-                (Severity.INFO, severities[Severity.INFO], "worth knowing"),
+                (severity, severities[severity], reference_severities[severity], meaning)
+                for severity, meaning in (
+                    (Severity.ERROR, "will break production"),
+                    (Severity.WARNING, "differ from the sources"),
+                    (Severity.INFO, "worth knowing"),
+                )
             ],
             "accepted_count": severities["accepted"],
             "stale_rules": layers.stale_rules,
             "needs_a_look": needs_a_look[:NEEDS_A_LOOK_SHOWN],
             "needs_a_look_total": len(needs_a_look),
+            "reference_problems": scan.with_problems[:NEEDS_A_LOOK_SHOWN],
+            "reference_problems_total": len(scan.with_problems),
+            "references_known": {
+                r.path for r in scan.with_problems if r.path and layers.get(r.path)
+            },
             "status_counts": [(s.value, counts[s]) for s in SourceStatus],
             "flag_counts": [(f.value, counts[f]) for f in Flag],
             "chart": source_chart(inventory.sources),
@@ -138,7 +145,7 @@ def paths(request: HttpRequest) -> HttpResponse:
     layers = page_layers(request)
     if isinstance(layers, HttpResponse):
         return layers
-    form = PathFilterForm(request.GET, layers=layers)
+    form = PathFilterForm(request.GET, layers=layers, referenced=referenced_paths(layers))
     records = form.select(layers)
     export_format = request.GET.get("_export")
     if export_format is not None:
@@ -148,36 +155,18 @@ def paths(request: HttpRequest) -> HttpResponse:
 
     # No request for django-tables2 to read: it would take ``per_page`` unbounded.
     table = PathsTable(PathRowsData(records, layers))
-    table.order_by = request.GET.getlist("sort")
-    if not table.order_by:  # none asked for, or none that names a column: worst first
-        table.order_by = ("-severity",)
-    paginate(table, request)
-
-    htmx = HtmxDetails(request)
-    partial = bool(htmx) and not htmx.history_restore_request
-    # The form sends its empty fields too; links and the address bar carry only criteria set.
-    query = criteria(request)
-    response = render_page(
+    return table_page(
         request,
-        "inspector/_paths_results.html" if partial else "inspector/paths.html",
-        {
-            "form": form,
-            "table": table,
-            "matched": len(records),
-            "total": len(layers.records),
-            "querystring": export_query(query),
-            "query": query,
-            "sort_field": request.GET.get("sort", ""),
-            "probe": cooldown.probe_state(row.record.record.path for row in table.page.object_list),
-            "partial": partial,
+        table,
+        form=form,
+        matched=len(records),
+        total=len(layers.records),
+        templates=("inspector/paths.html", "inspector/_paths_results.html"),
+        default_sort=("-severity",),  # none asked for, or none that names a column: worst first
+        context=lambda table: {
+            "probe": cooldown.probe_state(row.record.record.path for row in table.page.object_list)
         },
-        status=400 if form.errors else 200,
     )
-    if partial:
-        push_url(response, f"{request.path}?{query.urlencode()}".rstrip("?"))
-    # The same URL answers a whole page or an htmx fragment: caches must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 @staff_permission_required(VIEW_PERMISSION)
@@ -193,6 +182,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
     assert live is not None
     live_entry = live.entry(record.path)
     probed = last_probes([record.path]).get(record.path)
+    scan = references_for_page(layers)
     return render_page(
         request,
         "inspector/path_detail.html",
@@ -209,6 +199,9 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
             "probed": probed,
             "probe": cooldown.probe_state([record.path]),
             "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
+            "referenced_from": scan.by_path.get(record.path, ()),
+            "refers_to": scan.by_file.get(record.winner.location, ()) if record.winner else (),
+            "dynamic_references": scan.counts[ReferenceKind.STATIC_DYNAMIC],
         },
     )
 

@@ -109,5 +109,5 @@ def test_the_summary_lists_the_releases_and_a_broken_one_fails_ci(releases: Rele
     with pytest.raises(CommandError):
         inspect("--fail-on", "release-files-missing")
     # So does check --deploy.
-    (message,) = [m for m in check_deploy() if m.id == "inspector.E013"]
+    (message,) = [m for m in check_deploy() if m.id == "inspector.E014"]
     assert message.msg.startswith(f"Release '{releases.first}' of the staticfiles storage: 1 ")

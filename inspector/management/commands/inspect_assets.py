@@ -18,20 +18,17 @@ from inspector.core.rows import write_csv, write_json
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from inspector.management.answers import write_answer, write_diff
+from inspector.management.references import add_reference_arguments, run_references
 from inspector.management.text import warnings, write_table
 
 FORMATS = ("table", "json", "csv")
 SEVERITIES = tuple(Severity)
 
 
-def _absolute(url: str | None) -> bool:
-    return bool(url) and str(url).startswith(("http://", "https://"))
-
-
 EXIT_CODES = """exit status:
-  0  the listed paths were inspected and none matches --fail-on
-  1  a listed path (not accepted by an ACCEPT rule) matches --fail-on, or a layer --fail-on
-     asks about could not be checked at all
+  0  the listed paths (or references) were inspected and none matches --fail-on
+  1  a listed path (not accepted by an ACCEPT rule) or reference matches --fail-on, or a
+     layer --fail-on asks about could not be checked at all
   2  bad arguments, or options that cannot work here (the message says which)"""
 
 
@@ -130,6 +127,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Compute the md5 of every file, not only where a status needs it.",
         )
+        add_reference_arguments(parser)
 
     def run_from_argv(self, argv: list[str]) -> None:
         # The process exits after this command: the cyclic collector's passes over tens of
@@ -143,6 +141,8 @@ class Command(BaseCommand):
             gc.enable()
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["references"] or options["kind"] or options["problem"]:
+            return run_references(options, self.stdout, self.stderr)
         try:
             fail_on = parse_fail_on(options["fail_on"])
         except UnknownWords as exc:
@@ -165,7 +165,8 @@ class Command(BaseCommand):
         if options["diff"] is not None and not live:
             raise CommandError("--diff needs the live layer: drop --no-live.", returncode=2)
         layers = current_layers(live=live)
-        if options["probe"] and base_url is None and not _absolute(settings.STATIC_URL):
+        absolute = str(settings.STATIC_URL or "").startswith(("http://", "https://"))
+        if options["probe"] and base_url is None and not absolute:
             raise CommandError(
                 f"--probe: STATIC_URL ({settings.STATIC_URL}) is relative: give --base-url or set "
                 'ASSET_INSPECTOR["BASE_URL"] (where the site is served, e.g. https://example.com).',
