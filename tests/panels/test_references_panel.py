@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from debug_toolbar.toolbar import DebugToolbar
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.test import RequestFactory, override_settings
@@ -50,6 +51,8 @@ def test_the_panel_marks_used_files_with_reference_problems(layout: Layout) -> N
         ),
     ):
         request = RequestFactory().get("/page/")
+        # The panel shows its rows to a user who may view the inspector only.
+        request.user = User(username="staff", is_staff=True, is_superuser=True)
         toolbar = DebugToolbar(request, view)
         panel = toolbar.get_panel_by_id("AssetsPanel")
         panel.enable_instrumentation()
