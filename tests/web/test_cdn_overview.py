@@ -60,8 +60,8 @@ def test_the_paths_a_cdn_still_serves_stale_are_named(
         page = overview(viewer_client)
         assert "A CDN still serves stale copies of 1 path: " in page
         assert (
-            f'<a href="{reverse("inspector:path", args=["css/site.css"])}"><code>css/site.css'
-            "</code></a> (Hit from cloudfront, Age 120 s): invalidate them"
+            f'<a href="{reverse("inspector:path", args=["css/site.css"])}"><code><bdi>css/site.css'
+            "</bdi></code></a> (Hit from cloudfront, Age 120 s): invalidate them"
         ) in page
         assert "js/app.js</code></a> (" not in page
         # Invalidated: the CDN now answers with the collected bytes, and the line is gone.

@@ -63,7 +63,7 @@ def get(client: Client, layout: Layout, url: str, **headers: Any) -> HttpRespons
 
 def rows(response: HttpResponse) -> list[str]:
     """The references column of the table's rows, in order."""
-    body = response.content.decode()
+    body = response.content.decode().replace("<bdi>", "").replace("</bdi>", "")
     tbody = body[body.index("<tbody>") : body.index("</tbody>")]
     cell = r"<td>.*?</td>\s*"
     found = re.findall(rf"<tr>\s*{cell * 4}<td><code>(.*?)</code>", tbody, re.S)
@@ -78,14 +78,16 @@ def test_lists_every_reference_worst_first(viewer_client: Client, project: Layou
     # Errors first: the three not found (typo and the two hostile names).
     assert set(shown[:3]) == {"css/typo.css", HOSTILE, FORMULA}
     assert "js_name" in shown  # dynamic: counted, not judged
-    assert "7</strong> of 7 references match" in response.content.decode()
+    assert "7</strong> of 7 references match" in response.content.decode().replace(
+        "<bdi>", ""
+    ).replace("</bdi>", "")
 
 
 def test_filters_by_problem_kind_and_app_with_counts(
     viewer_client: Client, project: Layout
 ) -> None:
     response = get(viewer_client, project, REFERENCES + "?problem=not-found&kind=static-tag")
-    body = response.content.decode()
+    body = response.content.decode().replace("<bdi>", "").replace("</bdi>", "")
     assert len(rows(response)) == 3
     # Each choice counts what it would select with the other facets as they are.
     assert re.search(r'id="count-problem-not-found"[^>]*>\(3\)', body)
@@ -102,7 +104,7 @@ def test_an_htmx_filter_swaps_the_results_and_pushes_a_clean_url(
     response = get(
         viewer_client, project, REFERENCES + "?kind=hardcoded-url&q=&page=", HX_Request="true"
     )
-    body = response.content.decode()
+    body = response.content.decode().replace("<bdi>", "").replace("</bdi>", "")
     assert body.lstrip().startswith('<section id="results"')
     assert "<html" not in body
     assert response["HX-Push-Url"] == REFERENCES + "?kind=hardcoded-url"
@@ -113,7 +115,7 @@ def test_an_htmx_filter_swaps_the_results_and_pushes_a_clean_url(
 def test_pages_and_sorting(viewer_client: Client, project: Layout) -> None:
     first = get(viewer_client, project, REFERENCES + "?per_page=2&sort=reference")
     second = get(viewer_client, project, REFERENCES + "?per_page=2&sort=reference&page=2")
-    assert "Page 1 of 4" in first.content.decode()
+    assert "Page 1 of 4" in first.content.decode().replace("<bdi>", "").replace("</bdi>", "")
     both = rows(first) + rows(second)
     assert both == sorted(both)
 
@@ -122,7 +124,11 @@ def test_exports_every_matching_reference_formula_safe(
     viewer_client: Client, project: Layout
 ) -> None:
     response = get(viewer_client, project, REFERENCES + "?problem=not-found&_export=csv&per_page=1")
-    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    table = list(
+        csv.DictReader(
+            io.StringIO(response.content.decode().replace("<bdi>", "").replace("</bdi>", ""))
+        )
+    )
     assert tuple(table[0]) == REFERENCE_CSV_COLUMNS
     assert {row["reference"] for row in table} == {"css/typo.css", HOSTILE, "'" + FORMULA}
     assert {row["problem"] for row in table} == {"not-found"}
@@ -134,7 +140,12 @@ def test_exports_every_matching_reference_formula_safe(
 
 
 def test_hostile_names_are_inert_in_the_page(viewer_client: Client, project: Layout) -> None:
-    body = get(viewer_client, project, REFERENCES).content.decode()
+    body = (
+        get(viewer_client, project, REFERENCES)
+        .content.decode()
+        .replace("<bdi>", "")
+        .replace("</bdi>", "")
+    )
     assert HOSTILE not in body
     assert 'onerror="alert(1)"' not in body
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.css" in body
@@ -143,9 +154,12 @@ def test_hostile_names_are_inert_in_the_page(viewer_client: Client, project: Lay
 def test_a_path_page_lists_where_it_is_referenced_from(
     viewer_client: Client, project: Layout
 ) -> None:
-    body = get(
-        viewer_client, project, reverse("inspector:path", args=["img/logo.svg"])
-    ).content.decode()
+    body = (
+        get(viewer_client, project, reverse("inspector:path", args=["img/logo.svg"]))
+        .content.decode()
+        .replace("<bdi>", "")
+        .replace("</bdi>", "")
+    )
     section = body[body.index("Referenced from") : body.index("Collected copy")]
     page = project.root / "templates" / "page.html"
     site = project.root / "static" / "css" / "site.css"
@@ -153,18 +167,22 @@ def test_a_path_page_lists_where_it_is_referenced_from(
     assert f"{site}:1" in section and "css-url" in section
     unused = get(viewer_client, project, reverse("inspector:path", args=["img/unused.svg"]))
     assert (
-        "Not referenced by any scanned template, CSS, JS or form media." in unused.content.decode()
+        "Not referenced by any scanned template, CSS, JS or form media."
+        in unused.content.decode().replace("<bdi>", "").replace("</bdi>", "")
     )
     assert (
         "1 <code>{% static %}</code> tag with a computed name may still name it"
-        in unused.content.decode()
+        in unused.content.decode().replace("<bdi>", "").replace("</bdi>", "")
     )
 
 
 def test_a_stylesheet_page_lists_what_it_refers_to(viewer_client: Client, project: Layout) -> None:
-    body = get(
-        viewer_client, project, reverse("inspector:path", args=["css/site.css"])
-    ).content.decode()
+    body = (
+        get(viewer_client, project, reverse("inspector:path", args=["css/site.css"]))
+        .content.decode()
+        .replace("<bdi>", "")
+        .replace("</bdi>", "")
+    )
     refers = body[body.index("This file refers to") :]
     assert '<a href="/assets/paths/img/logo.svg"><code>img/logo.svg</code></a>' in refers
 
@@ -172,7 +190,7 @@ def test_a_stylesheet_page_lists_what_it_refers_to(viewer_client: Client, projec
 def test_the_paths_table_filters_by_referenced(viewer_client: Client, project: Layout) -> None:
     paths = reverse("inspector:paths")
     response = get(viewer_client, project, paths + "?referenced=no")
-    body = response.content.decode()
+    body = response.content.decode().replace("<bdi>", "").replace("</bdi>", "")
     assert re.findall(r'<a href="/assets/paths/[^"]*"><code>([^<]*)</code>', body) == [
         "img/unused.svg"
     ]
@@ -183,7 +201,12 @@ def test_the_paths_table_filters_by_referenced(viewer_client: Client, project: L
 def test_the_overview_counts_and_lists_reference_problems(
     viewer_client: Client, project: Layout
 ) -> None:
-    body = get(viewer_client, project, reverse("inspector:overview")).content.decode()
+    body = (
+        get(viewer_client, project, reverse("inspector:overview"))
+        .content.decode()
+        .replace("<bdi>", "")
+        .replace("</bdi>", "")
+    )
     headline = body[body.index("severity-counts") : body.index("Needs a look")]
     assert re.search(
         r'href="/assets/references/\?severity=error">and <strong>3</strong> references', headline

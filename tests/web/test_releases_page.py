@@ -75,7 +75,7 @@ def test_the_comparison_page_lists_exactly_the_changed_paths_with_links(
     assert table is not None
     shown = {}
     for row in rows(table.group(1)):
-        link = re.search(r'<a href="([^"]+)"><code>([^<]+)</code></a>', row)
+        link = re.search(r'<a href="([^"]+)"><code><bdi>([^<]+)</bdi></code></a>', row)
         assert link is not None, row  # every changed path is a row the inspector lists
         assert link.group(1) == reverse("inspector:path", args=[link.group(2)])
         shown[link.group(2)] = re.search(r'class="badge change-(\w+)"', row).group(1)  # type: ignore[union-attr]
@@ -121,7 +121,7 @@ def test_dropping_a_release_lists_its_files_as_reclaimable(
     reclaimable = section(page, "reclaimable-title")
     assert f"<strong>{len(gone)}</strong> old hashed files" in reclaimable
     for name in gone:
-        assert f"<code>{name}</code>" in reclaimable
+        assert f"<code><bdi>{name}</bdi></code>" in reclaimable
         assert (releases.root / name).exists()  # listed, never deleted
     overview = viewer_client.get(reverse("inspector:overview")).content.decode()
     assert f"<strong>{len(gone)}</strong> old hashed files that no kept release names" in overview
