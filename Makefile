@@ -22,7 +22,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]" "Django>=5.2,<5.3"
 	touch $@
 
-# demo_setup, then runserver and the collection worker (db_worker) side by side; Ctrl-C stops both.
+# demo_setup, then runserver on ADDR:PORT and the collection worker (db_worker) side by side;
+# Ctrl-C stops both.
 demo: $(VENV)/.installed
 	$(PY) -m demo.run --addr $(ADDR) --port $(PORT)
 
