@@ -5,6 +5,7 @@ every part of the demo is told (issue 19). The launcher itself, started for real
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,3 +84,29 @@ def test_make_passes_port_and_addr_to_the_launcher(target: str) -> None:
     ).stdout
     assert "--addr 127.0.0.1 --port 8000" in default
     assert "--addr 0.0.0.0 --port 8222" in chosen
+
+
+@pytest.mark.parametrize(
+    ("addr", "port", "host"),
+    [("127.0.0.1", 8222, "127.0.0.1"), ("::1", 8222, "[::1]"), ("192.0.2.7", 9000, "192.0.2.7")],
+)
+def test_the_demo_settings_follow_the_launchers_address(
+    addr: str, port: int, host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What runserver and the worker read: the probe's base URL, and the host they answer to."""
+    for key, value in Address(addr, port).env({}).items():
+        monkeypatch.setenv(key, value)
+    demo_settings = runpy.run_path(str(BASE_DIR / "config" / "settings.py"))
+
+    assert demo_settings["ASSET_INSPECTOR"]["BASE_URL"] == Address(addr, port).base_url
+    assert host in demo_settings["ALLOWED_HOSTS"]
+    assert "*" not in demo_settings["ALLOWED_HOSTS"]
+
+
+def test_listening_on_every_interface_answers_any_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in Address("0.0.0.0", 8222).env({}).items():
+        monkeypatch.setenv(key, value)
+    demo_settings = runpy.run_path(str(BASE_DIR / "config" / "settings.py"))
+
+    assert demo_settings["ASSET_INSPECTOR"]["BASE_URL"] == "http://127.0.0.1:8222"
+    assert "*" in demo_settings["ALLOWED_HOSTS"]
