@@ -10,8 +10,11 @@ PY_NEW ?= $(shell for c in python3.13 python3.12 \
 	&& { command -v "$$c"; break; }; done)
 VENV6 := .venv-django6
 N ?= 20000
+# Where `make demo` (and demo-s3) serves: `make demo PORT=8222`, `make demo ADDR=0.0.0.0`.
+PORT ?= 8000
+ADDR ?= 127.0.0.1
 
-.PHONY: demo demo-s3 test test-django52 test-django61 lint bench clean chromium
+.PHONY: demo demo-s3 screenshots test test-django52 test-django61 lint bench clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,14 +22,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]" "Django>=5.2,<5.3"
 	touch $@
 
-# demo_setup, then runserver and the collection worker (db_worker) side by side; Ctrl-C stops both.
+# demo_setup, then runserver on ADDR:PORT and the collection worker (db_worker) side by side;
+# Ctrl-C stops both.
 demo: $(VENV)/.installed
-	$(PY) -m demo.run
+	$(PY) -m demo.run --addr $(ADDR) --port $(PORT)
 
 # The same demo with the collected files in a local S3: SeaweedFS (weed mini, loopback only, data in
 # var/seaweed/) and django-storages' S3ManifestStaticStorage (config/settings_s3.py). Ctrl-C stops both.
 demo-s3: $(VENV)/.installed
-	$(PY) -m demo.run_s3
+	$(PY) -m demo.run_s3 --addr $(ADDR) --port $(PORT)
+
+# The README's screenshots in docs/: starts the demo on SHOTS_PORT (not PORT, so a running
+# `make demo` is left alone), takes them with Debian's Chromium, stops it.
+SHOTS_PORT ?= 8231
+screenshots: $(VENV)/.installed chromium
+	$(PY) -m demo.screenshots --port $(SHOTS_PORT)
 
 # ruff, then mypy on the whole package ([tool.mypy]) and --strict on the request-free core.
 lint: $(VENV)/.installed

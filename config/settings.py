@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django
 
@@ -20,7 +21,18 @@ SECRET_KEY = os.environ.get(
     "DJANGO_SECRET_KEY", "django-insecure-asset-inspector-demo-only-never-use-in-production"
 )
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") != "0"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# Where `make demo` serves (demo/run.py sets it from ADDR and PORT): the probe's base URL below.
+DEMO_BASE_URL = os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_DEMO_HOST = urlsplit(DEMO_BASE_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = [
+    "127.0.0.1",
+    "localhost",
+    "[::1]",
+    "testserver",
+    f"[{_DEMO_HOST}]" if ":" in _DEMO_HOST else _DEMO_HOST,
+    # `make demo ADDR=0.0.0.0` answers any host name (the launcher sets "*").
+    *filter(None, os.environ.get("DEMO_ALLOWED_HOSTS", "").split(",")),
+]
 INTERNAL_IPS = ["127.0.0.1"]
 
 INSTALLED_APPS = [
@@ -31,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves /static/ to WhiteNoise (below), which serves the
+    # collected hashed names too, so the probe gets what a production server would send.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "debug_toolbar",
     "django_tables2",
@@ -47,6 +62,7 @@ if django.VERSION < (6, 0):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,6 +137,14 @@ STATICFILES_DIRS = [
     # A prefixed entry: assets/vendor/reset.css is served as vendor/reset.css.
     ("vendor", BASE_DIR / "assets" / "vendor"),
 ]
+# WhiteNoise serves /static/: with DEBUG (its default then) a name any finder has comes from the
+# sources, as runserver would serve it; every other name (the manifest's hashed ones) from
+# STATIC_ROOT. It looks files up per request even with DEBUG=0, because a collection started
+# from the dashboard adds hashed names while the server runs. Local demo only: in production
+# autorefresh is off. A name with a 12-digit hash (the manifest's) is served as immutable under
+# DEBUG too, where WhiteNoise's own test cannot tell, as `{% static %}` then gives plain names.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_IMMUTABLE_FILE_TEST = r"\.[0-9a-f]{12}\.[^./]+$"
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
@@ -137,7 +161,7 @@ ASSET_INSPECTOR = {
     "CACHE": "inspector",
     # Where `make demo` serves the site: the dashboard's probe joins the relative STATIC_URL to
     # it (it never takes the address from a request).
-    "BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000"),
+    "BASE_URL": DEMO_BASE_URL,
     # The theme's admin stylesheet and icon override Django's on purpose: accepted, so they
     # show muted with this reason and never fail `inspect_assets --fail-on warning`.
     "ACCEPT": [

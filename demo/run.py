@@ -1,7 +1,9 @@
 """``make demo``: prepare the demo, then serve it with the worker that runs collections.
 
-Run from the repository root as ``python -m demo.run``. It runs ``manage.py demo_setup``, then
-starts ``manage.py runserver`` and django-tasks-db's ``manage.py db_worker`` side by side.
+Run from the repository root as ``python -m demo.run [--addr ADDR] [--port PORT]`` (``make demo
+PORT=8222 ADDR=0.0.0.0``). It runs ``manage.py demo_setup``, then starts ``manage.py runserver``
+on that address and django-tasks-db's ``manage.py db_worker`` side by side; both get
+``DEMO_BASE_URL`` (where the probe and the printed links point) from the same address.
 Ctrl-C (or SIGTERM, SIGHUP) stops both; if either stops on its own, the other is stopped too;
 if this process is killed outright, Linux stops both anyway (PR_SET_PDEATHSIG).
 ``demo/run_s3.py`` serves the S3 demo the same way.
@@ -10,20 +12,98 @@ if this process is killed outright, Linux stops both anyway (PR_SET_PDEATHSIG).
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 from tests.support.seaweed import die_with_parent
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-ADDRPORT = "127.0.0.1:8000"
+DEFAULT_ADDR = "127.0.0.1"
+DEFAULT_PORT = 8000
 STOP_TIMEOUT = 10.0
+# Read by config/settings.py: where the site is served (the probe's base URL, the printed links),
+# and the extra hosts it answers to.
+BASE_URL_ENV = "DEMO_BASE_URL"
+ALLOWED_HOSTS_ENV = "DEMO_ALLOWED_HOSTS"
+# Addresses that listen on every interface: the browser and the probe reach them on loopback.
+WILDCARDS = {"0": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+_HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where the demo's web server listens (``make demo ADDR=... PORT=...``)."""
+
+    addr: str = DEFAULT_ADDR
+    port: int = DEFAULT_PORT
+
+    @property
+    def wildcard(self) -> bool:
+        return self.addr in WILDCARDS
+
+    @property
+    def addrport(self) -> str:
+        """runserver's ``addrport`` argument (an IPv6 address in brackets)."""
+        return f"[{self.addr}]:{self.port}" if ":" in self.addr else f"{self.addr}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The URL a browser on this machine (and the probe) opens."""
+        host = WILDCARDS.get(self.addr, self.addr)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def env(self, environ: dict[str, str]) -> dict[str, str]:
+        """Return ``environ`` with the demo's base URL (an explicit DEMO_BASE_URL wins: a proxy
+        in front), and every host allowed when listening on every interface."""
+        env = dict(environ)
+        env.setdefault(BASE_URL_ENV, self.base_url)
+        if self.wildcard:
+            env.setdefault(ALLOWED_HOSTS_ENV, "*")
+        return env
+
+
+def port_number(value: str) -> int:
+    """argparse type: a TCP port, 1 to 65535."""
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+def listen_address(value: str) -> str:
+    """argparse type: an IP address or a host name to listen on (brackets optional for IPv6)."""
+    value = value.strip().removeprefix("[").removesuffix("]")
+    if value in WILDCARDS or _HOSTNAME.fullmatch(value):
+        return value
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an IP address or host name (e.g. 127.0.0.1, 0.0.0.0, ::1)"
+        ) from None
+
+
+def add_address_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--addr",
+        type=listen_address,
+        default=DEFAULT_ADDR,
+        help=f"address runserver listens on (default {DEFAULT_ADDR}; make demo ADDR=...)",
+    )
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"port runserver listens on (default {DEFAULT_PORT}; make demo PORT=...)",
+    )
 
 
 class Stop(Exception):
@@ -84,7 +164,7 @@ def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 def serve(
     env: dict[str, str],
     *,
-    addrport: str = ADDRPORT,
+    address: Address,
     settings: str | None = None,
     cleanup: Callable[[], None] | None = None,
 ) -> int:
@@ -96,12 +176,14 @@ def serve(
         signal.signal(signum, _raise_stop)
     try:
         say(
-            f"dashboard: http://{addrport}/assets/  ·  collections run in the db_worker started "
-            "next to it  ·  Ctrl-C stops both"
+            f"dashboard: {env.get(BASE_URL_ENV, address.base_url)}/assets/  ·  collections run in "
+            "the db_worker started next to it  ·  Ctrl-C stops both"
         )
         # No autoreload: a reload would kill a running collection half-way.
         children["worker"] = start(manage("db_worker", "--no-reload", settings=settings), env)
-        children["web server"] = start(manage("runserver", addrport, settings=settings), env)
+        children["web server"] = start(
+            manage("runserver", address.addrport, settings=settings), env
+        )
         while True:
             for name, child in children.items():
                 if child.poll() is not None:
@@ -123,14 +205,16 @@ def serve(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--addrport", default=ADDRPORT, help=f"for runserver (default {ADDRPORT})")
+    add_address_arguments(parser)
     args = parser.parse_args(argv)
-    env = dict(os.environ)
-    setup = subprocess.run(manage("demo_setup"), cwd=BASE_DIR, env=env, check=False)
+    address = Address(args.addr, args.port)
+    env = address.env(dict(os.environ))
+    # --launched: we start the server, so its summary names no command to start one.
+    setup = subprocess.run(manage("demo_setup", "--launched"), cwd=BASE_DIR, env=env, check=False)
     if setup.returncode != 0:
         say(f"demo_setup failed with exit code {setup.returncode}")
         return setup.returncode
-    return serve(env, addrport=args.addrport)
+    return serve(env, address=address)
 
 
 if __name__ == "__main__":

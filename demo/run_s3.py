@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from demo.run import Stop, _raise_stop, say, serve
+from demo.run import Address, Stop, _raise_stop, add_address_arguments, say, serve
 from demo.storages import current_release
 from tests.support.seaweed import PORT_OFFSETS, SeaweedFS, ports_free
 
@@ -38,7 +38,6 @@ LOCATION = "static"
 # weed binds base + 1..5 and base + 11..15: S3 on 28334 when that block is free, else any free one.
 BASE_PORT_ENV = "DEMO_S3_BASE_PORT"
 DEFAULT_BASE_PORT = 28330
-ADDRPORT = "127.0.0.1:8000"
 
 
 def manage(*args: str) -> list[str]:
@@ -68,7 +67,7 @@ def check_anonymous_read(url: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--addrport", default=ADDRPORT, help=f"for runserver (default {ADDRPORT})")
+    add_address_arguments(parser)
     parser.add_argument(
         "--base-port",
         type=int,
@@ -94,8 +93,13 @@ def main(argv: list[str] | None = None) -> int:
             f"S3 endpoint {weed.endpoint_url} (up in {weed.started_in:.1f} s), bucket {BUCKET} "
             f"{'created' if created else 'exists'}"
         )
-        env = {**os.environ, ENDPOINT_ENV: weed.endpoint_url, "DJANGO_SETTINGS_MODULE": SETTINGS}
-        setup = subprocess.run(manage("demo_setup"), cwd=BASE_DIR, env=env, check=False)
+        address = Address(args.addr, args.port)
+        env = address.env(
+            {**os.environ, ENDPOINT_ENV: weed.endpoint_url, "DJANGO_SETTINGS_MODULE": SETTINGS}
+        )
+        setup = subprocess.run(
+            manage("demo_setup", "--launched"), cwd=BASE_DIR, env=env, check=False
+        )
         if setup.returncode != 0:
             say(f"demo_setup failed with exit code {setup.returncode}")
             return setup.returncode
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             f"static files: {weed.endpoint_url}/{BUCKET}/{LOCATION}/  ·  "
             "Ctrl-C stops the web server, the worker and SeaweedFS"
         )
-        return serve(env, addrport=args.addrport, settings=SETTINGS)
+        return serve(env, address=address, settings=SETTINGS)
     except (KeyboardInterrupt, Stop):
         return 0  # the documented way to stop the demo
     finally:

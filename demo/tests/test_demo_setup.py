@@ -267,3 +267,56 @@ def test_demo_setup_plants_two_releases_an_invalidation_list_and_reclaimable_byt
     first = snapshot(release_root)
     demo_setup()
     assert snapshot(release_root) == first
+
+
+# --- what demo_setup says, and the superuser it leaves alone (issue 19) ------------------------
+
+
+@pytest.mark.django_db
+def test_demo_setup_creates_the_superuser_once_and_keeps_every_session(
+    static_root: Path, client: Client
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    first = demo_setup()
+    assert "Log in:    user admin / password admin" in first
+    assert client.login(username="admin", password="admin")
+    assert client.get("/assets/").status_code == 200
+
+    # Its owner gives it another password; a later run keeps it and names no password.
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("my own")
+    admin.save()
+    client.force_login(admin)
+    again = demo_setup()
+
+    assert "/ password admin" not in again
+    assert "user admin (kept as it was" in again
+    admin.refresh_from_db()
+    assert admin.check_password("my own")
+    # The browser logged in before the run is still logged in after it.
+    assert client.get("/assets/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_setup_names_the_address_the_demo_is_served_at(
+    static_root: Path, settings: Any
+) -> None:
+    settings.ASSET_INSPECTOR = {**settings.ASSET_INSPECTOR, "BASE_URL": "http://127.0.0.1:8222"}
+
+    alone = demo_setup()
+    out = StringIO()
+    call_command("demo_setup", "--launched", verbosity=0, stdout=out)
+    launched = out.getvalue()
+
+    # Run by hand: how to start the server where the links point, with the settings in use.
+    assert (
+        "Start:     python manage.py runserver 127.0.0.1:8222 --settings=demo.tests.settings"
+        in alone
+    )
+    # Run by `make demo`, which starts the server itself: no command to start another one.
+    assert "Start:" not in launched and "runserver" not in launched
+    for summary in (alone, launched):
+        assert "Open:      http://127.0.0.1:8222/assets/" in summary
+        assert "Toolbar:   http://127.0.0.1:8222/checkout/" in summary
+        assert ":8000" not in summary

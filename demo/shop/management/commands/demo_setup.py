@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from argparse import ArgumentParser
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,12 +21,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.storages import current_release
+from inspector.conf import get_config
 
 USERNAME = "admin"
 PASSWORD = "admin"
 EMAIL = "admin@example.com"
-URL = "http://127.0.0.1:8000/assets/"
-PANEL_URL = "http://127.0.0.1:8000/checkout/"
 # Left out of the collection on purpose, so the manifest has no entry for it: the toolbar's Assets
 # panel shows "would be a 500 with DEBUG=False" on the checkout page. It stands in for the most
 # common real cause, a file added after the last collectstatic, without writing into the sources.
@@ -136,18 +137,58 @@ def remove_not_collected(storage: Storage | None = None) -> None:
                 storage.delete(posixpath.join(folder, stored_name))
 
 
+def ensure_superuser() -> bool:
+    """Create the demo's superuser unless a user of that name exists; return True if created.
+
+    An existing user is left alone (its password, its flags): resetting the password would end
+    every session logged in to the demo.
+    """
+    user_model = get_user_model()
+    if user_model._default_manager.filter(username=USERNAME).exists():
+        return False
+    user_model._default_manager.create_superuser(USERNAME, EMAIL, PASSWORD)
+    return True
+
+
+def site_url() -> str:
+    """Where the demo is served: ``ASSET_INSPECTOR["BASE_URL"]`` (``make demo PORT=...`` sets
+    it through ``DEMO_BASE_URL``), without a trailing slash."""
+    return str(get_config()["BASE_URL"] or "http://127.0.0.1:8000").rstrip("/")
+
+
+def runserver_command(base_url: str) -> str:
+    """The command that serves the demo at ``base_url``, with the settings in use."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    command = f"python manage.py runserver {host}:{parts.port or 80}"
+    # From the environment: under override_settings (tests) settings.SETTINGS_MODULE is None.
+    module = os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
+    if module not in (None, "config.settings"):
+        command += f" --settings={module}"
+    return command
+
+
 class Command(BaseCommand):
-    """Migrate, collect static files, plant an older release, create or reset the superuser.
+    """Migrate, collect static files, plant an older release, create the superuser once.
 
     Idempotent: each run removes what a full collection adds (the "missing" file), collects
-    again (replacing the planted copies on a file system, where they carry an old date), plants
-    the same files again and resets the superuser.
+    again (replacing the planted copies on a file system, where they carry an old date) and
+    plants the same files again. The superuser is created on the first run only.
     """
 
     help = (
         "Set up the local demo: migrate, collectstatic, plant an older release in the collected "
-        "storage, superuser admin/admin."
+        f"storage, create the superuser {USERNAME} (password {PASSWORD}) unless it exists."
     )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--launched",
+            action="store_true",
+            help="Run by the launcher (make demo), which starts the server itself: name no "
+            "command to start it.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Run every step; safe to repeat."""
@@ -163,19 +204,7 @@ class Command(BaseCommand):
         planted = plant_older_release()
         previous = plant_previous_release()
 
-        user_model = get_user_model()
-        user, created = user_model._default_manager.get_or_create(
-            username=USERNAME, defaults={"email": EMAIL}
-        )
-        # Reset on every run so a changed password or revoked flag cannot lock the demo out.
-        user.email = EMAIL
-        user.is_staff = True
-        user.is_superuser = True
-        user.is_active = True
-        user.set_password(PASSWORD)
-        user.save()
-
-        action = "Created" if created else "Reset"
+        created = ensure_superuser()
         releases = (
             f"    releases:         {current_release()} (configured: DEMO_RELEASE or the default)"
             f" and {previous} (older: its own {', '.join(OLDER_RELEASE)})\n"
@@ -183,22 +212,29 @@ class Command(BaseCommand):
             else ""
         )
         older = ", ".join(f"{name} ({OLDER_RELEASE[name]})" for name in planted)
-        start = "python manage.py runserver"
-        if settings.SETTINGS_MODULE not in (None, "config.settings"):
-            start += f" --settings={settings.SETTINGS_MODULE}"
+        url = site_url()
+        start = "" if options["launched"] else f"  Start:     {runserver_command(url)}\n"
+        if created:
+            login = f"  Log in:    user {USERNAME} / password {PASSWORD}  (local demo only)\n"
+        else:  # its password may have changed since: never print one that may be wrong
+            login = (
+                f"  Log in:    user {USERNAME} (kept as it was; "
+                f"python manage.py changepassword {USERNAME} sets a new password)\n"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 "\n"
                 "  Asset inspector demo is ready.\n"
-                f"  {action} superuser.\n"
-                f"  Collected into {describe(settings.STORAGES['staticfiles'])}, then planted:\n"
+                + (f"  Created superuser {USERNAME}.\n" if created else "")
+                + f"  Collected into {describe(settings.STORAGES['staticfiles'])}, then planted:\n"
                 f"    an older release: {older}\n"
                 "      (the previous release's files, from demo/releases/previous/)\n"
-                f"    never collected:  {', '.join(NOT_COLLECTED)} (missing)\n" + releases + "\n"
-                f"  Start:     {start}\n"
-                f"  Open:      {URL}\n"
-                f"  Toolbar:   {PANEL_URL}  (Assets panel: each planted finding)\n"
-                f"  Log in:    user {USERNAME} / password {PASSWORD}  (local demo only)\n"
+                f"    never collected:  {', '.join(NOT_COLLECTED)} (missing)\n"
+                + releases
+                + "\n"
+                + start
+                + f"  Open:      {url}/assets/\n"
+                f"  Toolbar:   {url}/checkout/  (Assets panel: each planted finding)\n" + login
             )
         )
 
