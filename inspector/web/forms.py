@@ -100,6 +100,18 @@ class PathFilterForm(forms.Form):
             referenced=self.referenced_paths,
         )
 
+    def export_words(self) -> list[str]:
+        """Return what the valid criteria select, in words for an export's file name: the
+        facets' choices (by label), the source, the extension, the search."""
+        self.is_valid()
+        data = self.cleaned_data
+        words: list[str] = []
+        for name in self.FACET_FIELDS:
+            labels = dict(_field_choices(self, name))
+            words += [str(labels.get(value, value)) for value in data.get(name) or ()]
+        words += [data.get("source") or "", data.get("ext") or "", data.get("q") or ""]
+        return words
+
     def select(self, layers: Layers) -> list[PathRecord]:
         """Return the rows every valid criterion matches; ``facet_groups`` then has counts."""
         selection = self.path_filter().select(layers.records, layers)
@@ -275,6 +287,12 @@ class RunFilterForm(forms.Form):
         phase = self.fields["phase"]
         assert isinstance(phase, forms.MultipleChoiceField)
         phase.choices = Phase.choices
+
+    def export_words(self) -> list[str]:
+        """Return the valid criteria in words for an export's file name."""
+        if not self.is_valid():
+            return []
+        return [*self.cleaned_data["phase"], self.cleaned_data["user"]]
 
     def filter(self, runs: QuerySet[CollectionRun]) -> QuerySet[CollectionRun]:
         if not self.is_valid():

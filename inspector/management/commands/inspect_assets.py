@@ -187,7 +187,7 @@ class Command(BaseCommand):
         if output == "json":
             write_json(records, self.stdout, layers, force_hash=options["hash"])
         elif output == "csv":
-            write_csv(records, self.stdout, layers)
+            write_csv(records, self.stdout, layers, force_hash=options["hash"])
         else:
             write_table(layers, records, self.stdout.write)
         for line in warnings(layers):
