@@ -23,10 +23,11 @@ from tests.support.layout import Layout
 pytestmark = pytest.mark.django_db
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 # design.md's columns, then the extensions in the order they were added: never renamed or moved.
-CONTRACT = (
-    "path,status,flags,winner_source,winner_location,candidates,shadowed_sources,live_status,"
-    "manifest_status,hashed_name,served_status,severity,accepted_reason"
-).split(",")
+CONTRACT = [
+    *("path", "status", "flags", "winner_source", "winner_location", "candidates"),
+    *("shadowed_sources", "live_status", "manifest_status", "hashed_name", "served_status"),
+    *("severity", "accepted_reason"),
+]
 SAFE_NAME = re.compile(r'attachment; filename="[a-z0-9-]+\.(csv|json)"')
 
 
