@@ -242,16 +242,16 @@ class ReferencesTable(tables.Table):
 ReferencesExportTable = export_table_class("ReferencesExportTable", REFERENCE_CSV_COLUMNS)
 
 
-def export_references(refs: Iterable[Reference], export_format: str) -> HttpResponse:
+def export_references(refs: Iterable[Reference], export_format: str, name: str) -> HttpResponse:
     """Return every reference as a download: CSV with the CLI's columns, JSON with the very
     objects of ``inspect_assets --references --format json``."""
     if export_format == "json":
         response = HttpResponse(content_type="application/json")
-        response["Content-Disposition"] = 'attachment; filename="asset-references.json"'
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
         write_objects((reference_to_dict(ref) for ref in refs), response)
         return response
     table = ReferencesExportTable([reference_to_row(ref) for ref in refs])
-    return export_table(table, export_format, "asset-references", title="references")
+    return export_table(table, export_format, name, title="references")
 
 
 class CollectionRunTable(tables.Table):

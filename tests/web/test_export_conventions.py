@@ -152,3 +152,15 @@ def test_a_filtered_runs_export_is_named_after_its_filter(
     disposition, content = export(viewer_client, "inspector:runs", {"phase": "failed"})
     assert disposition == 'attachment; filename="collection-runs-failed.csv"'
     assert [row["phase"] for row in csv.DictReader(io.StringIO(content.decode()))] == ["failed"]
+
+
+def test_the_references_export_is_named_after_its_filter(
+    viewer_client: Client, three_folders: Layout
+) -> None:
+    with three_folders.settings(dirs=dirs(three_folders), finders=[FS]):
+        plain, _ = export(viewer_client, "inspector:references", {})
+        chosen, _ = export(
+            viewer_client, "inspector:references", {"problem": ["not-found", "none"], "q": "Img"}
+        )
+    assert plain == 'attachment; filename="asset-references.csv"'
+    assert chosen == 'attachment; filename="asset-references-not-found-no-problem-img.csv"'
