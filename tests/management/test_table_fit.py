@@ -193,3 +193,14 @@ def test_the_csv_ends_with_winner_size_md5_and_which_shadows_are_identical(
     }
     assert hashed["js/app.js"]["winner_md5"] == hashlib.md5(b"1;").hexdigest()
     assert hashed["js/app.js"]["shadowed_identical"] == ""
+
+
+def test_every_width_from_50_columns_up_is_kept(
+    shadowing: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for width in range(50, 260, 15):
+        monkeypatch.setenv("COLUMNS", str(width))
+        out = table()
+        assert max(len(line) for line in out.splitlines()) <= width, (width, out)
+        rows = [line for line in body(out) if not line.startswith(("(", "  "))]
+        assert len(rows) == 3, ("one line per path", width, out)
