@@ -120,6 +120,14 @@ def table_style(stdout: OutputWrapper, stderr: OutputWrapper, options: dict[str,
     return color_style(force_color=True)
 
 
+def warning_writer(stderr: OutputWrapper, options: dict[str, Any]) -> Write:
+    """Return how ``warning:`` lines go to ``stderr``: in Django's ``WARNING`` role where
+    ``stderr`` is a terminal (Django would paint every line there as an ``ERROR``), plain
+    under the same conditions as ``table_style``."""
+    warning = table_style(stderr, stderr, options).WARNING
+    return lambda line: stderr.write(line, style_func=warning)
+
+
 def severity_paint(style: Style) -> dict[str, Callable[[str], str]]:
     """Return how each severity word is coloured, in Django's roles."""
     return {

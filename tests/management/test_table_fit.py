@@ -204,3 +204,26 @@ def test_every_width_from_50_columns_up_is_kept(
         assert max(len(line) for line in out.splitlines()) <= width, (width, out)
         rows = [line for line in body(out) if not line.startswith(("(", "  "))]
         assert len(rows) == 3, ("one line per path", width, out)
+
+
+def test_warnings_on_stderr_are_painted_as_warnings_only_when_asked(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("DJANGO_COLORS", raising=False)
+    folder = layout.folder("static")
+    layout.write(folder, "a.css", "a")
+    gone = layout.root / "gone"  # a configured folder that does not exist: a warning
+
+    def stderr_of(*args: str) -> str:
+        err = StringIO()
+        call_command("inspect_assets", *args, stdout=StringIO(), stderr=err)
+        return err.getvalue()
+
+    with layout.settings(dirs=[folder, gone], finders=[FS]):
+        plain, painted = stderr_of(), stderr_of("--force-color")
+    line = next(line for line in plain.splitlines() if line.startswith("warning: "))
+    assert ANSI not in plain
+    style = color_style(force_color=True)
+    # Django's WARNING role, not the ERROR red Django gives every stderr line on a terminal.
+    assert style.WARNING(line + "\n") in painted

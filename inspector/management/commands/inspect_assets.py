@@ -18,7 +18,7 @@ from inspector.core.rows import write_csv, write_json
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from inspector.management.answers import write_answer, write_diff
-from inspector.management.columns import table_style, table_width
+from inspector.management.columns import table_style, table_width, warning_writer
 from inspector.management.references import add_reference_arguments, run_references
 from inspector.management.text import EXIT_CODES, warnings, write_table
 
@@ -187,8 +187,9 @@ class Command(BaseCommand):
             write_table(
                 layers, records, self.stdout.write, width=table_width(self.stdout), style=style
             )
+        warn = warning_writer(self.stderr, options)
         for line in warnings(layers):
-            self.stderr.write(line)
+            warn(line)
         matched = failures(layers, records, path_filter, fail_on)
         if matched:
             raise CommandError(
