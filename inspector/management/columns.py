@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,15 +24,36 @@ MAX_CELL = 60
 ELLIPSIS = "…"
 
 
+def display_width(text: str) -> int:
+    """Return how many terminal cells ``text`` takes: two for an East Asian wide or full-width
+    character, none for a combining mark."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
 def shorten(text: str, width: int) -> str:
-    """Return ``text`` in at most ``width`` characters, cut in the middle with ``…``: both
+    """Return ``text`` in at most ``width`` terminal cells, cut in the middle with ``…``: both
     ends of a path or a folder say more than its middle."""
-    if len(text) <= width:
+    if display_width(text) <= width:
         return text
     if width <= 1:
         return ELLIPSIS[:width]
     tail = (width - 1) // 2
-    return text[: width - 1 - tail] + ELLIPSIS + text[len(text) - tail :]
+    return _within(text, width - 1 - tail) + ELLIPSIS + _within(text[::-1], tail)[::-1]
+
+
+def _within(text: str, cells: int) -> str:
+    """Return the longest start of ``text`` that takes at most ``cells`` terminal cells."""
+    used = 0
+    for i, char in enumerate(text):
+        used += display_width(char)
+        if used > cells:
+            return text[:i]
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +67,12 @@ class Listing:
     def fit(self, width: int | None) -> str:
         texts = [f"{printable(label)} ({note})" for label, note in self.items]
         whole = ", ".join(texts) or "-"
-        if width is None or len(whole) <= width:
+        if width is None or display_width(whole) <= width:
             return whole
         count = len(texts)
         for shown in range(count - 1, 0, -1):
             text = ", ".join(texts[:shown]) + f", +{count - shown} more"
-            if len(text) <= width:
+            if display_width(text) <= width:
                 return text
         label, note = self.items[0]
         more = f" +{count - 1}" if count > 1 else ""
@@ -197,7 +219,7 @@ def write_columns(
         for row in rows
     ]
     natural = [
-        max([len(c.header), *(len(_text(row[i], None)) for row in cells)])
+        max([len(c.header), *(display_width(_text(row[i], None)) for row in cells)])
         for i, c in enumerate(cols)
     ]
     keep, gap, cut = list(range(len(cols))), 2, False
@@ -250,4 +272,4 @@ def _text(cell: Cell, width: int | None) -> str:
 
 def _pad(painted: str, text: str, width: int) -> str:
     """Return ``painted`` (``text`` in colour codes) padded to ``width`` outside the codes."""
-    return painted + " " * (width - len(text))
+    return painted + " " * (width - display_width(text))

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import os
 import tty
+import unicodedata
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -227,3 +228,21 @@ def test_warnings_on_stderr_are_painted_as_warnings_only_when_asked(
     style = color_style(force_color=True)
     # Django's WARNING role, not the ERROR red Django gives every stderr line on a terminal.
     assert style.WARNING(line + "\n") in painted
+
+
+def cells(line: str) -> int:
+    """Terminal cells of a line: wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def test_wide_characters_count_twice(layout: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = layout.folder("static")
+    wide = "css/日本語のスタイルシートとても長い名前のファイル/全角の名前.css"
+    layout.write(folder, wide, "a")
+    layout.write(folder, "js/app.js", "1;")
+    monkeypatch.setenv("COLUMNS", "60")
+    with layout.settings(dirs=[folder], finders=[FS]):
+        out = table()
+    assert max(cells(line) for line in out.splitlines()) <= 60, out
+    (row,) = [line for line in body(out) if line.startswith("css/")]
+    assert "…" in row and row.split()[0].endswith(".css")
