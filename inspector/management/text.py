@@ -63,7 +63,7 @@ def write_table(
     left_out = write_columns(columns, rows, write, width=width, style=style)
     write = wrapping(write, width)
     if left_out:
-        write(f"(Left out to fit {width} columns: {', '.join(left_out)}; --format csv has all.)")
+        write(left_out_note(left_out, width))
     # Before the paths summary: scripts read that one from the last line.
     write("\n" + severity_summary(layers))
     write(manifest_summary(layers.manifest))
@@ -79,6 +79,10 @@ def write_table(
         f"All paths: {summary or 'none'}; {len(inventory.sources)} sources, "
         f"{len(inventory.problems)} problems."
     )
+
+
+def left_out_note(headers: Sequence[str], width: int | None) -> str:
+    return f"(Left out to fit {width} columns: {', '.join(headers)}; --format csv has all.)"
 
 
 def severity_summary(layers: Layers) -> str:
@@ -180,11 +184,28 @@ def warnings(layers: Layers) -> Iterator[str]:
         )
 
 
-def write_reference_table(scan: ReferenceScan, refs: Sequence[Reference], write: Write) -> None:
+# The references table: the reference takes the width the others leave.
+REFERENCE_COLUMNS = (
+    Column("SEVERITY", severity=True),
+    Column("PROBLEM"),
+    Column("KIND", drop=1),
+    Column("ORIGIN", elastic=True, minimum=16),
+    Column("REFERENCE", rest=True, minimum=16),
+    Column("PATH", elastic=True, minimum=12, drop=2),
+)
+
+
+def write_reference_table(
+    scan: ReferenceScan,
+    refs: Sequence[Reference],
+    write: Write,
+    *,
+    width: int | None = None,
+    style: Style | None = None,
+) -> None:
     """Write the table of ``refs`` (origin files relative to the current folder where they are
-    inside it) and the references summary last."""
+    inside it; fitted to ``width``, coloured in ``style``) and the references summary last."""
     here = os.path.join(os.getcwd(), "")
-    headers = ("SEVERITY", "PROBLEM", "KIND", "ORIGIN", "REFERENCE", "PATH")
     rows = [
         (
             ref.severity,
@@ -196,7 +217,10 @@ def write_reference_table(scan: ReferenceScan, refs: Sequence[Reference], write:
         )
         for ref in refs
     ]
-    write_columns(headers, rows, write)
+    left_out = write_columns(REFERENCE_COLUMNS, rows, write, width=width, style=style)
+    write = wrapping(write, width)
+    if left_out:
+        write(left_out_note(left_out, width))
     write("\n" + reference_summary(scan, len(refs)))
 
 

@@ -246,3 +246,26 @@ def test_wide_characters_count_twice(layout: Layout, monkeypatch: pytest.MonkeyP
     assert max(cells(line) for line in out.splitlines()) <= 60, out
     (row,) = [line for line in body(out) if line.startswith("css/")]
     assert "…" in row and row.split()[0].endswith(".css")
+
+
+def test_the_references_table_fits_too(layout: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+    static = layout.folder("static")
+    layout.write(static, LONG, "a")
+    page = "{% load static %}" + f"<link href=\"{{% static '{LONG}' %}}\">\n" * 2
+    layout.write(layout.folder("templates-of-a-project-with-a-long-name"), "page.html", page)
+    templates = [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [layout.root / "templates-of-a-project-with-a-long-name"],
+        }
+    ]
+    monkeypatch.setenv("COLUMNS", "80")
+    with layout.settings(dirs=[static], finders=[FS], TEMPLATES=templates):
+        out = table("--references")
+        wide = table("--references", "--force-color")
+    assert max(cells(line) for line in out.splitlines()) <= 80, out
+    rows = [line for line in body(out) if line.startswith("ok ")]
+    assert len(rows) == 2 and all("…" in row for row in rows), out
+    # The origin keeps its end: the file and the line.
+    assert ".html:1 " in rows[0] and ".html:2 " in rows[1], out
+    assert color_style(force_color=True).SUCCESS("ok") in wide
