@@ -19,7 +19,7 @@ from ..core.rows import (
 )
 from ..core.selection import UnknownWords
 from ..core.status import ReferenceKind, ReferenceProblem
-from .columns import table_style, table_width
+from .columns import table_style, table_width, warning_writer
 from .text import reference_warnings, write_reference_table
 
 # Options that only make sense for paths: refused with --references, so nothing is ignored.
