@@ -64,7 +64,8 @@ def write_table(
     write = wrapping(write, width)
     if left_out:
         write(left_out_note(left_out, width))
-    # Before the paths summary: scripts read that one from the last line.
+    # Before the paths summary: scripts read that one from the last line (whole where no
+    # width is fitted: a pipe or a file without COLUMNS).
     write("\n" + severity_summary(layers))
     write(manifest_summary(layers.manifest))
     if layers.manifest.releases:
