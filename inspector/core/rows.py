@@ -33,6 +33,12 @@ CSV_COLUMNS = (
     "served_status",
     "severity",
     "accepted_reason",
+    # Extensions: the winner's size and md5 (empty where not computed; ``--hash`` computes it),
+    # and per shadowed source whether it is identical to the winner, in ``shadowed_sources``'
+    # order: ``app:x=true|app:y=false`` (empty after ``=``: not compared).
+    "winner_size",
+    "winner_md5",
+    "shadowed_identical",
 )
 # Lists inside one CSV cell are joined with this; it appears in no status word.
 LIST_SEPARATOR = "|"
@@ -41,6 +47,12 @@ LIST_SEPARATOR = "|"
 # spreadsheets fold them to their ASCII twins.
 _FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _CONTROL_STARTS = ("\t", "\r", "\n", "\0")
+
+
+def csv_boolean(value: bool | None) -> str:
+    """Return a boolean as every CSV export writes it: ``true``, ``false`` (as JSON does), or
+    an empty cell for a value that is not known."""
+    return "" if value is None else ("true" if value else "false")
 
 
 def csv_safe(value: object) -> str:
@@ -123,8 +135,11 @@ def served_to_dict(result: ServedResult) -> dict[str, Any]:
     }
 
 
-def record_to_row(record: PathRecord, layers: Layers) -> dict[str, str]:
-    """Return the flattened CSV row of one path, every cell formula-safe."""
+def record_to_row(
+    record: PathRecord, layers: Layers, *, force_hash: bool = False
+) -> dict[str, str]:
+    """Return the flattened CSV row of one path, every cell formula-safe (``force_hash``
+    computes the winner's md5 where no status needed it)."""
     winner = record.winner
     entry = layers.manifest.entry(record.path, url=False)
     live = layers.live_status(record.path)
@@ -143,6 +158,11 @@ def record_to_row(record: PathRecord, layers: Layers) -> dict[str, str]:
         "served_status": layers.served_status(record.path) or "",
         "severity": judgement.severity,
         "accepted_reason": judgement.accepted.reason if judgement.accepted else "",
+        "winner_size": "" if winner is None or winner.size is None else winner.size,
+        "winner_md5": (candidate_md5(winner, force=force_hash) or "") if winner else "",
+        "shadowed_identical": LIST_SEPARATOR.join(
+            f"{c.source}={csv_boolean(c.identical_to_winner)}" for c in record.shadowed
+        ),
     }
     # A spreadsheet gets a name that is not UTF-8 with its bytes shown as ‹0xFF›.
     return {column: csv_safe(without_undecodable(str(row[column]))) for column in CSV_COLUMNS}
@@ -189,9 +209,12 @@ def write_objects(objects: Iterable[dict[str, Any]], stream: Writable) -> None:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
-def write_csv(records: Iterable[PathRecord], stream: Writable, layers: Layers) -> None:
+def write_csv(
+    records: Iterable[PathRecord], stream: Writable, layers: Layers, *, force_hash: bool = False
+) -> None:
     """Write the header and one line per path to ``stream``."""
-    write_rows((record_to_row(record, layers) for record in records), CSV_COLUMNS, stream)
+    rows = (record_to_row(record, layers, force_hash=force_hash) for record in records)
+    write_rows(rows, CSV_COLUMNS, stream)
 
 
 def write_rows(rows: Iterable[dict[str, str]], columns: tuple[str, ...], stream: Writable) -> None:

@@ -19,6 +19,7 @@ from ..core.rows import (
 )
 from ..core.selection import UnknownWords
 from ..core.status import ReferenceKind, ReferenceProblem
+from .columns import table_style, table_width, warning_writer
 from .text import reference_warnings, write_reference_table
 
 # Options that only make sense for paths: refused with --references, so nothing is ignored.
@@ -74,9 +75,11 @@ def run_references(options: dict[str, Any], stdout: OutputWrapper, stderr: Outpu
     elif output == "csv":
         write_rows((reference_to_row(ref) for ref in refs), REFERENCE_CSV_COLUMNS, stdout)
     else:
-        write_reference_table(scan, refs, stdout.write)
+        style = table_style(stdout, stderr, options)
+        write_reference_table(scan, refs, stdout.write, width=table_width(stdout), style=style)
+    warn = warning_writer(stderr, options)
     for line in reference_warnings(scan):
-        stderr.write(line)
+        warn(line)
     failed = failing(refs, fail_on)
     if failed:
         named = ", ".join(f"{r.origin.file}:{r.origin.line} ({r.problem})" for r in failed[:5])

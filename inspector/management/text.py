@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+
+from django.core.management.color import Style
 
 from ..core.layers import Layers
 from ..core.live import LiveReport
@@ -21,27 +23,49 @@ from ..core.status import (
     Severity,
     SourceStatus,
 )
+from .columns import Cell, Column, Listing, Write, wrapping, write_columns
 
-Write = Callable[[str], object]
+# The paths table: the path takes the width the others leave; labels and lists shorten.
+# Too narrow a terminal loses STATUS first (SHADOWS says it too: none, identical, differs).
+PATH_COLUMNS = (
+    Column("PATH", rest=True, minimum=24),
+    Column("SEVERITY", severity=True),
+    Column("STATUS", drop=1),
+    Column("FLAGS", elastic=True, minimum=10, drop=2),
+    Column("WINNER", elastic=True, minimum=12, drop=3),
+    Column("SHADOWS", elastic=True, minimum=20),
+    Column("LIVE", drop=4),
+    Column("MANIFEST"),
+)
+SERVED_COLUMN = Column("SERVED")
+# How a shadowed file compares with the winner, in the SHADOWS column (as on the pages).
+SAMENESS = {True: "identical", False: "differs", None: "not compared"}
 
-# A cell wider than this is cut short in the table (JSON and CSV carry the whole value).
-MAX_CELL = 60
+EXIT_CODES = """exit status:
+  0  the listed paths (or references) were inspected and none matches --fail-on
+  1  a listed path (not accepted by an ACCEPT rule) or reference matches --fail-on, or a
+     layer --fail-on asks about could not be checked at all
+  2  bad arguments, or options that cannot work here (the message says which)"""
 
 
-def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> None:
-    """Write the table of ``records`` and the summaries; the paths summary comes last."""
-    headers: tuple[str, ...] = (
-        "PATH",
-        "SEVERITY",
-        "STATUS",
-        "FLAGS",
-        "WINNER",
-        "CANDIDATES",
-        "LIVE",
-    )
-    headers += ("MANIFEST", "SERVED") if layers.served is not None else ("MANIFEST",)
-    write_columns(headers, [_cells(layers, r) for r in records], write)
-    # Before the paths summary: scripts read that one from the last line.
+def write_table(
+    layers: Layers,
+    records: Sequence[PathRecord],
+    write: Write,
+    *,
+    width: int | None = None,
+    style: Style | None = None,
+) -> None:
+    """Write the table of ``records`` (fitted to ``width``, coloured in ``style``) and the
+    summaries; the paths summary comes last."""
+    columns = PATH_COLUMNS + ((SERVED_COLUMN,) if layers.served is not None else ())
+    rows = [_cells(layers, r) for r in records]
+    left_out = write_columns(columns, rows, write, width=width, style=style)
+    write = wrapping(write, width)
+    if left_out:
+        write(left_out_note(left_out, width))
+    # Before the paths summary: scripts read that one from the last line (whole where no
+    # width is fitted: a pipe or a file without COLUMNS).
     write("\n" + severity_summary(layers))
     write(manifest_summary(layers.manifest))
     if layers.manifest.releases:
@@ -58,16 +82,8 @@ def write_table(layers: Layers, records: Sequence[PathRecord], write: Write) -> 
     )
 
 
-def write_columns(headers: Sequence[str], rows: Iterable[Iterable[object]], write: Write) -> None:
-    """Write ``rows`` under ``headers`` in columns as wide as their widest cell (up to
-    ``MAX_CELL``), every cell printable."""
-    cells = [tuple(printable(str(cell)) for cell in row) for row in rows]
-    widths = [
-        min(MAX_CELL, max([len(header), *(len(row[i]) for row in cells)]))
-        for i, header in enumerate(headers)
-    ]
-    for row in [tuple(headers), *cells]:
-        write("  ".join(c.ljust(width) for c, width in zip(row, widths, strict=True)).rstrip())
+def left_out_note(headers: Sequence[str], width: int | None) -> str:
+    return f"(Left out to fit {width} columns: {', '.join(headers)}; --format csv has all.)"
 
 
 def severity_summary(layers: Layers) -> str:
@@ -83,17 +99,20 @@ def severity_summary(layers: Layers) -> str:
     return "Severity: " + ", ".join(parts) + "."
 
 
-def _cells(layers: Layers, record: PathRecord) -> Iterator[str]:
-    yield record.path
-    yield layers.severity(record.path)
-    yield record.status
-    yield ",".join(record.flags) or "-"
-    yield record.winner.source if record.winner else "-"
-    yield str(len(record.candidates))
-    yield layers.live_status(record.path) or "-"
-    yield layers.manifest_status(record.path)
+def _cells(layers: Layers, record: PathRecord) -> list[Cell]:
+    cells: list[Cell] = [
+        record.path,
+        layers.severity(record.path),
+        record.status,
+        ",".join(record.flags) or "-",
+        record.winner.source if record.winner else "-",
+        Listing(tuple((c.source, SAMENESS[c.identical_to_winner]) for c in record.shadowed)),
+        layers.live_status(record.path) or "-",
+        layers.manifest_status(record.path),
+    ]
     if layers.served is not None:
-        yield layers.served_status(record.path) or "-"
+        cells.append(layers.served_status(record.path) or "-")
+    return cells
 
 
 def manifest_summary(manifest: ManifestReport) -> str:
@@ -166,11 +185,28 @@ def warnings(layers: Layers) -> Iterator[str]:
         )
 
 
-def write_reference_table(scan: ReferenceScan, refs: Sequence[Reference], write: Write) -> None:
+# The references table: the reference takes the width the others leave.
+REFERENCE_COLUMNS = (
+    Column("SEVERITY", severity=True),
+    Column("PROBLEM"),
+    Column("KIND", drop=1),
+    Column("ORIGIN", elastic=True, minimum=16),
+    Column("REFERENCE", rest=True, minimum=16),
+    Column("PATH", elastic=True, minimum=12, drop=2),
+)
+
+
+def write_reference_table(
+    scan: ReferenceScan,
+    refs: Sequence[Reference],
+    write: Write,
+    *,
+    width: int | None = None,
+    style: Style | None = None,
+) -> None:
     """Write the table of ``refs`` (origin files relative to the current folder where they are
-    inside it) and the references summary last."""
+    inside it; fitted to ``width``, coloured in ``style``) and the references summary last."""
     here = os.path.join(os.getcwd(), "")
-    headers = ("SEVERITY", "PROBLEM", "KIND", "ORIGIN", "REFERENCE", "PATH")
     rows = [
         (
             ref.severity,
@@ -182,7 +218,10 @@ def write_reference_table(scan: ReferenceScan, refs: Sequence[Reference], write:
         )
         for ref in refs
     ]
-    write_columns(headers, rows, write)
+    left_out = write_columns(REFERENCE_COLUMNS, rows, write, width=width, style=style)
+    write = wrapping(write, width)
+    if left_out:
+        write(left_out_note(left_out, width))
     write("\n" + reference_summary(scan, len(refs)))
 
 

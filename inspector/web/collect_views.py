@@ -19,13 +19,14 @@ from .forms import CollectForm, RunFilterForm
 from .http import (
     EXPORT_FORMATS,
     criteria,
+    export_name,
     export_query,
     paginate,
     render_page,
     unknown_export_format,
 )
 from .permissions import RUN_PERMISSION, VIEW_PERMISSION, staff_permission_required
-from .tables import CollectionRunTable, export_table
+from .tables import CollectionRunTable, RunsExportTable, export_table, run_to_dict
 
 # The preview lists this many paths per action; the counts cover them all.
 PLANNED_SHOWN = 100
@@ -125,7 +126,9 @@ def runs(request: HttpRequest) -> HttpResponse:
         if export_format not in EXPORT_FORMATS:
             return unknown_export_format()
         table.order_by = request.GET.get("sort") or ()
-        return export_table(table, export_format, "collection-runs", title="runs")
+        rows = RunsExportTable([run_to_dict(run) for run in table.data])
+        name = export_name("collection-runs", form.export_words())
+        return export_table(rows, export_format, name, title="runs")
     table.order_by = request.GET.getlist("sort") or ()
     paginate(table, request)
     query = criteria(request)

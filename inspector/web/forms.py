@@ -100,6 +100,10 @@ class PathFilterForm(forms.Form):
             referenced=self.referenced_paths,
         )
 
+    def export_words(self) -> list[str]:
+        """Return the valid criteria in words for an export's file name."""
+        return filter_words(self, (*self.FACET_FIELDS, "source", "ext", "q"))
+
     def select(self, layers: Layers) -> list[PathRecord]:
         """Return the rows every valid criterion matches; ``facet_groups`` then has counts."""
         selection = self.path_filter().select(layers.records, layers)
@@ -184,6 +188,21 @@ def facet_groups(
     ]
 
 
+def filter_words(form: forms.Form, names: Iterable[str]) -> list[str]:
+    """Return what the valid criteria ``names`` of ``form`` select, in words (a choice by its
+    label, any other value as it is): what an export's file name says was filtered."""
+    form.is_valid()
+    words: list[str] = []
+    for name in names:
+        value = form.cleaned_data.get(name)
+        if isinstance(value, list):
+            labels = dict(_field_choices(form, name))
+            words += [str(labels.get(v, v)) for v in value]
+        elif value:
+            words.append(str(value))
+    return words
+
+
 def _field_choices(form: forms.Form, name: str) -> list[tuple[Any, Any]]:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
@@ -217,6 +236,10 @@ class ReferenceFilterForm(forms.Form):
         app_field = self.fields["app"]
         assert isinstance(app_field, forms.MultipleChoiceField)
         app_field.choices = [(app, app) for app in apps]
+
+    def export_words(self) -> list[str]:
+        """Return the valid criteria in words for an export's file name."""
+        return filter_words(self, (*self.FACET_FIELDS, "q"))
 
     def select(self, scan: ReferenceScan) -> list[Reference]:
         """Return the references every valid criterion matches (a bad criterion is reported in
@@ -275,6 +298,10 @@ class RunFilterForm(forms.Form):
         phase = self.fields["phase"]
         assert isinstance(phase, forms.MultipleChoiceField)
         phase.choices = Phase.choices
+
+    def export_words(self) -> list[str]:
+        """Return the valid criteria in words for an export's file name."""
+        return filter_words(self, ("phase", "user"))
 
     def filter(self, runs: QuerySet[CollectionRun]) -> QuerySet[CollectionRun]:
         if not self.is_valid():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import django_tables2 as tables
@@ -20,6 +22,8 @@ from ..conf import get_config
 from ..core.paths import without_undecodable
 
 EXPORT_FORMATS = ("csv", "json")
+# A downloaded file's name is at most this long, before its extension.
+EXPORT_NAME_LENGTH = 80
 
 
 def positive_int(raw: str | None, default: int) -> int:
@@ -72,6 +76,19 @@ def export_query(query: QueryDict) -> str:
     for name in ("page", "_export"):
         query.pop(name, None)
     return query.urlencode()
+
+
+def export_name(base: str, words: Iterable[str]) -> str:
+    """Return ``base`` followed by what was filtered, e.g. ``asset-paths-conflict``: a slug
+    of ``words`` in ``[a-z0-9-]`` only (nothing a Content-Disposition header, a shell or a
+    file system could misread), cut at a hyphen to at most ``EXPORT_NAME_LENGTH``."""
+    ascii_text = unicodedata.normalize("NFKD", " ".join(words)).encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.decode().lower()).strip("-")
+    name = f"{base}-{slug}" if slug else base
+    if len(name) > EXPORT_NAME_LENGTH:
+        cut = name[: EXPORT_NAME_LENGTH + 1]
+        name = cut.rsplit("-", 1)[0] if "-" in cut[len(base) + 1 :] else cut[:-1]
+    return name.strip("-")
 
 
 def unknown_export_format() -> HttpResponseBadRequest:

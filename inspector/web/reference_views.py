@@ -10,7 +10,7 @@ from ..core.references.current import current_references
 from ..core.references.model import ReferenceScan
 from .building import page_layers
 from .forms import ReferenceFilterForm
-from .http import EXPORT_FORMATS, table_page, unknown_export_format
+from .http import EXPORT_FORMATS, export_name, table_page, unknown_export_format
 from .permissions import VIEW_PERMISSION, staff_permission_required
 from .tables import ReferenceRowsData, ReferencesTable, export_references
 
@@ -36,7 +36,8 @@ def references(request: HttpRequest) -> HttpResponse:
     if export_format is not None:
         if export_format not in EXPORT_FORMATS:
             return unknown_export_format()
-        return export_references(refs, export_format)
+        name = export_name("asset-references", form.export_words())
+        return export_references(refs, export_format, name)
     return table_page(
         request,
         ReferencesTable(ReferenceRowsData(refs)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import django_tables2 as tables
@@ -18,6 +19,7 @@ from ..core.references.model import Reference
 from ..core.rows import (
     CSV_COLUMNS,
     REFERENCE_CSV_COLUMNS,
+    csv_boolean,
     csv_safe,
     record_to_row,
     reference_to_dict,
@@ -174,7 +176,7 @@ class SafeTableExport(TableExport):
             return dataset
         safe = dataset.__class__(title=dataset.title, headers=dataset.headers)
         for row in dataset:
-            safe.append([csv_safe(cell) for cell in row])
+            safe.append([csv_safe(csv_boolean(c) if isinstance(c, bool) else c) for c in row])
         return safe
 
 
@@ -240,16 +242,16 @@ class ReferencesTable(tables.Table):
 ReferencesExportTable = export_table_class("ReferencesExportTable", REFERENCE_CSV_COLUMNS)
 
 
-def export_references(refs: Iterable[Reference], export_format: str) -> HttpResponse:
+def export_references(refs: Iterable[Reference], export_format: str, name: str) -> HttpResponse:
     """Return every reference as a download: CSV with the CLI's columns, JSON with the very
     objects of ``inspect_assets --references --format json``."""
     if export_format == "json":
         response = HttpResponse(content_type="application/json")
-        response["Content-Disposition"] = 'attachment; filename="asset-references.json"'
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
         write_objects((reference_to_dict(ref) for ref in refs), response)
         return response
     table = ReferencesExportTable([reference_to_row(ref) for ref in refs])
-    return export_table(table, export_format, "asset-references", title="references")
+    return export_table(table, export_format, name, title="references")
 
 
 class CollectionRunTable(tables.Table):
@@ -278,6 +280,53 @@ class CollectionRunTable(tables.Table):
     def value_duration(self, record: Any) -> str:
         duration = record.duration
         return "" if duration is None else f"{duration.total_seconds():.1f} s"
+
+
+# The history's export: the paths export's conventions (snake_case names, ISO 8601 times to the
+# second, true/false, durations in seconds as numbers; empty where there is no value).
+RUN_COLUMNS = (
+    "id",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "requested_by",
+    "phase",
+    "clear",
+    "copied",
+    "unmodified",
+    "post_processed",
+    "deleted",
+    "duration_seconds",
+    "storage",
+    "error",
+)
+RunsExportTable = export_table_class("RunsExportTable", RUN_COLUMNS)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.replace(microsecond=0).isoformat() if value is not None else None
+
+
+def run_to_dict(run: Any) -> dict[str, Any]:
+    """Return one run of the history as its export row (JSON keeps the types, CSV writes
+    ``true``/``false`` and empty cells for null)."""
+    duration = run.duration
+    return {
+        "id": run.pk,
+        "created_at": _iso(run.created_at),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "requested_by": run.requested_by_name,
+        "phase": run.phase,
+        "clear": run.clear,
+        "copied": run.copied,
+        "unmodified": run.unmodified,
+        "post_processed": run.post_processed,
+        "deleted": run.deleted,
+        "duration_seconds": round(duration.total_seconds(), 3) if duration is not None else None,
+        "storage": run.storage,
+        "error": run.error,
+    }
 
 
 def export_table(table: tables.Table, export_format: str, name: str, *, title: str) -> HttpResponse:

@@ -41,6 +41,7 @@ from .forms import PathFilterForm
 from .http import (
     EXPORT_FORMATS,
     cooling_down,
+    export_name,
     render_page,
     safe_next,
     table_page,
@@ -151,7 +152,8 @@ def paths(request: HttpRequest) -> HttpResponse:
     if export_format is not None:
         if export_format not in EXPORT_FORMATS:
             return unknown_export_format()
-        return export_response(records, export_format, name="asset-paths", layers=layers)
+        name = export_name("asset-paths", form.export_words())
+        return export_response(records, export_format, name=name, layers=layers)
 
     # No request for django-tables2 to read: it would take ``per_page`` unbounded.
     table = PathsTable(PathRowsData(records, layers))

@@ -336,6 +336,6 @@ def test_history_filters_and_exports_safely(
     exported = runner_client.get(reverse("inspector:runs") + "?_export=csv")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
     assert len(rows) == 2
-    assert {row["By"] for row in rows} == {"'=HYPERLINK(1)", "bob"}
+    assert {row["requested_by"] for row in rows} == {"'=HYPERLINK(1)", "bob"}
     assert runner_client.get(reverse("inspector:runs") + "?_export=xlsx").status_code == 400
     assert runner_client.get(reverse("inspector:run", args=[999])).status_code == 404

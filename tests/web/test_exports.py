@@ -58,4 +58,4 @@ def test_the_run_history_json_keeps_values_as_they_are(viewer_client: Client) ->
     CollectionRun.objects.create(phase=Phase.FAILED, active=None, storage="=s", error="-boom")
     response = viewer_client.get(reverse("inspector:runs") + "?_export=json")
     (run,) = json.loads(response.content)
-    assert (run["Storage"], run["Error"]) == ("=s", "-boom")
+    assert (run["storage"], run["error"]) == ("=s", "-boom")

@@ -18,18 +18,12 @@ from inspector.core.rows import write_csv, write_json
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from inspector.management.answers import write_answer, write_diff
+from inspector.management.columns import table_style, table_width, warning_writer
 from inspector.management.references import add_reference_arguments, run_references
-from inspector.management.text import warnings, write_table
+from inspector.management.text import EXIT_CODES, warnings, write_table
 
 FORMATS = ("table", "json", "csv")
 SEVERITIES = tuple(Severity)
-
-
-EXIT_CODES = """exit status:
-  0  the listed paths (or references) were inspected and none matches --fail-on
-  1  a listed path (not accepted by an ACCEPT rule) or reference matches --fail-on, or a
-     layer --fail-on asks about could not be checked at all
-  2  bad arguments, or options that cannot work here (the message says which)"""
 
 
 class Command(BaseCommand):
@@ -187,11 +181,15 @@ class Command(BaseCommand):
         if output == "json":
             write_json(records, self.stdout, layers, force_hash=options["hash"])
         elif output == "csv":
-            write_csv(records, self.stdout, layers)
+            write_csv(records, self.stdout, layers, force_hash=options["hash"])
         else:
-            write_table(layers, records, self.stdout.write)
+            style = table_style(self.stdout, self.stderr, options)
+            write_table(
+                layers, records, self.stdout.write, width=table_width(self.stdout), style=style
+            )
+        warn = warning_writer(self.stderr, options)
         for line in warnings(layers):
-            self.stderr.write(line)
+            warn(line)
         matched = failures(layers, records, path_filter, fail_on)
         if matched:
             raise CommandError(
