@@ -172,6 +172,7 @@ def _candidate(source: Source, listed: ListedFile, stamp: FileStamp | None) -> C
         identical_to_winner=True,
         collectable=listed.collectable,
         stamp=stamp,
+        symlink=listed.link,
     )
 
 
@@ -273,6 +274,7 @@ def _with(candidate: Candidate, md5: str | None, identical: bool | None) -> Cand
         identical,
         candidate.collectable,
         candidate.stamp,
+        candidate.symlink,
     )
 
 

@@ -27,6 +27,9 @@ class Candidate:
     identical_to_winner: bool | None
     collectable: bool
     stamp: FileStamp | None = field(default=None, repr=False, compare=False)
+    # The real file when a symlink leading out of the source folder is on the way (followed,
+    # as Django follows it): where the bytes come from.
+    symlink: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -269,6 +269,8 @@ def _file_dict(candidate: Candidate, force_hash: bool) -> dict[str, Any]:
         "size": candidate.size,
         "md5": candidate_md5(candidate, force=force_hash),
         "mtime": mtime,
+        # Extension: the real file behind a symlink leading out of the source folder.
+        "symlink": candidate.symlink,
     }
 
 
