@@ -151,7 +151,8 @@ def _build(
         problems.extend(Problem(e, listing.source.label) for e in listing.errors)
 
     digests = fingerprints.md5_many(_stamps_to_compare(drafts))
-    records = [_record(path, drafts[path], digests) for path in sorted(drafts)]
+    by_label = {lst.source.label: lst.source for lst in listings}
+    records = [_record(path, drafts[path], digests, by_label) for path in sorted(drafts)]
     problems.extend(Problem(e, path=r.path) for r in records for e in r.errors)
     return Inventory(
         paths=tuple(records),
@@ -218,7 +219,10 @@ def _stamps_to_compare(drafts: _Drafts) -> Iterator[FileStamp]:
 
 
 def _record(
-    path: str, ranked: list[tuple[int, Candidate]], digests: dict[FileStamp, str | OSError]
+    path: str,
+    ranked: list[tuple[int, Candidate]],
+    digests: dict[FileStamp, str | OSError],
+    by_label: dict[str, Source],
 ) -> PathRecord:
     name_errors = (UNSERVABLE_NAME,) if has_undecodable(path) else ()
     if len(ranked) == 1:  # most paths: nothing to compare
@@ -226,7 +230,8 @@ def _record(
         if only.collectable:
             return PathRecord(path, SourceStatus.UNIQUE, (), (only,), 0, name_errors)
         ignored = (Flag.IGNORED_BY_COLLECT,)
-        return PathRecord(path, SourceStatus.UNIQUE, ignored, (only,), None, name_errors)
+        why = _never_collected([only], by_label)
+        return PathRecord(path, SourceStatus.UNIQUE, ignored, (only,), None, name_errors, why)
     candidates = _in_precedence(ranked)
     errors: list[str] = list(name_errors)
 
@@ -248,9 +253,11 @@ def _record(
         resolved.append(_with(rival, rival_md5, same))
 
     flags: list[Flag] = []
-    collect_index = next((i for i, c in enumerate(resolved) if c.collectable), None)
+    notes: tuple[str, ...] = ()
+    collect_index = _collected_one(resolved, sorted(i for i, _ in ranked), by_label)
     if collect_index is None:
         flags.append(Flag.IGNORED_BY_COLLECT)
+        notes = _never_collected(resolved, by_label)
     elif collect_index != 0 and resolved[collect_index].location != resolved[0].location:
         flags.append(Flag.ORDER_MISMATCH)
     verdicts = [c.identical_to_winner for c in resolved[1:]]
@@ -261,7 +268,31 @@ def _record(
         status = SourceStatus.CONFLICT
         if any(v is None for v in verdicts):
             flags.append(Flag.UNVERIFIED)
-    return PathRecord(path, status, tuple(flags), tuple(resolved), collect_index, tuple(errors))
+    return PathRecord(
+        path, status, tuple(flags), tuple(resolved), collect_index, tuple(errors), notes
+    )
+
+
+def _collected_one(
+    candidates: list[Candidate], indexes: list[int], by_label: dict[str, Source]
+) -> int | None:
+    """Return the position of the candidate collectstatic takes: the first collectable one in
+    the order its finders list them (a folder in STATICFILES_DIRS twice is listed early)."""
+    best: tuple[int, int] | None = None
+    for position, (candidate, index) in enumerate(zip(candidates, indexes, strict=True)):
+        if not candidate.collectable:
+            continue
+        source = by_label.get(candidate.source)
+        listed_at = source.listed_at if source is not None else None
+        key = (index if listed_at is None else listed_at, position)
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[1]
+
+
+def _never_collected(candidates: list[Candidate], by_label: dict[str, Source]) -> tuple[str, ...]:
+    notes = (by_label[c.source].never_collected for c in candidates if c.source in by_label)
+    return tuple(dict.fromkeys(note for note in notes if note))
 
 
 def _with(candidate: Candidate, md5: str | None, identical: bool | None) -> Candidate:

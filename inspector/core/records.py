@@ -44,6 +44,8 @@ class PathRecord:
     # Index in ``candidates`` of the file collectstatic takes, None if it takes none.
     collect_index: int | None
     errors: tuple[str, ...] = ()
+    # Why a flag holds where its word alone would mislead (a folder listed twice).
+    notes: tuple[str, ...] = ()
 
     @property
     def winner(self) -> Candidate | None:

@@ -91,6 +91,7 @@ def record_to_dict(
             {"source": collected.source, "location": collected.location} if collected else None
         ),
         "errors": list(record.errors),
+        "notes": list(record.notes),
         "severity": str(judgement.severity),
         "accepted": {"reason": accepted.reason} if accepted is not None else None,
     }

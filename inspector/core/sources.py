@@ -37,7 +37,13 @@ class Source:
     kind: SourceKind
     finder: str
     root: str | None = None
+    # The prefix development serves this source's files under (``finders.find``).
     prefix: str = ""
+    # Why collectstatic never takes this source's files, when it never does (said on its rows).
+    never_collected: str = ""
+    # Where collectstatic lists this source's files, when not at ``index``: a folder in
+    # STATICFILES_DIRS twice is listed, under the last entry's prefix, at its first entry.
+    listed_at: int | None = None
 
 
 class ListedFile(NamedTuple):
@@ -175,10 +181,16 @@ def _sources_of(
     cls = type(finder)
     if cls.list is finders.FileSystemFinder.list:
         fs_finder = cast(finders.FileSystemFinder, finder)
+        first_entry: dict[object, int] = {}
         for prefix, root in fs_finder.locations:
             root_abs = os.path.abspath(os.fspath(root))
             label = f"dir:{prefix}={root_abs}" if prefix else f"dir:{root_abs}"
-            yield Source(index, label, "dir", dotted, root_abs, prefix), fs_finder.storages[root]
+            storage = fs_finder.storages[root]
+            listed_as = getattr(storage, "prefix", None) or ""
+            never = "" if listed_as == prefix else _listed_under_another_prefix(root_abs, listed_as)
+            first = first_entry.setdefault(root, index)
+            listed_at = first if first != index else None
+            yield Source(index, label, "dir", dotted, root_abs, prefix, never, listed_at), storage
             index += 1
     elif cls.list is finders.AppDirectoriesFinder.list:
         app_finder = cast(finders.AppDirectoriesFinder, finder)
@@ -191,6 +203,16 @@ def _sources_of(
             Source(index, dotted, "finder", dotted, _root_of(getattr(finder, "storage", None))),
             None,
         )
+
+
+def _listed_under_another_prefix(root: str, listed_as: str) -> str:
+    # FileSystemFinder keeps one storage per folder, the last entry's: its list() yields this
+    # entry's files under that entry's prefix, while its find() serves them under this one's.
+    under = f"the prefix {listed_as!r}" if listed_as else "no prefix"
+    return (
+        f"{root} is in STATICFILES_DIRS more than once: collectstatic lists it under the last "
+        f"entry's {under} only, so it never collects the paths this entry serves in development"
+    )
 
 
 def _root_of(storage: Storage | None) -> str | None:
@@ -214,7 +236,11 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
     # get_files only calls listdir(): the replay is a storage as far as it can tell, and the
     # ignore patterns are applied by Django's own code.
     collected = set(utils.get_files(cast(Storage, ReplayStorage(recorder.tree)), patterns))
-    prefix = getattr(storage, "prefix", None) or ""
+    # The served prefix is the entry's own (what find() matches): a folder listed twice keeps
+    # the last entry's storage, and collection never takes the other entries' paths.
+    prefix = source.prefix
+    if source.never_collected:
+        collected = set()
     links = recorder.links
     for relative in every:
         served = os.path.join(prefix, relative) if prefix else relative
@@ -260,7 +286,7 @@ def _location_in(storage: Storage, relative: str) -> str | None:
 
 
 def _shared_key(source: Source, patterns: list[str]) -> str:
-    raw = "\0".join([source.label, source.root or "", *sorted(patterns)])
+    raw = "\0".join([source.label, source.root or "", source.never_collected, *sorted(patterns)])
     # v2: files as one NUL-joined text (a file name never holds NUL): one string to unpickle
     # instead of tens of thousands of tuples. v3: with the symlinks leading out.
     return (
@@ -309,7 +335,7 @@ def _share(listings: list[SourceListing], patterns: list[str]) -> None:
     entries = {
         _shared_key(lst.source, patterns): (
             lst.folder_mtimes,
-            _prefix_of(lst),
+            lst.source.prefix,
             "\0".join(f.relative for f in lst.files),
             bytes(f.collectable for f in lst.files),
             lst.links,
@@ -319,7 +345,3 @@ def _share(listings: list[SourceListing], patterns: list[str]) -> None:
     }
     if entries:
         cache.set_many(entries, timeout=get_config()["CACHE_TIMEOUT"])
-
-
-def _prefix_of(listing: SourceListing) -> str:
-    return getattr(listing.storage, "prefix", None) or ""

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from inspector.core import fingerprints
 from inspector.core.inventory import current_inventory
 from inspector.core.layers import current_layers
-from inspector.core.status import LiveStatus, SourceStatus
+from inspector.core.status import Flag, LiveStatus, SourceStatus
 from tests.support.fidelity import assert_agrees_with_django
 from tests.support.layout import Layout, age, collect
 
@@ -122,3 +122,65 @@ def test_a_link_in_static_root_to_outside_every_source_stays_refused(layout: Lay
         assert live is not None and live.orphans == ()
         said = "\n".join(live.problems)
     assert "'passwd' is a symlink to" in said and "'climb' is a symlink to" in said
+
+
+# --- one folder in STATICFILES_DIRS twice -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("", "legacy"), ("legacy", ""), ("a", "b")],
+    ids=["none-then-legacy", "legacy-then-none", "a-then-b"],
+)
+def test_a_folder_listed_twice_gives_dev_only_rows_and_no_false_duplicate(
+    layout: Layout, first: str, second: str
+) -> None:
+    shared = layout.folder("static")
+    layout.write(shared, "css/site.css", "body {}\n")
+    layout.write(shared, "js/app.js", "run();\n")
+    dirs = [(p, str(shared)) if p else str(shared) for p in (first, second)]
+    served = [os.path.join(p, name) if p else name for p in (first, second) for name in NAMES]
+    dev_only = set(served[:2])
+    with layout.settings(dirs=dirs, finders=[FS], STORAGES=STORAGES):
+        collected = collect(layout)
+        age(layout.root)
+        inventory = current_inventory()
+        assert_agrees_with_django(inventory, collected)
+        assert {r.path for r in inventory} == set(served), "development serves both prefixes"
+        assert set(collected) == set(served[2:])
+        for record in inventory:
+            assert record.status == SourceStatus.UNIQUE, record.path
+            assert len(record.candidates) == 1, record.path
+        layers = current_layers()
+        rows = inspect_json()
+    for path in dev_only:
+        assert rows[path]["flags"] == ["ignored-by-collect"]
+        assert rows[path]["live_status"] == "missing"
+        assert "in STATICFILES_DIRS more than once" in rows[path]["notes"][0]
+        why = [r.why for r in layers.judgement(path).reasons]
+        assert any("never collects the paths this entry serves" in w for w in why), why
+    for path in served[2:]:
+        assert rows[path]["flags"] == [] and rows[path]["live_status"] == "current"
+        assert rows[path]["notes"] == []
+    assert layers.live is not None and layers.live.orphans == ()
+
+
+def test_a_folder_listed_twice_is_collected_where_its_first_entry_stands(layout: Layout) -> None:
+    shared = layout.folder("static")
+    layout.write(shared, "css/site.css", "body {}\n")
+    between = layout.folder("between")
+    layout.write(between, "legacy/css/site.css", "p {}\n")
+    dirs = [str(shared), str(between), ("legacy", str(shared))]
+    with layout.settings(dirs=dirs, finders=[FS], STORAGES=STORAGES):
+        collected = collect(layout)
+        inventory = current_inventory()
+        assert_agrees_with_django(inventory, collected)
+    record = inventory.get("legacy/css/site.css")
+    assert record is not None and record.status == SourceStatus.CONFLICT
+    assert record.winner is not None and record.winner.location.startswith(str(between))
+    assert record.collect_winner is not None
+    assert record.collect_winner.location == str(shared / "css" / "site.css")
+    assert Flag.ORDER_MISMATCH in record.flags
+
+
+NAMES = ["css/site.css", "js/app.js"]

@@ -197,6 +197,19 @@ def test_a_symlink_out_of_the_source_is_followed_as_django_does_and_marked(
     assert "outside the source folder" not in overview, "not a source problem any more"
 
 
+def test_a_folder_listed_twice_says_why_its_first_prefix_is_never_collected(
+    viewer_client: Client, layout: Layout
+) -> None:
+    shared = layout.folder("static")
+    layout.write(shared, "css/site.css", "x")
+    with layout.settings(dirs=[str(shared), ("legacy", str(shared))], finders=[FS]):
+        body = viewer_client.get(reverse("inspector:path", args=["css/site.css"])).content.decode()
+        overview = viewer_client.get(reverse("inspector:overview")).content.decode()
+    why = "is in STATICFILES_DIRS more than once: collectstatic lists it under the last"
+    assert "ignored-by-collect" in body and why in body
+    assert why in overview, "the sources list says it too"
+
+
 def test_a_symlink_inside_the_source_is_followed(viewer_client: Client, layout: Layout) -> None:
     source = layout.folder("source")
     layout.write(source, "css/real.css", "x")
