@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.staticfiles import finders
 
-from . import caches, fingerprints
+from . import caches, fingerprints, generators
 from .fingerprints import FileStamp
 from .paths import UNSERVABLE_NAME, has_undecodable
 from .records import Candidate, Inventory, PathRecord, Problem, SourceSummary
@@ -146,7 +146,15 @@ def _build(
                 drafts[listed.path] = [entry]
             else:
                 ranked.append(entry)
-    problems = problems + _probe_custom_finders(listings, drafts)
+    generating = {
+        lst.source.label
+        for lst in listings
+        if lst.source.kind == "finder"
+        and not lst.errors
+        and generators.is_generator_root(lst.source.root)
+    }
+    _add_outputs([lst.source for lst in listings if lst.source.label in generating], drafts)
+    problems = problems + _probe_custom_finders(listings, drafts, generating)
     for listing in listings:
         problems.extend(Problem(e, listing.source.label) for e in listing.errors)
 
@@ -156,7 +164,7 @@ def _build(
     problems.extend(Problem(e, path=r.path) for r in records for e in r.errors)
     return Inventory(
         paths=tuple(records),
-        sources=tuple(_summaries(listings, records, problems)),
+        sources=tuple(_summaries(listings, records, problems, generating)),
         problems=tuple(problems),
         built_at=time.time(),
     )
@@ -177,12 +185,32 @@ def _candidate(source: Source, listed: ListedFile, stamp: FileStamp | None) -> C
     )
 
 
-def _probe_custom_finders(listings: list[SourceListing], drafts: _Drafts) -> list[Problem]:
-    """Ask custom finders' own ``find()`` about every known path: some list less than they find."""
+def _add_outputs(generating: list[Source], drafts: _Drafts) -> None:
+    """Add what each generator wrote into STATIC_ROOT as its own candidates (sources, not
+    orphans); collectstatic leaves them where they are, so they count as collected."""
+    for source in generating:
+        for listed in generators.outputs(source, drafts.keys()):
+            try:
+                stamp = FileStamp.of(listed.location or "")
+            except OSError:
+                continue
+            drafts.setdefault(listed.path, []).append(
+                (source.index, _candidate(source, listed, stamp))
+            )
+
+
+def _probe_custom_finders(
+    listings: list[SourceListing], drafts: _Drafts, generating: set[str]
+) -> list[Problem]:
+    """Ask custom finders' own ``find()`` about every known path: some list less than they find.
+
+    A generator's ``find()`` answers from STATIC_ROOT: what it finds there for another source's
+    path is that path's collected copy, not a rival."""
     problems: list[Problem] = []
     custom = [lst.source for lst in listings if lst.source.kind == "finder" and not lst.errors]
     for source in custom:
         finder = finders.get_finder(source.finder)
+        generator = source.label in generating
         for path, ranked in drafts.items():
             try:
                 found = probe_finder(finder, path)
@@ -191,7 +219,7 @@ def _probe_custom_finders(listings: list[SourceListing], drafts: _Drafts) -> lis
                 break
             known = {c.location for _, c in ranked}
             for location in found:
-                if location in known:
+                if location in known or (generator and generators.is_own_copy(source, location)):
                     continue
                 try:
                     stamp = FileStamp.of(location)
@@ -316,7 +344,10 @@ def _describe(error: OSError, location: str) -> str:
 
 
 def _summaries(
-    listings: list[SourceListing], records: list[PathRecord], problems: list[Problem]
+    listings: list[SourceListing],
+    records: list[PathRecord],
+    problems: list[Problem],
+    generating: set[str],
 ) -> Iterator[SourceSummary]:
     wins: Counter[str] = Counter()
     loses: Counter[str] = Counter()
@@ -331,5 +362,11 @@ def _summaries(
         label = listing.source.label
         errors = tuple(p.message for p in problems if p.source == label)
         yield SourceSummary(
-            listing.source, files[label], sizes[label], wins[label], loses[label], errors
+            listing.source,
+            files[label],
+            sizes[label],
+            wins[label],
+            loses[label],
+            errors,
+            label in generating,
         )

@@ -75,6 +75,8 @@ class SourceSummary:
     wins: int
     loses: int
     errors: tuple[str, ...]
+    # A finder whose storage lives in STATIC_ROOT (``core.generators``): its outputs are sources.
+    generator: bool = False
 
 
 @dataclass(frozen=True, slots=True)
