@@ -4,9 +4,9 @@
 They write their outputs (``CACHE/...``, compiled ``.css``) into the collected folder, and their
 ``find()`` serves anything there in development. So their outputs are sources, not orphans, and
 what ``find()`` returns for another source's path is that path's own collected copy, not a rival
-candidate. Which files are outputs: everything under a generator folder strictly inside
-``STATIC_ROOT``; in ``STATIC_ROOT`` itself, only what the finder is known to write, so that hashed
-copies, compressed variants and real orphans stay what they are.
+candidate. Which files are outputs: only what the finder is known to write, so that hashed
+copies, compressed variants and real orphans stay what they are; and only where its folder is
+``STATIC_ROOT`` itself, where the path it serves a file at is the file's stored name.
 """
 
 from __future__ import annotations
@@ -40,12 +40,10 @@ def is_generator_root(folder: str | None) -> bool:
 
 def outputs(source: Source, known: Collection[str]) -> list[ListedFile]:
     """Return the files the generator ``source`` wrote that no other source lists (``known``)."""
-    if source.root is None or not os.path.isdir(source.root):
+    if source.root is None or os.path.realpath(source.root) != static_root():
         return []
-    whole = os.path.realpath(source.root) != static_root()
-    if whole:
-        names: Iterator[str] = _files_under(source.root, "")
-    elif source.finder == COMPRESSOR:
+    names: Iterator[str]
+    if source.finder == COMPRESSOR:
         names = _files_under(source.root, str(getattr(settings, "COMPRESS_OUTPUT_DIR", "CACHE")))
     elif source.finder == SASS:
         names = _compiled(source.root, known)
@@ -58,18 +56,15 @@ def outputs(source: Source, known: Collection[str]) -> list[ListedFile]:
     ]
 
 
-def is_own_copy(source: Source, location: str) -> bool:
-    """Return True if ``location``, found by the generator ``source``, lies in its own folder:
-    the collected copy of another source's file, or its own output."""
-    if source.root is None:
-        return False
-    root = os.path.realpath(source.root)
-    real = os.path.realpath(location)
-    return real.startswith(root + os.sep)
+def is_collected_copy(path: str, location: str) -> bool:
+    """Return True if ``location``, which a generator found for ``path``, is the file
+    collectstatic stores ``path`` as (its collected copy)."""
+    root = static_root()
+    return root is not None and os.path.realpath(location) == os.path.join(root, path)
 
 
 def _files_under(root: str, folder: str) -> Iterator[str]:
-    top = os.path.join(root, folder) if folder else root
+    top = os.path.join(root, folder)
     for current, dirs, files in os.walk(top):
         dirs.sort()
         relative = os.path.relpath(current, root)

@@ -219,7 +219,9 @@ def _probe_custom_finders(
                 break
             known = {c.location for _, c in ranked}
             for location in found:
-                if location in known or (generator and generators.is_own_copy(source, location)):
+                if location in known or (
+                    generator and generators.is_collected_copy(path, location)
+                ):
                     continue
                 try:
                     stamp = FileStamp.of(location)

@@ -197,3 +197,25 @@ def test_sass_processor_outputs_are_sources_and_not_orphans(
         record = layers.inventory.get(name)
         assert record is not None and record.status == SourceStatus.UNIQUE, name
         assert len(record.candidates) == 1, name
+
+
+def test_any_finder_reading_static_root_is_a_generator_whose_copies_are_no_rivals(
+    layout: Layout,
+) -> None:
+    app, static = layout.app("plain")
+    layout.write(static, "css/a.css", "a {}\n")
+    root = layout.root / "collected"
+    unlisted = "tests.support.finders.UnlistedFinder"
+    with layout.settings(
+        apps=[app], finders=[APPS, unlisted], STORAGES=STORAGES, INSPECTOR_TEST_FOLDER=str(root)
+    ):
+        collect(layout)
+        layout.write(root, "old.css", "gone {}\n")  # not known to be its output: an orphan
+        age(layout.root)
+        layers = current_layers()
+    record = layers.inventory.get("css/a.css")
+    assert record is not None and record.status == SourceStatus.UNIQUE
+    assert [c.source for c in record.candidates] == [f"app:{app}"]
+    assert layers.live is not None and layers.live.orphans == ("old.css",)
+    summary = next(s for s in layers.inventory.sources if s.source.label == unlisted)
+    assert summary.generator
