@@ -190,8 +190,10 @@ def test_a_symlink_out_of_the_source_is_followed_as_django_does_and_marked(
     with layout.settings(dirs=[source], finders=[FS]):
         response = viewer_client.get(reverse("inspector:path", args=[linked]))
         overview = viewer_client.get(reverse("inspector:overview")).content.decode()
+        table = viewer_client.get(reverse("inspector:paths") + "?q=button").content.decode()
     body = response.content.decode()
     assert response.status_code == 200
+    assert "via symlink" in table
     assert f"symlink to <code><bdi>{workspace / 'button.css'}</bdi></code>" in body
     assert hashlib.md5(b".button {}").hexdigest() in body
     assert "outside the source folder" not in overview, "not a source problem any more"
