@@ -210,8 +210,9 @@ def _listed_under_another_prefix(root: str, listed_as: str) -> str:
     # entry's files under that entry's prefix, while its find() serves them under this one's.
     under = f"the prefix {listed_as!r}" if listed_as else "no prefix"
     return (
-        f"{root} is in STATICFILES_DIRS more than once: collectstatic lists it under the last "
-        f"entry's {under} only, so it never collects the paths this entry serves in development"
+        f"{root} is in STATICFILES_DIRS more than once: collectstatic lists it only under "
+        f"{under} (the last entry's), so it never collects the paths this entry serves in "
+        "development"
     )
 
 

@@ -207,7 +207,7 @@ def test_a_folder_listed_twice_says_why_its_first_prefix_is_never_collected(
     with layout.settings(dirs=[str(shared), ("legacy", str(shared))], finders=[FS]):
         body = viewer_client.get(reverse("inspector:path", args=["css/site.css"])).content.decode()
         overview = viewer_client.get(reverse("inspector:overview")).content.decode()
-    why = "is in STATICFILES_DIRS more than once: collectstatic lists it under the last"
+    why = "is in STATICFILES_DIRS more than once: collectstatic lists it only under the prefix"
     assert "ignored-by-collect" in body and why in body
     assert why in overview, "the sources list says it too"
 
