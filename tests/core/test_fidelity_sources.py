@@ -79,6 +79,21 @@ def test_a_symlinked_workspace_gives_no_false_orphan_after_a_clean_collectstatic
     assert rows["css/site.css"]["winner"]["symlink"] is None
 
 
+def test_linked_files_are_hashed_as_collectstatic_hashes_them(layout: Layout) -> None:
+    assets, package, _ = workspace(layout)
+    layout.write(package, "button.css", ".button { background: url(img/logo.svg) }\n")
+    manifest = {
+        **STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    with layout.settings(dirs=[assets], finders=[FS], STORAGES=manifest, DEBUG=False):
+        collect(layout)
+        age(layout.root)
+        rows = inspect_json("--fail-on", "warning")
+    assert rows["ds/button.css"]["manifest"]["status"] == "ok"
+    assert {r["severity"] for r in rows.values()} == {"ok"}
+
+
 def test_linked_files_are_hashed_and_compared_by_their_bytes(layout: Layout) -> None:
     assets, package, _ = workspace(layout)
     theme = layout.folder("theme")
