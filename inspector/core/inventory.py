@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.staticfiles import finders
 
-from . import caches, fingerprints
+from . import caches, fingerprints, generators
 from .fingerprints import FileStamp
 from .paths import UNSERVABLE_NAME, has_undecodable
 from .records import Candidate, Inventory, PathRecord, Problem, SourceSummary
@@ -146,16 +146,25 @@ def _build(
                 drafts[listed.path] = [entry]
             else:
                 ranked.append(entry)
-    problems = problems + _probe_custom_finders(listings, drafts)
+    generating = {
+        lst.source.label
+        for lst in listings
+        if lst.source.kind == "finder"
+        and not lst.errors
+        and generators.is_generator_root(lst.source.root)
+    }
+    _add_outputs([lst.source for lst in listings if lst.source.label in generating], drafts)
+    problems = problems + _probe_custom_finders(listings, drafts, generating)
     for listing in listings:
         problems.extend(Problem(e, listing.source.label) for e in listing.errors)
 
     digests = fingerprints.md5_many(_stamps_to_compare(drafts))
-    records = [_record(path, drafts[path], digests) for path in sorted(drafts)]
+    by_label = {lst.source.label: lst.source for lst in listings}
+    records = [_record(path, drafts[path], digests, by_label) for path in sorted(drafts)]
     problems.extend(Problem(e, path=r.path) for r in records for e in r.errors)
     return Inventory(
         paths=tuple(records),
-        sources=tuple(_summaries(listings, records, problems)),
+        sources=tuple(_summaries(listings, records, problems, generating)),
         problems=tuple(problems),
         built_at=time.time(),
     )
@@ -172,15 +181,36 @@ def _candidate(source: Source, listed: ListedFile, stamp: FileStamp | None) -> C
         identical_to_winner=True,
         collectable=listed.collectable,
         stamp=stamp,
+        symlink=listed.link,
     )
 
 
-def _probe_custom_finders(listings: list[SourceListing], drafts: _Drafts) -> list[Problem]:
-    """Ask custom finders' own ``find()`` about every known path: some list less than they find."""
+def _add_outputs(generating: list[Source], drafts: _Drafts) -> None:
+    """Add what each generator wrote into STATIC_ROOT as its own candidates (sources, not
+    orphans); collectstatic leaves them where they are, so they count as collected."""
+    for source in generating:
+        for listed in generators.outputs(source, drafts.keys()):
+            try:
+                stamp = FileStamp.of(listed.location or "")
+            except OSError:
+                continue
+            drafts.setdefault(listed.path, []).append(
+                (source.index, _candidate(source, listed, stamp))
+            )
+
+
+def _probe_custom_finders(
+    listings: list[SourceListing], drafts: _Drafts, generating: set[str]
+) -> list[Problem]:
+    """Ask custom finders' own ``find()`` about every known path: some list less than they find.
+
+    A generator's ``find()`` answers from STATIC_ROOT: what it finds there for another source's
+    path is that path's collected copy, not a rival."""
     problems: list[Problem] = []
     custom = [lst.source for lst in listings if lst.source.kind == "finder" and not lst.errors]
     for source in custom:
         finder = finders.get_finder(source.finder)
+        generator = source.label in generating
         for path, ranked in drafts.items():
             try:
                 found = probe_finder(finder, path)
@@ -189,7 +219,9 @@ def _probe_custom_finders(listings: list[SourceListing], drafts: _Drafts) -> lis
                 break
             known = {c.location for _, c in ranked}
             for location in found:
-                if location in known:
+                if location in known or (
+                    generator and generators.is_collected_copy(path, location)
+                ):
                     continue
                 try:
                     stamp = FileStamp.of(location)
@@ -217,7 +249,10 @@ def _stamps_to_compare(drafts: _Drafts) -> Iterator[FileStamp]:
 
 
 def _record(
-    path: str, ranked: list[tuple[int, Candidate]], digests: dict[FileStamp, str | OSError]
+    path: str,
+    ranked: list[tuple[int, Candidate]],
+    digests: dict[FileStamp, str | OSError],
+    by_label: dict[str, Source],
 ) -> PathRecord:
     name_errors = (UNSERVABLE_NAME,) if has_undecodable(path) else ()
     if len(ranked) == 1:  # most paths: nothing to compare
@@ -225,7 +260,8 @@ def _record(
         if only.collectable:
             return PathRecord(path, SourceStatus.UNIQUE, (), (only,), 0, name_errors)
         ignored = (Flag.IGNORED_BY_COLLECT,)
-        return PathRecord(path, SourceStatus.UNIQUE, ignored, (only,), None, name_errors)
+        why = _never_collected([only], by_label)
+        return PathRecord(path, SourceStatus.UNIQUE, ignored, (only,), None, name_errors, why)
     candidates = _in_precedence(ranked)
     errors: list[str] = list(name_errors)
 
@@ -247,9 +283,11 @@ def _record(
         resolved.append(_with(rival, rival_md5, same))
 
     flags: list[Flag] = []
-    collect_index = next((i for i, c in enumerate(resolved) if c.collectable), None)
+    notes: tuple[str, ...] = ()
+    collect_index = _collected_one(resolved, sorted(i for i, _ in ranked), by_label)
     if collect_index is None:
         flags.append(Flag.IGNORED_BY_COLLECT)
+        notes = _never_collected(resolved, by_label)
     elif collect_index != 0 and resolved[collect_index].location != resolved[0].location:
         flags.append(Flag.ORDER_MISMATCH)
     verdicts = [c.identical_to_winner for c in resolved[1:]]
@@ -260,7 +298,31 @@ def _record(
         status = SourceStatus.CONFLICT
         if any(v is None for v in verdicts):
             flags.append(Flag.UNVERIFIED)
-    return PathRecord(path, status, tuple(flags), tuple(resolved), collect_index, tuple(errors))
+    return PathRecord(
+        path, status, tuple(flags), tuple(resolved), collect_index, tuple(errors), notes
+    )
+
+
+def _collected_one(
+    candidates: list[Candidate], indexes: list[int], by_label: dict[str, Source]
+) -> int | None:
+    """Return the position of the candidate collectstatic takes: the first collectable one in
+    the order its finders list them (a folder in STATICFILES_DIRS twice is listed early)."""
+    best: tuple[int, int] | None = None
+    for position, (candidate, index) in enumerate(zip(candidates, indexes, strict=True)):
+        if not candidate.collectable:
+            continue
+        source = by_label.get(candidate.source)
+        listed_at = source.listed_at if source is not None else None
+        key = (index if listed_at is None else listed_at, position)
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[1]
+
+
+def _never_collected(candidates: list[Candidate], by_label: dict[str, Source]) -> tuple[str, ...]:
+    notes = (by_label[c.source].never_collected for c in candidates if c.source in by_label)
+    return tuple(dict.fromkeys(note for note in notes if note))
 
 
 def _with(candidate: Candidate, md5: str | None, identical: bool | None) -> Candidate:
@@ -273,6 +335,7 @@ def _with(candidate: Candidate, md5: str | None, identical: bool | None) -> Cand
         identical,
         candidate.collectable,
         candidate.stamp,
+        candidate.symlink,
     )
 
 
@@ -283,7 +346,10 @@ def _describe(error: OSError, location: str) -> str:
 
 
 def _summaries(
-    listings: list[SourceListing], records: list[PathRecord], problems: list[Problem]
+    listings: list[SourceListing],
+    records: list[PathRecord],
+    problems: list[Problem],
+    generating: set[str],
 ) -> Iterator[SourceSummary]:
     wins: Counter[str] = Counter()
     loses: Counter[str] = Counter()
@@ -298,5 +364,11 @@ def _summaries(
         label = listing.source.label
         errors = tuple(p.message for p in problems if p.source == label)
         yield SourceSummary(
-            listing.source, files[label], sizes[label], wins[label], loses[label], errors
+            listing.source,
+            files[label],
+            sizes[label],
+            wins[label],
+            loses[label],
+            errors,
+            label in generating,
         )

@@ -27,6 +27,9 @@ class Candidate:
     identical_to_winner: bool | None
     collectable: bool
     stamp: FileStamp | None = field(default=None, repr=False, compare=False)
+    # The real file when a symlink leading out of the source folder is on the way (followed,
+    # as Django follows it): where the bytes come from.
+    symlink: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ class PathRecord:
     # Index in ``candidates`` of the file collectstatic takes, None if it takes none.
     collect_index: int | None
     errors: tuple[str, ...] = ()
+    # Why a flag holds where its word alone would mislead (a folder listed twice).
+    notes: tuple[str, ...] = ()
 
     @property
     def winner(self) -> Candidate | None:
@@ -70,6 +75,8 @@ class SourceSummary:
     wins: int
     loses: int
     errors: tuple[str, ...]
+    # A finder whose storage lives in STATIC_ROOT (``core.generators``): its outputs are sources.
+    generator: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,7 @@ def record_to_dict(
             {"source": collected.source, "location": collected.location} if collected else None
         ),
         "errors": list(record.errors),
+        "notes": list(record.notes),
         "severity": str(judgement.severity),
         "accepted": {"reason": accepted.reason} if accepted is not None else None,
     }
@@ -292,6 +293,8 @@ def _file_dict(candidate: Candidate, force_hash: bool) -> dict[str, Any]:
         "size": candidate.size,
         "md5": candidate_md5(candidate, force=force_hash),
         "mtime": mtime,
+        # Extension: the real file behind a symlink leading out of the source folder.
+        "symlink": candidate.symlink,
     }
 
 

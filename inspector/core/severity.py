@@ -233,7 +233,8 @@ def _source_reasons(record: PathRecord) -> Iterable[Reason]:
         yield _reason(severity, "source", record.status, note)
     for flag in record.flags:
         note = {
-            Flag.IGNORED_BY_COLLECT: "served in development, never collected",
+            Flag.IGNORED_BY_COLLECT: "; ".join(record.notes)
+            or "served in development, never collected",
             Flag.ORDER_MISMATCH: "development serves one file, collectstatic takes another",
             Flag.UNVERIFIED: "a candidate of the winner's size could not be compared",
         }[flag]

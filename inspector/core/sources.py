@@ -23,6 +23,7 @@ from django.core.files.storage import Storage
 
 from ..conf import get_config, shared_cache
 from .fingerprints import RACY_NS
+from .walk import RecordingStorage, ReplayStorage, every_file, linked_target
 
 SourceKind = Literal["dir", "app", "finder"]
 
@@ -36,7 +37,13 @@ class Source:
     kind: SourceKind
     finder: str
     root: str | None = None
+    # The prefix development serves this source's files under (``finders.find``).
     prefix: str = ""
+    # Why collectstatic never takes this source's files, when it never does (said on its rows).
+    never_collected: str = ""
+    # Where collectstatic lists this source's files, when not at ``index``: a folder in
+    # STATICFILES_DIRS twice is listed, under the last entry's prefix, at its first entry.
+    listed_at: int | None = None
 
 
 class ListedFile(NamedTuple):
@@ -49,6 +56,9 @@ class ListedFile(NamedTuple):
     relative: str
     location: str | None
     collectable: bool
+    # Where the bytes really are when a symlink leading out of the source folder is on the way
+    # (a linked workspace package): Django follows it, the row says so.
+    link: str | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +71,8 @@ class SourceListing:
     storage: Storage | None = None
     folder_mtimes: dict[str, int] = field(default_factory=dict)
     reusable: bool = False
+    # ``{relative link: real target}`` of the symlinks leading out of the folder (followed).
+    links: dict[str, str] = field(default_factory=dict)
 
     def is_unchanged(self) -> bool:
         """Return True if no folder of this source changed since it was listed."""
@@ -137,6 +149,17 @@ def source_roots() -> tuple[str, ...]:
     return tuple(dict.fromkeys(roots))
 
 
+def source_folders() -> tuple[str, ...]:
+    """Return every folder a configured finder reads as configured (not resolved): the path
+    ``collectstatic --link`` links to, which may go on through a symlink the source follows."""
+    folders: list[str] = []
+    for dotted, finder in configured_finders():
+        for source, _storage in _sources_of(dotted, finder, 0):
+            if source.root:
+                folders.append(os.path.abspath(source.root))
+    return tuple(dict.fromkeys(folders))
+
+
 def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
     """Return every location ``finder`` finds for ``path`` (its ``find(path, find_all=True)``)."""
     found = finder.find(path, find_all=True)
@@ -158,10 +181,16 @@ def _sources_of(
     cls = type(finder)
     if cls.list is finders.FileSystemFinder.list:
         fs_finder = cast(finders.FileSystemFinder, finder)
+        first_entry: dict[object, int] = {}
         for prefix, root in fs_finder.locations:
             root_abs = os.path.abspath(os.fspath(root))
             label = f"dir:{prefix}={root_abs}" if prefix else f"dir:{root_abs}"
-            yield Source(index, label, "dir", dotted, root_abs, prefix), fs_finder.storages[root]
+            storage = fs_finder.storages[root]
+            listed_as = getattr(storage, "prefix", None) or ""
+            never = "" if listed_as == prefix else _listed_under_another_prefix(root_abs, listed_as)
+            first = first_entry.setdefault(root, index)
+            listed_at = first if first != index else None
+            yield Source(index, label, "dir", dotted, root_abs, prefix, never, listed_at), storage
             index += 1
     elif cls.list is finders.AppDirectoriesFinder.list:
         app_finder = cast(finders.AppDirectoriesFinder, finder)
@@ -174,6 +203,17 @@ def _sources_of(
             Source(index, dotted, "finder", dotted, _root_of(getattr(finder, "storage", None))),
             None,
         )
+
+
+def _listed_under_another_prefix(root: str, listed_as: str) -> str:
+    # FileSystemFinder keeps one storage per folder, the last entry's: its list() yields this
+    # entry's files under that entry's prefix, while its find() serves them under this one's.
+    under = f"the prefix {listed_as!r}" if listed_as else "no prefix"
+    return (
+        f"{root} is in STATICFILES_DIRS more than once: collectstatic lists it only under "
+        f"{under} (the last entry's), so it never collects the paths this entry serves in "
+        "development"
+    )
 
 
 def _root_of(storage: Storage | None) -> str | None:
@@ -192,40 +232,30 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
     if not os.path.isdir(root):
         listing.errors.append(f"folder does not exist: {root}")
         return listing
-    recorder = _RecordingStorage(storage, root)
-    every = _every_file(recorder)
+    recorder = RecordingStorage(storage, root)
+    every = every_file(recorder)
     # get_files only calls listdir(): the replay is a storage as far as it can tell, and the
     # ignore patterns are applied by Django's own code.
-    collected = set(utils.get_files(cast(Storage, _ReplayStorage(recorder.tree)), patterns))
-    prefix = getattr(storage, "prefix", None) or ""
+    collected = set(utils.get_files(cast(Storage, ReplayStorage(recorder.tree)), patterns))
+    # The served prefix is the entry's own (what find() matches): a folder listed twice keeps
+    # the last entry's storage, and collection never takes the other entries' paths.
+    prefix = source.prefix
+    if source.never_collected:
+        collected = set()
+    links = recorder.links
     for relative in every:
         served = os.path.join(prefix, relative) if prefix else relative
         location = os.path.join(root, relative)
-        listing.files.append(ListedFile(served, relative, location, relative in collected))
+        link = linked_target(relative, links) if links else None
+        listing.files.append(ListedFile(served, relative, location, relative in collected, link))
     listing.errors.extend(recorder.errors)
+    listing.links = links
     listing.folder_mtimes = recorder.mtimes
     now = time.time_ns()
     listing.reusable = not recorder.errors and all(
         now - m >= RACY_NS for m in recorder.mtimes.values()
     )
     return listing
-
-
-def _every_file(recorder: _RecordingStorage) -> list[str]:
-    """Return what ``get_files(storage, [])`` yields, in its order (a folder's files, then each
-    subfolder in turn), without its generator per folder level for every file."""
-    every: list[str] = []
-    stack = [""]
-    while stack:
-        location = stack.pop()
-        directories, files = recorder.listdir(location)
-        if location:
-            every.extend(os.path.join(location, name) for name in files)
-            stack.extend(os.path.join(location, d) for d in reversed(directories))
-        else:
-            every.extend(files)
-            stack.extend(reversed(directories))
-    return every
 
 
 def _list_through_finder(
@@ -256,93 +286,12 @@ def _location_in(storage: Storage, relative: str) -> str | None:
         return None
 
 
-class _RecordingStorage:
-    """Stands in for a folder storage during ``get_files``: delegates ``listdir``, records what
-    it saw (for replays and change detection) and turns a failing folder into a reported error
-    instead of an aborted walk."""
-
-    def __init__(self, storage: Storage, root: str) -> None:
-        self._storage = storage
-        self._root = root
-        self.tree: dict[str, tuple[list[str], list[str]]] = {}
-        self.mtimes: dict[str, int] = {}
-        self.errors: list[str] = []
-        # (device, inode) of each listed folder: a folder that is its own ancestor is a loop.
-        self._identity: dict[str, tuple[int, int]] = {}
-        self._real_root: str | None = None
-
-    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
-        folder = os.path.join(self._root, relative) if relative else self._root
-        try:
-            stat = os.stat(folder)
-            identity = (stat.st_dev, stat.st_ino)
-            looped = self._ancestor_with(relative, identity)
-            if looped is not None:
-                self.errors.append(
-                    f"symlink loop: {relative!r} leads back to {looped or '.'!r}; "
-                    "collectstatic would fail here"
-                )
-                return [], []
-            directories, files = self._storage.listdir(relative)
-            escaping = self._links_leaving_root(folder)
-        except OSError as exc:
-            self.errors.append(f"cannot list {relative or '.'!r}: {exc.strerror or exc}")
-            return [], []
-        if escaping:
-            # Django would serve these, but the inspector never reads a file outside the
-            # folders it was configured with: a link to /etc must not show up in a browser.
-            for name, target in escaping.items():
-                self.errors.append(
-                    f"{os.path.join(relative, name)!r} is a symlink to {target!r}, outside "
-                    "the source folder: not inspected (development and collectstatic follow it)"
-                )
-            directories = [d for d in directories if d not in escaping]
-            files = [f for f in files if f not in escaping]
-        self._identity[relative] = identity
-        self.mtimes[folder] = stat.st_mtime_ns
-        self.tree[relative] = (directories, files)
-        return directories, files
-
-    def _links_leaving_root(self, folder: str) -> dict[str, str]:
-        """Return ``{name: target}`` of the symlinks in ``folder`` that resolve outside the root."""
-        with os.scandir(folder) as entries:
-            links = [entry.name for entry in entries if entry.is_symlink()]
-        if not links:
-            return {}
-        if self._real_root is None:
-            self._real_root = os.path.realpath(self._root)
-        escaping = {}
-        for name in links:
-            target = os.path.realpath(os.path.join(folder, name))
-            if os.path.commonpath([self._real_root, target]) != self._real_root:
-                escaping[name] = target
-        return escaping
-
-    def _ancestor_with(self, relative: str, identity: tuple[int, int]) -> str | None:
-        parts = relative.split(os.sep) if relative else []
-        for depth in range(len(parts)):
-            ancestor = os.sep.join(parts[:depth])
-            if self._identity.get(ancestor) == identity:
-                return ancestor
-        return None
-
-
-class _ReplayStorage:
-    """Replays a recorded folder tree so ``get_files`` can apply ignore patterns without I/O."""
-
-    def __init__(self, tree: dict[str, tuple[list[str], list[str]]]) -> None:
-        self._tree = tree
-
-    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
-        return self._tree.get(relative, ([], []))
-
-
 def _shared_key(source: Source, patterns: list[str]) -> str:
-    raw = "\0".join([source.label, source.root or "", *sorted(patterns)])
+    raw = "\0".join([source.label, source.root or "", source.never_collected, *sorted(patterns)])
     # v2: files as one NUL-joined text (a file name never holds NUL): one string to unpickle
-    # instead of tens of thousands of tuples.
+    # instead of tens of thousands of tuples. v3: with the symlinks leading out.
     return (
-        "inspector:listing:v2:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+        "inspector:listing:v3:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
     )
 
 
@@ -355,16 +304,25 @@ def _recall(
         return {}
     keys = {_shared_key(source, patterns): (source, storage) for source, storage in folders}
     recalled: dict[Source, SourceListing] = {}
-    for key, (mtimes, prefix, relatives, collectable) in cache.get_many(list(keys)).items():
+    for key, (mtimes, prefix, relatives, collectable, links) in cache.get_many(list(keys)).items():
         source, storage = keys[key]
-        listing = SourceListing(source, [], [], storage, mtimes, reusable=True)
+        listing = SourceListing(source, [], [], storage, mtimes, reusable=True, links=links)
         if not listing.is_unchanged():
             continue
         base = os.path.join(source.root or "", "")
         named = relatives.split("\0") if relatives else []
         new = tuple.__new__  # the named tuple's own __new__ is a Python call per file
         listing.files = [
-            new(ListedFile, (os.path.join(prefix, rel) if prefix else rel, rel, base + rel, c == 1))
+            new(
+                ListedFile,
+                (
+                    os.path.join(prefix, rel) if prefix else rel,
+                    rel,
+                    base + rel,
+                    c == 1,
+                    linked_target(rel, links) if links else None,
+                ),
+            )
             for rel, c in zip(named, collectable, strict=True)
         ]
         recalled[source] = listing
@@ -378,16 +336,13 @@ def _share(listings: list[SourceListing], patterns: list[str]) -> None:
     entries = {
         _shared_key(lst.source, patterns): (
             lst.folder_mtimes,
-            _prefix_of(lst),
+            lst.source.prefix,
             "\0".join(f.relative for f in lst.files),
             bytes(f.collectable for f in lst.files),
+            lst.links,
         )
         for lst in listings
         if lst.reusable
     }
     if entries:
         cache.set_many(entries, timeout=get_config()["CACHE_TIMEOUT"])
-
-
-def _prefix_of(listing: SourceListing) -> str:
-    return getattr(listing.storage, "prefix", None) or ""

@@ -174,27 +174,42 @@ def test_404_for_anything_the_inventory_does_not_list(
 
 
 @pytest.mark.parametrize("kind", ["file", "folder"])
-def test_a_symlink_out_of_the_source_is_never_read(
+def test_a_symlink_out_of_the_source_is_followed_as_django_does_and_marked(
     viewer_client: Client, layout: Layout, kind: str
 ) -> None:
-    secret = layout.folder("secret")
-    layout.write(secret, "passwd", "root:x:0:0 SECRET")
+    workspace = layout.folder("workspace")
+    layout.write(workspace, "button.css", ".button {}")
     source = layout.folder("source")
     layout.write(source, "css/site.css", "x")
     if kind == "file":
-        os.symlink(secret / "passwd", source / "passwd")
-        leaked = "passwd"
+        os.symlink(workspace / "button.css", source / "button.css")
+        linked = "button.css"
     else:
-        os.symlink(secret, source / "etc")
-        leaked = "etc/passwd"
+        os.symlink(workspace, source / "ds")
+        linked = "ds/button.css"
     with layout.settings(dirs=[source], finders=[FS]):
-        response = viewer_client.get(reverse("inspector:path", args=[leaked]))
+        response = viewer_client.get(reverse("inspector:path", args=[linked]))
         overview = viewer_client.get(reverse("inspector:overview")).content.decode()
-        export = viewer_client.get(reverse("inspector:paths") + "?_export=csv").content.decode()
-    assert response.status_code == 404
-    assert "SECRET" not in response.content.decode()
-    assert "outside the source folder: not inspected" in overview, "reported, not hidden"
-    assert "css/site.css" in export and leaked not in export.replace(str(secret), "")
+        table = viewer_client.get(reverse("inspector:paths") + "?q=button").content.decode()
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "via symlink" in table
+    assert f"symlink to <code><bdi>{workspace / 'button.css'}</bdi></code>" in body
+    assert hashlib.md5(b".button {}").hexdigest() in body
+    assert "outside the source folder" not in overview, "not a source problem any more"
+
+
+def test_a_folder_listed_twice_says_why_its_first_prefix_is_never_collected(
+    viewer_client: Client, layout: Layout
+) -> None:
+    shared = layout.folder("static")
+    layout.write(shared, "css/site.css", "x")
+    with layout.settings(dirs=[str(shared), ("legacy", str(shared))], finders=[FS]):
+        body = viewer_client.get(reverse("inspector:path", args=["css/site.css"])).content.decode()
+        overview = viewer_client.get(reverse("inspector:overview")).content.decode()
+    why = "is in STATICFILES_DIRS more than once: collectstatic lists it only under the prefix"
+    assert "ignored-by-collect" in body and why in body
+    assert why in overview, "the sources list says it too"
 
 
 def test_a_symlink_inside_the_source_is_followed(viewer_client: Client, layout: Layout) -> None:

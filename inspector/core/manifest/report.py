@@ -287,7 +287,18 @@ def _build(
     judge = Judge(storage, manifest, snapshot, expected, strict)
     verdicts: dict[str, Verdict] = {}
     findings: list[Finding] = []
+    generators = {summary.source.label for summary in inventory.sources if summary.generator}
     for record in inventory:
+        made_by = record.collect_winner.source if record.collect_winner else None
+        if made_by in generators and key_of(hashing, record.path) not in manifest:
+            verdicts[record.path] = Verdict(
+                ManifestStatus.NOT_APPLICABLE,
+                None,
+                None,
+                f"written into STATIC_ROOT by {made_by}, not by collectstatic: never in the "
+                "manifest (the generator gives its own URLs)",
+            )
+            continue
         if record.collect_winner is None and key_of(hashing, record.path) not in manifest:
             raises = raises_without_entry(strict, record.path in snapshot.files)
             verdicts[record.path] = Verdict(

@@ -24,7 +24,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from ...conf import get_config
 from .. import fingerprints
 from ..fingerprints import FileStamp
-from ..sources import source_roots
+from ..sources import source_folders, source_roots
 from .instance import S3Storage, as_s3
 
 
@@ -78,7 +78,7 @@ def take_snapshot(storage: Storage, s3_client: Any = None) -> Snapshot:
     connection per thread, and a new one costs a boto3 session.
     """
     if isinstance(storage, FileSystemStorage) and storage.location:
-        return _walk_local(str(storage.location), source_roots())
+        return _walk_local(str(storage.location), source_roots(), source_folders())
     s3 = as_s3(storage)
     if s3 is not None:
         return _list_s3(s3, s3_client)
@@ -117,9 +117,11 @@ def _list_generic(storage: Storage, max_files: int) -> Snapshot:
 _FD_WALK = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 
 
-def _walk_local(root: str, allowed: tuple[str, ...] = ()) -> Snapshot:
+def _walk_local(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...] = ()) -> Snapshot:
     """Walk the folder ``root``; a symlink is followed only where it leads inside ``root`` or
-    one of the ``allowed`` folders (``collectstatic --link`` links to the sources)."""
+    one of the ``allowed`` folders (``collectstatic --link`` links to the sources), or names a
+    path inside one of the ``linked`` source folders as configured (a source file the source
+    reaches through a symlink of its own, which Django follows)."""
     snapshot = Snapshot(local=True)
     files = snapshot.files
     newest = 0
@@ -154,7 +156,7 @@ def _walk_local(root: str, allowed: tuple[str, ...] = ()) -> Snapshot:
             for entry in entries:
                 name = prefix + entry.name
                 try:
-                    if entry.is_symlink() and not _leads_inside(base + entry.name, inside):
+                    if entry.is_symlink() and not _leads_inside(base + entry.name, inside, linked):
                         snapshot.refused[name] = os.path.realpath(base + entry.name)
                         continue
                     if entry.is_dir():
@@ -179,9 +181,18 @@ def _walk_local(root: str, allowed: tuple[str, ...] = ()) -> Snapshot:
     return snapshot
 
 
-def _leads_inside(link: str, folders: tuple[str, ...]) -> bool:
+def _leads_inside(link: str, folders: tuple[str, ...], named: tuple[str, ...] = ()) -> bool:
     target = os.path.realpath(link)
-    return any(target == f or target.startswith(f + os.sep) for f in folders)
+    if any(target == f or target.startswith(f + os.sep) for f in folders):
+        return True
+    if not named:
+        return False
+    # collectstatic --link writes the source's path as Django builds it (absolute, no "..");
+    # beyond it a symlink of the source folder may lead out, and that file is a source.
+    literal = os.readlink(link)
+    if not os.path.isabs(literal) or ".." in literal.split(os.sep):
+        return False
+    return any(literal.startswith(f + os.sep) for f in named)
 
 
 _MD5_ETAG = re.compile(r'^"?([0-9a-f]{32})"?$')
