@@ -33,6 +33,7 @@ from pathlib import Path
 from config.settings import *  # noqa: F403
 
 _VAR = Path({var!r})
+_VAR.mkdir(exist_ok=True)  # as config.settings makes its own var/
 DATABASES = {{"default": {{**DATABASES["default"], "NAME": _VAR / "db.sqlite3"}}}}
 STATIC_ROOT = _VAR / "static"
 CACHES = {{**CACHES, "inspector": {{**CACHES["inspector"], "LOCATION": _VAR / "cache"}}}}
