@@ -21,10 +21,10 @@ from ..core.rows import (
     REFERENCE_CSV_COLUMNS,
     csv_boolean,
     csv_safe,
+    record_to_dict,
     record_to_row,
     reference_to_dict,
     reference_to_row,
-    write_json,
     write_objects,
 )
 from ..core.status import SourceStatus
@@ -180,6 +180,14 @@ class SafeTableExport(TableExport):
         return safe
 
 
+def json_download(name: str, objects: Iterable[dict[str, Any]]) -> HttpResponse:
+    """Return ``objects`` as a JSON array download, written one object at a time."""
+    response = HttpResponse(content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    write_objects(objects, response)
+    return response
+
+
 def export_response(
     records: Iterable[PathRecord],
     export_format: str,
@@ -189,10 +197,7 @@ def export_response(
     """Return every record as a download: CSV with design.md's columns, JSON with the very
     objects of ``inspect_assets --format json``."""
     if export_format == "json":
-        response = HttpResponse(content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
-        write_json(records, response, layers)
-        return response
+        return json_download(name, (record_to_dict(record, layers) for record in records))
     table = PathsExportTable([record_to_row(record, layers) for record in records])
     return export_table(table, export_format, name, title="paths")
 
@@ -246,10 +251,7 @@ def export_references(refs: Iterable[Reference], export_format: str, name: str) 
     """Return every reference as a download: CSV with the CLI's columns, JSON with the very
     objects of ``inspect_assets --references --format json``."""
     if export_format == "json":
-        response = HttpResponse(content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
-        write_objects((reference_to_dict(ref) for ref in refs), response)
-        return response
+        return json_download(name, (reference_to_dict(ref) for ref in refs))
     table = ReferencesExportTable([reference_to_row(ref) for ref in refs])
     return export_table(table, export_format, name, title="references")
 
