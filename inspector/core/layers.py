@@ -102,6 +102,15 @@ class Layers:
         return counts
 
     @cached_property
+    def manifest_counts(self) -> Counter[str]:
+        """Return how many rows carry each manifest status: what ``?manifest=`` then selects.
+
+        ``manifest.counts()`` also counts entries that are no row (no source and no stored copy
+        left); the manifest's findings name those.
+        """
+        return Counter(self.manifest_status(record.path) for record in self.records)
+
+    @cached_property
     def rules(self) -> tuple[AcceptRule, ...]:
         """The ``ACCEPT`` rules (``checks`` reports a malformed one; here it raises)."""
         try:

@@ -133,16 +133,12 @@ def _compare(
             f"(multipart uploads or gzipped objects) and reading them would pass "
             f"LIVE_READ_MAX_BYTES or TIMEOUT"
         )
-    orphans = _orphans(inventory, manifest, snapshot)
-    for name in orphans:
-        stored = snapshot.files[name]
-        entries[name] = LiveEntry(
-            name,
-            LiveStatus.ORPHANED,
-            name,
-            stored.size,
-            "collected, but no source has it any more",
-        )
+    orphans = _orphans(inventory, manifest, snapshot, hashed_only)
+    for name, stored in orphans.items():
+        note = "collected, but no source has it any more"
+        if stored.name != name:
+            note = "collected as its hashed copy (the only one kept), but no source has it any more"
+        entries[name] = LiveEntry(name, LiveStatus.ORPHANED, stored.name, stored.size, note)
     return LiveReport(
         backend,
         location,
@@ -152,7 +148,7 @@ def _compare(
         file_count=len(snapshot.files),
         problems=tuple(problems),
         reads=reads.done,
-        orphans=tuple(orphans),
+        orphans=tuple(sorted(orphans)),
         _entries=entries,
         _storage=storage,
         _snapshot=snapshot,
@@ -379,17 +375,29 @@ def _judge_by_reading(
     return entries, reads
 
 
-def _orphans(inventory: Inventory, manifest: ManifestReport, snapshot: Snapshot) -> list[str]:
-    """Return the stored names that no source has and no manifest accounts for, sorted."""
+def _orphans(
+    inventory: Inventory,
+    manifest: ManifestReport,
+    snapshot: Snapshot,
+    hashed_only: _HashedOnly | None,
+) -> dict[str, StoredFile]:
+    """Return the paths that no source has and no manifest accounts for, with the copy the
+    storage holds: their stored name, or in a storage that keeps only hashed copies the hashed
+    copy a manifest entry without a source names (its unhashed copy is deleted on purpose)."""
     known = {record.path for record in inventory}
     if manifest.applicable:
         known |= manifest.accounted_names()
-    found = []
-    for name in snapshot.files:
+    found = {}
+    for name, stored in snapshot.files.items():
         if name in known:
             continue
         base, suffix = strip_compression(name)
         if suffix and base in known:
             continue  # a compressed variant: the manifest layer checks those
-        found.append(name)
-    return sorted(found)
+        found[name] = stored
+    if hashed_only is not None:
+        sourced = {record.path for record in inventory}
+        for path, hashed in hashed_only.names.items():
+            if path not in sourced and path not in found and hashed in snapshot.files:
+                found[path] = snapshot.files[hashed]
+    return found
