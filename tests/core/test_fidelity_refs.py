@@ -51,6 +51,7 @@ STORAGES = [(DJANGO, False), (WHITENOISE, False), (WHITENOISE, True)]
 class Project:
     layout: Layout
     static: Path
+    keeps_only_hashed: bool
 
     @property
     def root(self) -> Path:
@@ -86,7 +87,7 @@ def project(layout: Layout, request: pytest.FixtureRequest) -> Iterator[Project]
     ):
         collect(layout)
         age(layout.root, static)
-        yield Project(layout, static)
+        yield Project(layout, static, keep_only_hashed)
 
 
 def findings(layers: Layers) -> dict[str, tuple[str, str]]:
@@ -142,3 +143,32 @@ def test_a_css_imported_with_a_query_counts_with_its_raw_bytes(project: Project)
     after = project.manifest()
     assert after["css/base.css"] != before["css/base.css"]
     assert after["css/site.css"] == before["css/site.css"]
+
+
+@pytest.mark.parametrize(
+    "edited", ["img/logo.png", "img/plain.png", "css/site.css", "css/site.css.map", "js/app.js"]
+)
+def test_the_live_layer_finds_exactly_the_edited_source(project: Project, edited: str) -> None:
+    """Whether or not the storage keeps the unhashed copies, one edited source is the one
+    ``modified`` row: with only hashed copies, the copy compared is the one the manifest names,
+    and a CSS file is compared with its hashed copy by rewriting it with the manifest's names
+    (a file it references by a query having changed does not make it ``modified``)."""
+    project.edit(edited, b"/* edited */\n" + str(edited).encode())
+    layers = project.layers()
+    differs = {
+        path: layers.live_status(path)
+        for path in FILES
+        if layers.live_status(path) != LiveStatus.CURRENT
+    }
+    assert differs == {edited: LiveStatus.MODIFIED}
+    collected = project.manifest()[edited] if project.keeps_only_hashed else edited
+    assert layers.live.entry(edited).stored_name == collected
+
+
+def test_a_deleted_hashed_copy_is_missing_when_it_is_the_only_copy(project: Project) -> None:
+    hashed = project.manifest()["img/plain.png"]
+    (project.root / hashed).unlink()
+    layers = project.layers()
+    assert layers.manifest_status("img/plain.png") == ManifestStatus.HASHED_FILE_MISSING
+    expected = LiveStatus.MISSING if project.keeps_only_hashed else LiveStatus.CURRENT
+    assert layers.live_status("img/plain.png") == expected
