@@ -172,3 +172,12 @@ def test_a_deleted_hashed_copy_is_missing_when_it_is_the_only_copy(project: Proj
     assert layers.manifest_status("img/plain.png") == ManifestStatus.HASHED_FILE_MISSING
     expected = LiveStatus.MISSING if project.keeps_only_hashed else LiveStatus.CURRENT
     assert layers.live_status("img/plain.png") == expected
+
+
+def test_a_warm_check_sees_an_edit_of_a_looked_up_file(project: Project) -> None:
+    """The rewrite of a file whose source did not change is reused only while the copies its
+    missed lookups hashed are unchanged too (a dashboard re-checks with warm caches)."""
+    assert project.layers().manifest_status("css/site.css") == ManifestStatus.OK
+    project.edit("img/logo.png", b"\x89PNG another logo")
+    warm = current_layers()  # no caches.clear(): the memoised rewrites are asked first
+    assert warm.manifest_status("css/site.css") == ManifestStatus.STALE
