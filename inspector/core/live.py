@@ -23,6 +23,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import Storage
 
 from ..conf import get_config
@@ -274,7 +275,7 @@ def _judge_rewritten(
             )
         except OSError as exc:
             ours = exc
-        except ValueError as exc:  # not UTF-8, or a reference collectstatic cannot find
+        except (ValueError, SuspiciousOperation) as exc:  # collectstatic fails on it too
             note = f"not compared: its references cannot be rewritten ({exc})"
             entries[path] = LiveEntry(path, LiveStatus.UNKNOWN, stored.name, stored.size, note)
             continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import SuspiciousFileOperation
 
 from inspector.core import caches
 from inspector.core.layers import Layers, current_layers
@@ -181,3 +182,15 @@ def test_a_warm_check_sees_an_edit_of_a_looked_up_file(project: Project) -> None
     project.edit("img/logo.png", b"\x89PNG another logo")
     warm = current_layers()  # no caches.clear(): the memoised rewrites are asked first
     assert warm.manifest_status("css/site.css") == ManifestStatus.STALE
+
+
+def test_a_reference_above_the_storage_root_is_a_failing_collection(project: Project) -> None:
+    """collectstatic refuses to open ``url(../../x.png)`` from ``css/``; the inspector says so
+    on that file (rather than failing as a whole) and keeps checking the others."""
+    project.edit("css/escape.css", "p { background: url(../../x.png?v=1); }\n")
+    layers = project.layers()
+    entry = layers.manifest.entry("css/escape.css")
+    assert entry.status == ManifestStatus.MISSING_ENTRY and entry.breaks_collection
+    assert findings(layers).keys() == {"css/escape.css"}
+    with pytest.raises(SuspiciousFileOperation):
+        collect(project.layout)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile, File
 
 from .. import caches, fingerprints
@@ -288,8 +289,9 @@ def _settle(
                 try:
                     text = texts.get(path) or _text(sources[path])
                     text = rewrite(storage, path, text, names, copied)
-                except (OSError, ValueError) as exc:
-                    # Unreadable, not UTF-8, or a reference to a file collectstatic cannot find.
+                except (OSError, ValueError, SuspiciousOperation) as exc:
+                    # Unreadable, not UTF-8, or a reference to a file collectstatic cannot find
+                    # (or that lies above the storage's root: Django refuses to open it).
                     if isinstance(exc, OSError):
                         result.errors[path] = f"cannot read the source: {exc}"
                     else:
