@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.management import call_command
 
 from inspector.core import caches
 from inspector.core.layers import Layers, current_layers
@@ -194,3 +195,22 @@ def test_a_reference_above_the_storage_root_is_a_failing_collection(project: Pro
     assert findings(layers).keys() == {"css/escape.css"}
     with pytest.raises(SuspiciousFileOperation):
         collect(project.layout)
+
+
+def test_a_collected_copy_newer_than_its_source_is_what_a_missed_lookup_hashes(
+    project: Project,
+) -> None:
+    """collectstatic leaves a stored copy at least as new as its source ("not modified"), so
+    the ``?v=2`` lookup hashes that copy, while the file's own entry hashes the source."""
+    if project.keeps_only_hashed:
+        pytest.skip("no unhashed copy is kept to be left in place")
+    layout = project.layout
+    age(layout.write(project.root, "img/logo.png", b"\x89PNG edited in place"), seconds=5)
+    layers = project.layers()
+    expected = {path: layers.manifest.entry(path).expected_hashed_name for path in FILES}
+    assert layers.live_status("img/logo.png") == LiveStatus.MODIFIED
+    assert layers.manifest_status("css/site.css") == ManifestStatus.STALE
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # STATIC_ROOT kept as is
+    after = project.manifest()
+    assert expected == {path: after[path] for path in FILES}

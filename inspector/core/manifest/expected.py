@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile, File
 from .. import caches, fingerprints
 from ..fingerprints import FileStamp
 from ..storage.instance import CopiedContent, KnownDigest, ManifestStorage, copied_content
+from ..storage.listing import StoredFile
 from .naming import hashed_name_for, is_adjustable, key_of, pattern_globs, uses_md5_names
 from .prefilter import might_refer
 
@@ -39,6 +40,9 @@ class SourceFile:
     read: Callable[[], bytes] | None = None
     # Said when the bytes are not the source's own (e.g. the collected copy stands in for them).
     caveat: str = ""
+    # The stored copy collectstatic leaves in place (at least as new as the source, to the
+    # second): a missed lookup then hashes it, not the source. None: it copies the source.
+    left: StoredFile | None = None
 
 
 @dataclass
@@ -90,6 +94,10 @@ class CopiedSources:
         source = self.files.get(path)
         if source is None:
             return None
+        if source.left is not None:
+            if source.left.stamp is None:
+                return None  # a remote copy: Django's own read of the storage
+            return fingerprints.md5(source.left.stamp)
         if path not in self._digests:
             if source.stamp is not None:
                 self._digests[path] = fingerprints.md5(source.stamp)
@@ -104,7 +112,10 @@ class CopiedSources:
             return None
         if self.md5_names:
             return KnownDigest(digest)
-        return ContentFile(_read(self.files[path]))  # a custom file_hash reads the bytes
+        source = self.files[path]
+        if source.left is not None and source.left.stamp is not None:
+            return ContentFile(fingerprints.read_recorded(source.left.stamp))
+        return ContentFile(_read(source))  # a custom file_hash reads the bytes
 
 
 def rewrite(
