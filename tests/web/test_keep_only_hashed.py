@@ -68,6 +68,16 @@ def test_every_count_of_a_keep_only_hashed_project_opens_as_many_rows(
         assert all(count == rows for _, count, rows in after), after
         assert ("live=modified", 1, 1) in after
         assert ("live=orphaned", 1, 1) in after  # img/gone.png, as in a storage keeping both
+        for path in ("img/gone.png", "js/app.js", "css/site.css"):
+            detail = viewer_client.get(reverse("inspector:path", args=[path]))
+            assert detail.status_code == 200, path
+        hashed = viewer_client.get(reverse("inspector:path", args=["js/app.js"])).content.decode()
+        assert (
+            json.loads((layout.root / "collected" / "staticfiles.json").read_text())["paths"][
+                "js/app.js"
+            ]
+            in hashed
+        )  # the copy it was compared with: the hashed one
 
         # Its hashed copy deleted too: the manifest entry is left with nothing, and no row.
         manifest = json.loads((layout.root / "collected" / "staticfiles.json").read_text())
