@@ -94,7 +94,7 @@ class Layers:
     def counts(self) -> Counter[str]:
         """Return how many rows carry each source status and each flag.
 
-        The manifest and live layers count their own words (``manifest.counts()``,
+        The manifest and live layers count their own words (``manifest_counts``,
         ``live.counts()``): both have an ``unknown``, which one counter would add up.
         """
         counts = self.inventory.counts()
