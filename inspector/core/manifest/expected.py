@@ -5,7 +5,10 @@ file after the md5 of its text *once its ``url()``/``@import``/sourceMappingURL 
 rewritten* to the hashed names of their targets, repeated until no name changes any more. This
 module reproduces that fixed point in memory with the storage's own regular expressions and URL
 converter, so the Django version's own rules apply (6.1 skips URLs inside comments, 5.2 does not)
-and an untouched collection never looks stale.
+and an untouched collection never looks stale. A reference whose lookup key is no manifest key
+(``logo.png?v=2``, a sourceMappingURL with blanks before ``*/``) is named, as in post_process,
+after the copy collectstatic has just written into the storage: today's source, unless a stored
+copy at least as new is left in place (``CopiedSources``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Never the shared ``staticfiles_storage``: a manifest storage gets a subclass that does not load
 its manifest on construction (the inspector reads it itself, and a corrupt one must be reported,
-not raised) and accepts precomputed digests; a remote client gets the inspector's own timeouts,
+not raised) and accepts precomputed digests (and, for a missed lookup, the content collectstatic
+would have just copied: ``copied_content``); a remote client gets the inspector's own timeouts,
 so that no page waits on a stalled endpoint for long.
 """
 
