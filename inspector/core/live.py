@@ -30,7 +30,7 @@ from ..conf import get_config
 from . import fingerprints
 from .fingerprints import FileStamp
 from .live_report import LiveEntry, LiveReport
-from .manifest.copies import rewritten_md5
+from .manifest.copies import is_collected_text
 from .manifest.expected import SourceFile
 from .manifest.naming import is_adjustable
 from .manifest.report import ManifestReport
@@ -45,7 +45,7 @@ from .storage.instance import (
     is_remote,
     keeps_only_hashed,
 )
-from .storage.listing import Snapshot, StoredFile, gunzipped, md5_of, read_bytes
+from .storage.listing import Snapshot, StoredFile, gunzipped, read_bytes
 
 __all__ = ["LiveEntry", "LiveReport", "build_live_report"]
 
@@ -267,32 +267,27 @@ def _judge_rewritten(
     }
     entries = {}
     for record, source, stored in pending:
-        path = record.path
+        path, name, size = record.path, stored.name, stored.size
         try:
             data = fingerprints.read_recorded(source)
-            ours: str | OSError = rewritten_md5(
-                hashed_only.storage, hashed_only.names, sources, path, data
+            copy = gunzipped(storage, read_bytes(storage, stored))
+            same = is_collected_text(
+                hashed_only.storage, hashed_only.names, sources, path, data, copy
             )
-        except OSError as exc:
-            ours = exc
         except (ValueError, SuspiciousOperation) as exc:  # collectstatic fails on it too
             note = f"not compared: its references cannot be rewritten ({exc})"
-            entries[path] = LiveEntry(path, LiveStatus.UNKNOWN, stored.name, stored.size, note)
-            continue
-        try:
-            theirs: str | OSError = md5_of(storage, stored)
-        except OSError as exc:
-            theirs = exc
-        entry = _verdict(path, stored, ours, theirs)
-        if entry.status == LiveStatus.CURRENT:
-            entry = LiveEntry(
-                path, entry.status, entry.stored_name, entry.stored_size, _REWRITTEN_SAME
-            )
-        elif entry.status == LiveStatus.MODIFIED:
-            note = "its hashed copy is not this source with its references rewritten"
-            entry = LiveEntry(path, entry.status, entry.stored_name, entry.stored_size, note)
-        entries[path] = entry
+            entries[path] = LiveEntry(path, LiveStatus.UNKNOWN, name, size, note)
+        except Exception as exc:  # an unreadable source, or any backend error
+            note = f"cannot read the source or its hashed copy: {exc}"
+            entries[path] = LiveEntry(path, LiveStatus.UNKNOWN, name, size, note)
+        else:
+            status = LiveStatus.CURRENT if same else LiveStatus.MODIFIED
+            note = _REWRITTEN_SAME if same else _REWRITTEN_OTHER
+            entries[path] = LiveEntry(path, status, name, size, note)
     return entries
+
+
+_REWRITTEN_OTHER = "its hashed copy is not this source with its references rewritten"
 
 
 def _judge_by_digest(

@@ -148,7 +148,15 @@ def test_a_css_imported_with_a_query_counts_with_its_raw_bytes(project: Project)
 
 
 @pytest.mark.parametrize(
-    "edited", ["img/logo.png", "img/plain.png", "css/site.css", "css/site.css.map", "js/app.js"]
+    "edited",
+    [
+        "img/logo.png",
+        "img/plain.png",
+        "css/site.css",
+        "css/site.css.map",
+        "css/base.css",
+        "js/app.js",
+    ],
 )
 def test_the_live_layer_finds_exactly_the_edited_source(project: Project, edited: str) -> None:
     """Whether or not the storage keeps the unhashed copies, one edited source is the one
