@@ -19,7 +19,12 @@ from ..core.invalidation import Invalidation, pending_invalidation
 from ..core.layers import Layers
 from ..core.manifest.naming import is_adjustable
 from ..core.status import Flag, LiveStatus
-from ..core.storage.instance import as_manifest_storage, configured_class, describe
+from ..core.storage.instance import (
+    as_manifest_storage,
+    configured_class,
+    describe,
+    keeps_only_hashed,
+)
 
 __all__ = [
     "Action",
@@ -134,11 +139,17 @@ def plan_collection(layers: Layers, *, clear: bool = False) -> CollectionPlan:
     stored = snapshot.files if snapshot is not None else {}
     files: list[PlannedFile] = []
     ignored = 0
+    # post_process hashes the unhashed copy of a file a reference names with a query (and
+    # whitenoise deletes every unhashed copy after the run): each is copied again.
+    recopy = keeps_only_hashed(storage)
     for record in layers.inventory.paths:
         if Flag.IGNORED_BY_COLLECT in record.flags or record.collect_winner is None:
             ignored += 1
             continue
         entry = live.entry(record.path)
+        if recopy and not clear and record.path not in stored:
+            files.append(PlannedFile(record.path, Action.COPY, str(entry.status), _RECOPY))
+            continue
         files.append(_planned(record.path, entry.status, entry.note, clear=clear))
     problems = tuple(live.problems)
     changing = [
@@ -160,6 +171,12 @@ def plan_collection(layers: Layers, *, clear: bool = False) -> CollectionPlan:
         problems=problems,
         invalidation=pending_invalidation(layers, changing, removed=removed),
     )
+
+
+_RECOPY = (
+    "copied again for post-processing: the storage keeps only hashed copies "
+    "(WHITENOISE_KEEP_ONLY_HASHED_FILES), as collectstatic does"
+)
 
 
 def _planned(path: str, status: LiveStatus, note: str, *, clear: bool) -> PlannedFile:

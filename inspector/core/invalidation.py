@@ -24,7 +24,7 @@ from .manifest.releases import manifest_name_in_storage
 from .manifest.variants import written_variants
 from .records import PathRecord
 from .status import LiveStatus, ManifestStatus
-from .storage.instance import as_manifest_storage, as_s3
+from .storage.instance import as_manifest_storage, as_s3, keeps_only_hashed
 
 __all__ = [
     "CLOUDFRONT_MAX_PATHS",
@@ -106,7 +106,7 @@ def pending_invalidation(
         wanted = set(paths)
         changed = [r for r in layers.inventory if r.path in wanted]
     names = set(removed)
-    if not getattr(storage, "keep_only_hashed_files", False):  # whitenoise deletes them
+    if not keeps_only_hashed(storage):  # whitenoise deletes them
         names.update(r.path for r in changed)
         names.update(_variants(storage, changed, layers))
     hashing = as_manifest_storage(storage)

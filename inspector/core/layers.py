@@ -94,12 +94,21 @@ class Layers:
     def counts(self) -> Counter[str]:
         """Return how many rows carry each source status and each flag.
 
-        The manifest and live layers count their own words (``manifest.counts()``,
+        The manifest and live layers count their own words (``manifest_counts``,
         ``live.counts()``): both have an ``unknown``, which one counter would add up.
         """
         counts = self.inventory.counts()
         counts["absent"] += len(self._orphans)
         return counts
+
+    @cached_property
+    def manifest_counts(self) -> Counter[str]:
+        """Return how many rows carry each manifest status: what ``?manifest=`` then selects.
+
+        ``manifest.counts()`` also counts entries that are no row (no source and no stored copy
+        left); the manifest's findings name those.
+        """
+        return Counter(self.manifest_status(record.path) for record in self.records)
 
     @cached_property
     def rules(self) -> tuple[AcceptRule, ...]:

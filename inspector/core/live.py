@@ -8,6 +8,10 @@ carries. Where a listing has no usable md5 (multipart uploads, gzipped objects, 
 a fast listing) collected copies are read, up to ``LIVE_READ_MAX_BYTES`` and ``TIMEOUT``, and the
 rest are reported ``unknown``. Nothing here writes to any storage.
 
+A storage that keeps only hashed files (``WHITENOISE_KEEP_ONLY_HASHED_FILES``) deletes the
+unhashed copies on purpose: there, a path is compared with the hashed copy its manifest entry
+names (``manifest.copies``).
+
 Names the manifest layer accounts for (hashed copies, old hashed versions, compressed variants,
 the manifest itself) are not orphans: the manifest layer reports them.
 """
@@ -16,111 +20,34 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import Storage
 
 from ..conf import get_config
 from . import fingerprints
 from .fingerprints import FileStamp
+from .live_report import LiveEntry, LiveReport
+from .manifest.copies import is_collected_text
+from .manifest.expected import SourceFile
+from .manifest.naming import is_adjustable
 from .manifest.report import ManifestReport
 from .manifest.variants import strip_compression
 from .records import Inventory, PathRecord
-from .status import LiveStatus
-from .storage.instance import configured_class, describe, is_remote
+from .status import LiveStatus, ManifestStatus
+from .storage.instance import (
+    ManifestStorage,
+    as_manifest_storage,
+    configured_class,
+    describe,
+    is_remote,
+    keeps_only_hashed,
+)
 from .storage.listing import Snapshot, StoredFile, gunzipped, read_bytes
 
 __all__ = ["LiveEntry", "LiveReport", "build_live_report"]
-
-
-@dataclass(frozen=True, slots=True)
-class LiveEntry:
-    """What the collected storage holds for one path, against its source."""
-
-    path: str
-    status: LiveStatus
-    stored_name: str | None = None
-    stored_size: int | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class LiveReport:
-    """Every path's live status, for one listing of the collected storage."""
-
-    storage_class: str
-    location: str
-    remote: bool
-    # When the listing was taken (time.time()), and how long it took.
-    checked_at: float
-    listing_seconds: float
-    file_count: int
-    problems: tuple[str, ...] = ()
-    # Collected copies read because their listing carried no usable md5.
-    reads: int = 0
-    orphans: tuple[str, ...] = ()
-    _entries: dict[str, LiveEntry] = field(default_factory=dict, repr=False, compare=False)
-    _storage: Storage | None = field(default=None, repr=False, compare=False)
-    _snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
-
-    @cached_property
-    def checked(self) -> bool:
-        """Return True if the storage could be listed (some paths may still be unknown)."""
-        return bool(self._entries) and not all(
-            e.status == LiveStatus.UNKNOWN for e in self._entries.values()
-        )
-
-    def entry(self, path: str) -> LiveEntry:
-        found = self._entries.get(path)
-        if found is None:
-            return LiveEntry(path, LiveStatus.UNKNOWN, note="not checked")
-        return found
-
-    def status_of(self, path: str) -> LiveStatus | None:
-        found = self._entries.get(path)
-        return None if found is None else found.status
-
-    def counts(self) -> Counter[str]:
-        return Counter(str(e.status) for e in self._entries.values())
-
-    @property
-    def storage(self) -> Storage | None:
-        """The inspector's own instance of the collected storage (None if it could not be made)."""
-        return self._storage
-
-    @property
-    def snapshot(self) -> Snapshot | None:
-        """The listing this report compared against (None if the storage could not be made)."""
-        return self._snapshot
-
-    def stored_md5(self, name: str) -> tuple[str | None, int | None] | None:
-        """Return (md5 if known cheaply, size) of a stored name; None if the listing lacks it."""
-        stored = self._snapshot.files.get(name) if self._snapshot is not None else None
-        if stored is None:
-            return None
-        if stored.stamp is not None:
-            try:
-                return fingerprints.md5(stored.stamp), stored.size
-            except OSError:
-                return None, stored.size
-        gzipped = bool(getattr(self._storage, "gzip", False))
-        return (None if gzipped else stored.listed_md5), (None if gzipped else stored.size)
-
-    def read_collected(self, path: str, max_bytes: int) -> bytes | None:
-        """Return the collected copy of ``path`` (None if there is none or it is too large).
-
-        Only names this report listed are opened: never a name taken from a request.
-        """
-        found = self._entries.get(path)
-        if found is None or found.stored_name is None or self._storage is None:
-            return None
-        stored = self._snapshot.files.get(found.stored_name) if self._snapshot else None
-        if stored is None or (stored.size is not None and stored.size > max_bytes):
-            return None
-        data = read_bytes(self._storage, stored)
-        return gunzipped(self._storage, data)
 
 
 def build_live_report(
@@ -165,6 +92,8 @@ class _Pending:
 
     by_digest: list[tuple[PathRecord, FileStamp, StoredFile]] = field(default_factory=list)
     by_reading: list[tuple[PathRecord, FileStamp, StoredFile]] = field(default_factory=list)
+    # CSS/JS whose hashed copy holds their rewritten text (a storage keeping only hashed files).
+    rewritten: list[tuple[PathRecord, FileStamp, StoredFile]] = field(default_factory=list)
 
 
 def _compare(
@@ -185,29 +114,32 @@ def _compare(
     gzipped = bool(getattr(storage, "gzip", False))
     entries: dict[str, LiveEntry] = {}
     pending = _Pending()
+    hashed_only = _hashed_only(storage, manifest)
     for record in inventory:
-        entry = _judge_without_bytes(record, snapshot, partial, gzipped, pending)
+        stored = snapshot.files.get(record.path)
+        if stored is None and hashed_only is not None and record.collect_winner is not None:
+            entry = _judge_hashed_copy(record, hashed_only, snapshot, partial, gzipped, pending)
+        else:
+            entry = _judge_without_bytes(record, stored, partial, gzipped, pending)
         if entry is not None:
             entries[record.path] = entry
     entries.update(_judge_by_digest(pending.by_digest))
     read_entries, reads = _judge_by_reading(storage, pending.by_reading)
     entries.update(read_entries)
+    if hashed_only is not None:
+        entries.update(_judge_rewritten(hashed_only, inventory, storage, pending.rewritten))
     if reads.skipped:
         problems.append(
             f"{reads.skipped} collected copies could not be compared: their listing gives no md5 "
             f"(multipart uploads or gzipped objects) and reading them would pass "
             f"LIVE_READ_MAX_BYTES or TIMEOUT"
         )
-    orphans = _orphans(inventory, manifest, snapshot)
-    for name in orphans:
-        stored = snapshot.files[name]
-        entries[name] = LiveEntry(
-            name,
-            LiveStatus.ORPHANED,
-            name,
-            stored.size,
-            "collected, but no source has it any more",
-        )
+    orphans = _orphans(inventory, manifest, snapshot, hashed_only)
+    for name, stored in orphans.items():
+        note = "collected, but no source has it any more"
+        if stored.name != name:
+            note = "collected as its hashed copy (the only one kept), but no source has it any more"
+        entries[name] = LiveEntry(name, LiveStatus.ORPHANED, stored.name, stored.size, note)
     return LiveReport(
         backend,
         location,
@@ -217,7 +149,7 @@ def _compare(
         file_count=len(snapshot.files),
         problems=tuple(problems),
         reads=reads.done,
-        orphans=tuple(orphans),
+        orphans=tuple(sorted(orphans)),
         _entries=entries,
         _storage=storage,
         _snapshot=snapshot,
@@ -225,11 +157,15 @@ def _compare(
 
 
 def _judge_without_bytes(
-    record: PathRecord, snapshot: Snapshot, partial: bool, gzipped: bool, pending: _Pending
+    record: PathRecord,
+    stored: StoredFile | None,
+    partial: bool,
+    gzipped: bool,
+    pending: _Pending,
 ) -> LiveEntry | None:
-    """Decide what the listing alone decides; queue the rest in ``pending``."""
+    """Decide what the listing alone decides about ``stored`` (the copy of ``record`` that
+    production serves); queue the rest in ``pending``."""
     path = record.path
-    stored = snapshot.files.get(path)
     if stored is None:
         if partial:
             return LiveEntry(path, LiveStatus.UNKNOWN, note="not in a partial listing")
@@ -243,7 +179,7 @@ def _judge_without_bytes(
         return LiveEntry(
             path,
             LiveStatus.UNKNOWN,
-            path,
+            stored.name,
             stored.size,
             "the file collectstatic takes is not a local file: not compared",
         )
@@ -251,7 +187,7 @@ def _judge_without_bytes(
         return LiveEntry(
             path,
             LiveStatus.MODIFIED,
-            path,
+            stored.name,
             stored.size,
             f"sizes differ: the source has {source.size:,} bytes, the collected copy "
             f"{stored.size:,}",
@@ -261,6 +197,97 @@ def _judge_without_bytes(
     else:
         pending.by_reading.append((record, source.stamp, stored))
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _HashedOnly:
+    """What comparing with hashed copies needs: the manifest storage, its names and report."""
+
+    storage: ManifestStorage
+    names: Mapping[str, str]
+    report: ManifestReport
+
+
+def _hashed_only(storage: Storage, manifest: ManifestReport) -> _HashedOnly | None:
+    """Return how to find hashed copies if ``storage`` keeps only those, else None."""
+    hashing = as_manifest_storage(storage)
+    if hashing is None or not keeps_only_hashed(storage) or manifest.parsed is None:
+        return None
+    return _HashedOnly(hashing, manifest.parsed.paths, manifest)
+
+
+def _judge_hashed_copy(
+    record: PathRecord,
+    hashed_only: _HashedOnly,
+    snapshot: Snapshot,
+    partial: bool,
+    gzipped: bool,
+    pending: _Pending,
+) -> LiveEntry | None:
+    """Judge ``record`` by the hashed copy its manifest entry names (its unhashed copy is
+    deleted on purpose); queue what its bytes decide in ``pending``."""
+    path = record.path
+    hashed = hashed_only.report.entry(path, url=False).hashed_name
+    stored = snapshot.files.get(hashed) if hashed is not None else None
+    if stored is None:
+        if partial:
+            return LiveEntry(path, LiveStatus.UNKNOWN, note="not in a partial listing")
+        return LiveEntry(
+            path,
+            LiveStatus.MISSING,
+            note="not collected yet: the storage keeps only hashed copies "
+            "(WHITENOISE_KEEP_ONLY_HASHED_FILES) and has none the manifest names for it",
+        )
+    source = record.collect_winner
+    if not is_adjustable(hashed_only.storage, path) or source is None or source.stamp is None:
+        return _judge_without_bytes(record, stored, partial, gzipped, pending)
+    if hashed_only.report.status_of(path) == ManifestStatus.OK:
+        # The manifest layer found this hashed copy to be what collectstatic writes today.
+        return LiveEntry(path, LiveStatus.CURRENT, stored.name, stored.size, _REWRITTEN_SAME)
+    pending.rewritten.append((record, source.stamp, stored))
+    return None
+
+
+_REWRITTEN_SAME = "its hashed copy is this source with its references rewritten"
+
+
+def _judge_rewritten(
+    hashed_only: _HashedOnly,
+    inventory: Inventory,
+    storage: Storage,
+    pending: list[tuple[PathRecord, FileStamp, StoredFile]],
+) -> dict[str, LiveEntry]:
+    """Compare CSS/JS sources, rewritten with the manifest's names, with their hashed copies."""
+    if not pending:
+        return {}
+    sources = {
+        r.path: SourceFile(r.path, r.collect_winner.stamp)
+        for r in inventory
+        if r.collect_winner is not None and r.collect_winner.stamp is not None
+    }
+    entries = {}
+    for record, source, stored in pending:
+        path, name, size = record.path, stored.name, stored.size
+        try:
+            data = fingerprints.read_recorded(source)
+            copy = gunzipped(storage, read_bytes(storage, stored))
+            same = is_collected_text(
+                hashed_only.storage, hashed_only.names, sources, path, data, copy
+            )
+        except (ValueError, SuspiciousOperation) as exc:  # collectstatic fails on it too
+            note = f"not compared: its references cannot be rewritten ({exc})"
+            entries[path] = LiveEntry(path, LiveStatus.UNKNOWN, name, size, note)
+        except Exception as exc:  # an unreadable source, or any backend error
+            note = f"cannot read the source or its hashed copy: {exc}"
+            entries[path] = LiveEntry(path, LiveStatus.UNKNOWN, name, size, note)
+        else:
+            status = LiveStatus.CURRENT if same else LiveStatus.MODIFIED
+            note = _REWRITTEN_SAME if same else _REWRITTEN_OTHER
+            entries[path] = LiveEntry(path, status, name, size, note)
+    return entries
+
+
+_REWRITTEN_OTHER = "its hashed copy is not this source with its references rewritten"
 
 
 def _judge_by_digest(
@@ -282,20 +309,21 @@ def _judge_by_digest(
 def _verdict(
     path: str, stored: StoredFile, ours: str | OSError | None, theirs: str | OSError | None
 ) -> LiveEntry:
+    name = stored.name
     if isinstance(ours, OSError) or ours is None:
         why = ours if isinstance(ours, OSError) else "no digest"
         return LiveEntry(
-            path, LiveStatus.UNKNOWN, path, stored.size, f"cannot read the source: {why}"
+            path, LiveStatus.UNKNOWN, name, stored.size, f"cannot read the source: {why}"
         )
     if isinstance(theirs, OSError) or theirs is None:
         why = theirs if isinstance(theirs, OSError) else "no digest"
         return LiveEntry(
-            path, LiveStatus.UNKNOWN, path, stored.size, f"cannot read the collected copy: {why}"
+            path, LiveStatus.UNKNOWN, name, stored.size, f"cannot read the collected copy: {why}"
         )
     if ours == theirs:
-        return LiveEntry(path, LiveStatus.CURRENT, path, stored.size, "same bytes")
+        return LiveEntry(path, LiveStatus.CURRENT, name, stored.size, "same bytes")
     return LiveEntry(
-        path, LiveStatus.MODIFIED, path, stored.size, "same size, other bytes (md5 differs)"
+        path, LiveStatus.MODIFIED, name, stored.size, "same size, other bytes (md5 differs)"
     )
 
 
@@ -321,7 +349,7 @@ def _judge_by_reading(
             entries[record.path] = LiveEntry(
                 record.path,
                 LiveStatus.UNKNOWN,
-                record.path,
+                stored.name,
                 stored.size,
                 "its listing gives no md5 (multipart upload or gzipped object) and the read "
                 "budget is spent: not compared",
@@ -343,17 +371,29 @@ def _judge_by_reading(
     return entries, reads
 
 
-def _orphans(inventory: Inventory, manifest: ManifestReport, snapshot: Snapshot) -> list[str]:
-    """Return the stored names that no source has and no manifest accounts for, sorted."""
+def _orphans(
+    inventory: Inventory,
+    manifest: ManifestReport,
+    snapshot: Snapshot,
+    hashed_only: _HashedOnly | None,
+) -> dict[str, StoredFile]:
+    """Return the paths that no source has and no manifest accounts for, with the copy the
+    storage holds: their stored name, or in a storage that keeps only hashed copies the hashed
+    copy a manifest entry without a source names (its unhashed copy is deleted on purpose)."""
     known = {record.path for record in inventory}
     if manifest.applicable:
         known |= manifest.accounted_names()
-    found = []
-    for name in snapshot.files:
+    found = {}
+    for name, stored in snapshot.files.items():
         if name in known:
             continue
         base, suffix = strip_compression(name)
         if suffix and base in known:
             continue  # a compressed variant: the manifest layer checks those
-        found.append(name)
-    return sorted(found)
+        found[name] = stored
+    if hashed_only is not None:
+        sourced = {record.path for record in inventory}
+        for path, hashed in hashed_only.names.items():
+            if path not in sourced and path not in found and hashed in snapshot.files:
+                found[path] = snapshot.files[hashed]
+    return found

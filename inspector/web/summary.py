@@ -29,7 +29,7 @@ def summary(request: HttpRequest) -> JsonResponse:
         return waiting
     counts, severities = layers.counts, layers.severity_counts
     live = layers.live
-    manifest_counts = layers.manifest.counts()
+    manifest_counts = layers.manifest_counts
     live_counts = live.counts() if live is not None else None
     last = CollectionRun.objects.first()
     body: dict[str, Any] = {

@@ -61,7 +61,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     if isinstance(layers, HttpResponse):
         return layers
     inventory, manifest, live = layers.inventory, layers.manifest, layers.live
-    manifest_counts = manifest.counts()
+    manifest_counts = layers.manifest_counts
     counts = layers.counts
     live_counts = live.counts() if live is not None else Counter[str]()
     severities = layers.severity_counts

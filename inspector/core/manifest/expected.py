@@ -5,24 +5,29 @@ file after the md5 of its text *once its ``url()``/``@import``/sourceMappingURL 
 rewritten* to the hashed names of their targets, repeated until no name changes any more. This
 module reproduces that fixed point in memory with the storage's own regular expressions and URL
 converter, so the Django version's own rules apply (6.1 skips URLs inside comments, 5.2 does not)
-and an untouched collection never looks stale.
+and an untouched collection never looks stale. A reference whose lookup key is no manifest key
+(``logo.png?v=2``, a sourceMappingURL with blanks before ``*/``) is named, as in post_process,
+after the copy collectstatic has just written into the storage: today's source, unless a stored
+copy at least as new is left in place (``CopiedSources``).
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from re import Pattern
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile, File
 
 from .. import caches, fingerprints
 from ..fingerprints import FileStamp
-from ..storage.instance import KnownDigest, ManifestStorage
+from ..storage.instance import CopiedContent, KnownDigest, ManifestStorage, copied_content
+from ..storage.listing import StoredFile
 from .naming import hashed_name_for, is_adjustable, key_of, pattern_globs, uses_md5_names
+from .prefilter import might_refer
 
 # A chain of N files that import each other needs N rounds; Django gives up after 1 + 5 passes,
 # so a longer wait can only mean a reference cycle that post_process could never have resolved.
@@ -38,6 +43,9 @@ class SourceFile:
     read: Callable[[], bytes] | None = None
     # Said when the bytes are not the source's own (e.g. the collected copy stands in for them).
     caveat: str = ""
+    # The stored copy collectstatic leaves in place (at least as new as the source, to the
+    # second): a missed lookup then hashes it, not the source. None: it copies the source.
+    left: StoredFile | None = None
 
 
 @dataclass
@@ -70,8 +78,64 @@ class _RecordingDict(dict[str, str]):
         return super().get(key, default)
 
 
-def rewrite(storage: ManifestStorage, name: str, content: str, hashed_files: dict[str, str]) -> str:
-    """Return ``content`` with its references rewritten exactly as ``_post_process`` does."""
+class CopiedSources:
+    """What ``collectstatic`` has just copied into the storage when ``post_process`` runs: the
+    collect winner's bytes of every path it collects (``storage.instance.copied_content``).
+
+    Remembers the md5 of each path it was asked for, so a memoised rewrite is reused only while
+    those bytes are the same.
+    """
+
+    def __init__(self, files: Mapping[str, SourceFile], md5_names: bool) -> None:
+        self.files, self.md5_names = files, md5_names
+        self.seen: dict[str, str | None] = {}
+        self._digests: dict[str, str] = {}
+
+    def digest(self, path: str) -> str | None:
+        """Return the md5 of the copy of ``path`` (None: collectstatic does not copy it, so
+        Django hashes whatever the storage holds). Raises OSError for an unreadable source."""
+        source = self.files.get(path)
+        if source is None:
+            return None
+        if source.left is not None:
+            if source.left.stamp is None:
+                return None  # a remote copy: Django's own read of the storage
+            return fingerprints.md5(source.left.stamp)
+        if path not in self._digests:
+            if source.stamp is not None:
+                self._digests[path] = fingerprints.md5(source.stamp)
+            else:
+                self._digests[path] = hashlib.md5(_read(source), usedforsecurity=False).hexdigest()
+        return self._digests[path]
+
+    def __call__(self, path: str) -> File[Any] | KnownDigest | None:
+        digest = self.digest(path)
+        self.seen[path] = digest
+        if digest is None:
+            return None
+        if self.md5_names:
+            return KnownDigest(digest)
+        source = self.files[path]
+        if source.left is not None and source.left.stamp is not None:
+            return ContentFile(fingerprints.read_recorded(source.left.stamp))
+        return ContentFile(_read(source))  # a custom file_hash reads the bytes
+
+
+def rewrite(
+    storage: ManifestStorage,
+    name: str,
+    content: str,
+    hashed_files: dict[str, str],
+    copied: CopiedContent | None = None,
+) -> str:
+    """Return ``content`` with its references rewritten exactly as ``_post_process`` does.
+
+    ``copied`` gives the content collectstatic has just copied for a path, which Django hashes
+    for a reference its ``hashed_files`` lookup misses (None: the storage's copy).
+    """
+    if copied is not None:
+        with copied_content(copied):
+            return rewrite(storage, name, content, hashed_files)
     for glob, extension in pattern_globs(storage):
         if not glob.match(name):
             continue
@@ -86,10 +150,11 @@ def rewrite(storage: ManifestStorage, name: str, content: str, hashed_files: dic
     return content
 
 
-# (storage class, path, source stamp) -> (the hashed names its rewrite looked up, its hashed
-# name): a file whose source and looked-up names are as last time is not read or rewritten again.
+# (storage class, path, source stamp) -> (the hashed names its rewrite looked up, the md5 of the
+# copies it hashed on a missed lookup, its hashed name): a file whose source, looked-up names and
+# hashed copies are as last time is not read or rewritten again.
 _Memo = tuple[type, str, FileStamp]
-_rewrites: dict[_Memo, tuple[dict[str, str | None], str]] = {}
+_rewrites: dict[_Memo, tuple[dict[str, str | None], dict[str, str | None], str]] = {}
 _rewrites_lock = threading.Lock()
 
 
@@ -101,7 +166,10 @@ def _clear_rewrites() -> None:
 caches.register(
     "rewrites",
     _clear_rewrites,
-    fresh_while="the source's stamp and every hashed name its rewrite looked up are unchanged",
+    fresh_while=(
+        "the source's stamp, every hashed name its rewrite looked up and every copy it hashed "
+        "are unchanged"
+    ),
 )
 
 
@@ -143,7 +211,7 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
         known = _rewrites.get((type(storage), path, stamp)) if stamp is not None else None
         if known is not None:
             # Any starting name converges to the same fixed point; the last one gets there at once.
-            result.names[key_of(storage, path)] = known[1]
+            result.names[key_of(storage, path)] = known[2]
             texts[path] = ""  # settled from the memo unless a name it looked up changed
         else:
             unread.append(path)
@@ -178,8 +246,13 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
         result.references[path] = frozenset()  # rewriting leaves it as it is
         if stamp is not None and not stamp.is_racy():
             with _rewrites_lock:
-                _rewrites[(type(storage), path, stamp)] = ({}, result.names[key_of(storage, path)])
-    _settle(storage, {p: files[p] for p in texts}, texts, result)
+                _rewrites[(type(storage), path, stamp)] = (
+                    {},
+                    {},
+                    result.names[key_of(storage, path)],
+                )
+    copied = CopiedSources(files, md5_names)
+    _settle(storage, {p: files[p] for p in texts}, texts, result, copied)
     return result
 
 
@@ -188,79 +261,6 @@ def _read_or_error(source: SourceFile) -> bytes | OSError:
         return _read(source)
     except OSError as exc:
         return exc
-
-
-# pattern -> (a literal every match contains, whether it is matched ignoring case), or None
-_literals: dict[Pattern[str], tuple[str, bool] | None] = {}
-
-
-def might_refer(storage: ManifestStorage, path: str, data: bytes) -> bool:
-    """Return False only if no reference pattern of ``storage`` can match ``data``'s text.
-
-    Each pattern's longest required literal (``url(``, ``@import``, ``sourceMappingURL``) is
-    looked for in the bytes, far faster than the pattern itself; text that is not ASCII, or a
-    pattern without such a literal, is always rewritten.
-    """
-    lowered: bytes | None = None
-    for glob, extension in pattern_globs(storage):
-        if not glob.match(path):
-            continue
-        for entry in storage._patterns[extension]:
-            pattern = entry[0]
-            if pattern not in _literals:
-                _literals[pattern] = _required_literal(pattern)
-            literal = _literals[pattern]
-            if literal is None:
-                return True
-            text, folded = literal
-            if not folded:
-                if text.encode() in data:
-                    return True
-                continue
-            # Case-insensitive Unicode matching folds a few non-ASCII letters onto ASCII ones.
-            if not data.isascii():
-                return True
-            if lowered is None:
-                lowered = data.lower()
-            if text.lower().encode() in lowered:
-                return True
-    return False
-
-
-def _required_literal(pattern: Pattern[str]) -> tuple[str, bool] | None:
-    """Return the longest run of literal characters every match of ``pattern`` contains."""
-    from re import _parser  # type: ignore[attr-defined]
-
-    try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # an unusual pattern: no shortcut for it
-        return None
-    best: list[tuple[str, bool]] = []
-    run: list[tuple[str, bool]] = []
-
-    def flush() -> None:
-        nonlocal best, run
-        if len(run) > len(best):
-            best = run
-        run = []
-
-    def walk(items: Iterable[tuple[Any, Any]], ignore_case: bool) -> None:
-        for op, argument in items:
-            name = str(op)
-            if name == "LITERAL":
-                run.append((chr(argument), ignore_case))
-            elif name == "SUBPATTERN":
-                _group, add, remove, inner = argument
-                walk(inner, (ignore_case or bool(add & re.IGNORECASE)) and not remove & re.I)
-            else:  # a class, a repeat, a branch, an anchor: the run stops here
-                flush()
-
-    walk(parsed, bool(pattern.flags & re.IGNORECASE))
-    flush()
-    if len(best) < 3 or not all(c.isascii() for c, _ in best):
-        return None
-    text = "".join(c for c, _ in best)
-    return text, any(folded and c.lower() != c.upper() for c, folded in best)
 
 
 def _text(source: SourceFile) -> str:
@@ -276,6 +276,7 @@ def _settle(
     sources: dict[str, SourceFile],
     texts: dict[str, str],
     result: ExpectedNames,
+    copied: CopiedSources,
 ) -> None:
     """Rewrite the text files until no hashed name changes: post_process's fixed point.
 
@@ -295,15 +296,16 @@ def _settle(
             stamp = sources[path].stamp
             memo_key = (type(storage), path, stamp) if stamp is not None else None
             known = _rewrites.get(memo_key) if memo_key else None
-            if known is not None and all(dict.get(names, k) == v for k, v in known[0].items()):
-                seen, name = set(known[0]), known[1]
+            if known is not None and _still_holds(known, names, copied):
+                seen, hashed, name = set(known[0]), set(known[1]), known[2]
             else:
-                names.seen = set()
+                names.seen, copied.seen = set(), {}
                 try:
                     text = texts.get(path) or _text(sources[path])
-                    text = rewrite(storage, path, text, names)
-                except (OSError, ValueError) as exc:
-                    # Unreadable, not UTF-8, or a reference to a file collectstatic cannot find.
+                    text = rewrite(storage, path, text, names, copied)
+                except (OSError, ValueError, SuspiciousOperation) as exc:
+                    # Unreadable, not UTF-8, or a reference to a file collectstatic cannot find
+                    # (or that lies above the storage's root: Django refuses to open it).
                     if isinstance(exc, OSError):
                         result.errors[path] = f"cannot read the source: {exc}"
                     else:
@@ -311,13 +313,16 @@ def _settle(
                         result.fatal.add(path)
                     names.pop(keys[path], None)
                     continue
-                seen, name = names.seen, _name_from_bytes(storage, path, text.encode())
+                seen, hashed = names.seen, set(copied.seen)
+                name = _name_from_bytes(storage, path, text.encode())
                 if memo_key is not None and not memo_key[2].is_racy():
                     with _rewrites_lock:
                         if len(_rewrites) > 200_000:
                             _rewrites.clear()
-                        _rewrites[memo_key] = ({k: dict.get(names, k) for k in seen}, name)
-            result.references[path] = frozenset(seen)
+                        looked_up = {k: dict.get(names, k) for k in seen}
+                        _rewrites[memo_key] = (looked_up, dict(copied.seen), name)
+            # The copies it hashed are references too ("files it references changed").
+            result.references[path] = frozenset(seen | hashed)
             for target in seen:
                 dependants.setdefault(target, set()).add(path)
             if dict.get(names, keys[path]) != name:
@@ -334,6 +339,20 @@ def _settle(
         result.fatal.add(path)
         names.pop(keys[path], None)
     result.names = dict(names)
+
+
+def _still_holds(
+    known: tuple[dict[str, str | None], dict[str, str | None], str],
+    names: _RecordingDict,
+    copied: CopiedSources,
+) -> bool:
+    """Return True if every name and copy a memoised rewrite used is as it was then."""
+    try:
+        return all(dict.get(names, k) == v for k, v in known[0].items()) and all(
+            copied.digest(path) == digest for path, digest in known[1].items()
+        )
+    except OSError:
+        return False  # rewrite again, and say why it cannot be read
 
 
 def _name_from_bytes(storage: ManifestStorage, path: str, data: bytes) -> str:

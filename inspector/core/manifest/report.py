@@ -20,7 +20,7 @@ from ..fingerprints import FileStamp
 from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
 from ..storage.instance import ManifestStorage, as_manifest_storage
-from ..storage.listing import Snapshot, file_size, read_bytes
+from ..storage.listing import Snapshot, StoredFile, file_size, read_bytes
 from .expected import ExpectedNames, SourceFile, compute_expected
 from .naming import key_of, production_url
 from .reading import (
@@ -369,7 +369,9 @@ def _sources(inventory: Inventory, storage: Storage, snapshot: Snapshot) -> dict
         if winner is None:
             continue
         if winner.stamp is not None:
-            sources[record.path] = SourceFile(record.path, winner.stamp)
+            stored = snapshot.files.get(record.path)
+            left = stored if stored is not None and _left_in_place(stored, winner.stamp) else None
+            sources[record.path] = SourceFile(record.path, winner.stamp, left=left)
             continue
         # A custom finder with no file on disk: its collected copy stands in for it.
         collected = snapshot.files.get(record.path)
@@ -381,3 +383,13 @@ def _sources(inventory: Inventory, storage: Storage, snapshot: Snapshot) -> dict
                 caveat="compared with the collected copy (the source is not a local file)",
             )
     return sources
+
+
+def _left_in_place(stored: StoredFile, source: FileStamp) -> bool:
+    """Return True if collectstatic skips copying over ``stored``: its modified time, to the
+    second, is not older than the source's ("Skipping '…' (not modified)")."""
+    if stored.stamp is not None:
+        return stored.stamp.mtime_ns // 10**9 >= source.mtime_ns // 10**9
+    if stored.listed_at is not None:
+        return int(stored.listed_at) >= source.mtime_ns // 10**9
+    return False

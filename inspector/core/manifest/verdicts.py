@@ -15,7 +15,7 @@ from .. import fingerprints
 from ..paths import file_of_name
 from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
-from ..storage.instance import ManifestStorage, as_manifest_storage
+from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_hashed
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of
 from .expected import ExpectedNames, verify_hashed_file
 from .naming import key_of, uses_md5_names
@@ -232,6 +232,6 @@ def storage_findings(
 
 def _compressed_candidates(storage: Storage, manifest: dict[str, str]) -> list[str]:
     """Return the names whitenoise compresses: hashed ones, and originals unless it deletes them."""
-    if getattr(storage, "keep_only_hashed_files", False):
+    if keeps_only_hashed(storage):
         return sorted(set(manifest.values()))
     return sorted(set(manifest.values()) | set(manifest))

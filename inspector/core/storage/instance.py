@@ -2,7 +2,8 @@
 
 Never the shared ``staticfiles_storage``: a manifest storage gets a subclass that does not load
 its manifest on construction (the inspector reads it itself, and a corrupt one must be reported,
-not raised) and accepts precomputed digests; a remote client gets the inspector's own timeouts,
+not raised) and accepts precomputed digests (and, for a missed lookup, the content collectstatic
+would have just copied: ``copied_content``); a remote client gets the inspector's own timeouts,
 so that no page waits on a stalled endpoint for long.
 """
 
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from re import Match, Pattern
 from typing import Any, Protocol, cast
+from urllib.parse import unquote, urlsplit
 
 from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
@@ -83,11 +86,45 @@ def as_manifest_storage(storage: object) -> ManifestStorage | None:
     return cast(ManifestStorage, storage) if isinstance(storage, ManifestFilesMixin) else None
 
 
+# Per thread, while post_process's rewrite is reproduced: the content collectstatic has just
+# copied into the storage for a path (see ``copied_content``).
+_copied = threading.local()
+CopiedContent = Callable[[str], "File[Any] | KnownDigest | None"]
+
+
+@contextmanager
+def copied_content(provider: CopiedContent) -> Iterator[None]:
+    """Let ``hashed_name`` hash ``provider(path)`` instead of the stored copy of ``path``.
+
+    Django's converter looks a reference up in ``hashed_files`` by a key that keeps its query
+    (``logo.png?v=2``) or trailing whitespace (a CSS ``sourceMappingURL``); on a miss it hashes
+    the unhashed copy in the storage, which ``collectstatic`` has just overwritten with today's
+    source. The provider gives that content (None: the storage's own copy, as Django reads it).
+    """
+    previous = getattr(_copied, "provider", None)
+    _copied.provider = provider
+    try:
+        yield
+    finally:
+        _copied.provider = previous
+
+
 class InspectingMixin:
     """Never load the manifest on construction, and accept precomputed digests."""
 
     def load_manifest(self) -> tuple[dict[str, str], str]:
         return {}, ""
+
+    def hashed_name(self, name: str, content: Any = None, filename: str | None = None) -> str:
+        provider: CopiedContent | None = getattr(_copied, "provider", None)
+        if content is None and provider is not None:
+            # The file Django would open, found exactly as ``HashedFilesMixin.hashed_name`` does.
+            path = (filename and urlsplit(unquote(filename)).path.strip()) or urlsplit(
+                unquote(name)
+            ).path.strip()
+            content = provider(path)
+        parent = cast(ManifestStorage, super())
+        return parent.hashed_name(name, content, filename)
 
     def file_hash(self, name: str | None, content: Any = None) -> str | None:
         if isinstance(content, KnownDigest):
@@ -141,6 +178,12 @@ def as_s3(storage: object) -> S3Storage | None:
 def is_s3(storage: object) -> bool:
     """Return True for django-storages' S3 backends (an optional dependency)."""
     return as_s3(storage) is not None
+
+
+def keeps_only_hashed(storage: object) -> bool:
+    """Return True if ``storage`` deletes the unhashed copies after post-processing
+    (whitenoise's ``WHITENOISE_KEEP_ONLY_HASHED_FILES``)."""
+    return bool(getattr(storage, "keep_only_hashed_files", False))
 
 
 def is_remote(storage: Storage) -> bool:
