@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.core.handlers.wsgi import get_script_name
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -46,7 +46,7 @@ from .http import (
     table_page,
     unknown_export_format,
 )
-from .permissions import VIEW_PERMISSION, staff_permission_required
+from .permissions import VIEW_PERMISSION, not_found, staff_permission_required
 from .reference_views import referenced_paths, references_for_page
 from .tables import PathRowsData, PathsTable, export_response
 
@@ -177,7 +177,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
         return layers
     record = layers.get(path) or layers.get(from_url_part(path))
     if record is None:
-        raise Http404("No static source and no collected file has this path.")
+        return not_found(request, "No static source and no collected file has this path.")
     manifest, live = layers.manifest, layers.live
     assert live is not None
     live_entry = live.entry(record.path)
@@ -247,3 +247,9 @@ def probe(request: HttpRequest) -> HttpResponse:
         return cooling_down("probe of these paths", left)
     run_probe(layers, [r for r in records if r is not None], configured_base_url())
     return redirect(safe_next(request))
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def unknown_page(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other URL under the inspector's: a 404 in its layout, with the way back."""
+    return not_found(request, "The asset inspector has no page at this address.")
