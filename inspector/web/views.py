@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.core.files.storage import FileSystemStorage
 from django.core.handlers.wsgi import get_script_name
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
@@ -24,6 +25,7 @@ from ..core.status import (
     Severity,
     SourceStatus,
 )
+from ..core.storage.instance import collected_storage
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
 from ..served.targets import (
@@ -130,14 +132,22 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _cdn_facts(layers: Layers) -> dict[str, object]:
     """What the overview says about a CDN in front of STATIC_URL: its host, how many URLs it
     must drop once the differences are collected, and the paths the last probes found it
-    serving stale."""
+    serving stale; and whether the storage is a folder that is not set (no ``STATIC_ROOT``),
+    which nothing is collected to and no listing can be taken of."""
     storage = layers.live.storage if layers.live is not None else None
     host = cdn_host(storage)
     return {
+        "no_collect_folder": _no_collect_folder(),
         "cdn_host": host,
         "cdn_pending": len(pending_invalidation(layers).names) if host else 0,
         "cdn_stale": cdn_stale(),
     }
+
+
+def _no_collect_folder() -> bool:
+    # The live report keeps no storage when its listing failed: ask for the configured one.
+    storage, _ = collected_storage()
+    return isinstance(storage, FileSystemStorage) and not storage.location
 
 
 @staff_permission_required(VIEW_PERMISSION)
