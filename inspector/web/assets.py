@@ -3,8 +3,8 @@
 The dashboard is where people go when static files are broken: the inspected storage may be a
 bucket that does not answer (its manifest storage raises while it is built), a manifest that
 lacks these names, or another origin that a strict Content-Security-Policy does not allow. So the
-pages load their files (stylesheet, icon, htmx) from the app's own URL, read from the installed apps' folders, never
-through the staticfiles storage or its finders.
+pages load their files (stylesheet, icon, htmx) from the app's own URL, read from the installed
+apps' folders, never through the staticfiles storage or its finders.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-
 
 
 @dataclass(frozen=True, slots=True)
