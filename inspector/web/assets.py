@@ -1,10 +1,10 @@
-"""The inspector's own stylesheet and htmx, served by the app itself.
+"""The inspector's own files (stylesheet, script, icon) and htmx, served by the app itself.
 
 The dashboard is where people go when static files are broken: the inspected storage may be a
 bucket that does not answer (its manifest storage raises while it is built), a manifest that
 lacks these names, or another origin that a strict Content-Security-Policy does not allow. So the
-pages load their files (stylesheet, icon, htmx) from the app's own URL, read from the installed
-apps' folders, never through the staticfiles storage or its finders.
+pages load these files from the app's own URL, read from the installed apps' folders, never
+through the staticfiles storage or its finders.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class OwnAsset:
 OWN_ASSETS = {
     "inspector.css": OwnAsset("inspector", "static/inspector/inspector.css", "text/css"),
     "favicon.svg": OwnAsset("inspector", "static/inspector/favicon.svg", "image/svg+xml"),
+    "inspector.js": OwnAsset("inspector", "static/inspector/inspector.js", "text/javascript"),
     # Absent when js_lib_htmx is not installed (check inspector.W001): pages reload whole.
     "htmx.min.js": OwnAsset("js_lib_htmx", "static/htmx/htmx.min.js", "text/javascript"),
 }
