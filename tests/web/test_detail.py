@@ -40,6 +40,7 @@ def test_every_candidate_in_precedence_order_with_md5_and_verdict(
     layout.write(second, "css/site.css", "body { color: blue }")
     layout.write(third, "css/site.css", "body { color: red }")
     body = detail(viewer_client, layout, "css/site.css", first, second, third)
+    body = body.replace("<wbr>", "")  # names may break after / . : (<wbr>)
     assert body.index(str(first)) < body.index(str(second)) < body.index(str(third))
     assert hashlib.md5(b"body { color: red }").hexdigest() in body
     assert hashlib.md5(b"body { color: blue }").hexdigest() in body

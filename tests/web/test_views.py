@@ -164,6 +164,7 @@ def test_overview_sources_table_and_chart(viewer_client: Client, layout: Layout)
     html = get_overview(
         viewer_client, layout, dirs=[big, ("pre", small_dir)], finders=[FS]
     ).content.decode()
+    html = html.replace("<wbr>", "")  # names may break after / . : (<wbr>)
     sources = html[
         html.index('class="sources"') : html.index("</table>", html.index('class="sources"'))
     ]
@@ -229,6 +230,7 @@ def test_hostile_file_names_are_rendered_inert(
         layout.write(second, name, "y")
     url = reverse(f"inspector:{page}")
     html = get(viewer_client, layout, url, dirs=[first, second], finders=[FS]).content.decode()
+    html = html.replace("<wbr>", "")  # names may break after / . : (<wbr>)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.js" in html
     assert "<script>alert(1)</script>" not in html
     assert "<img src=x" not in html
