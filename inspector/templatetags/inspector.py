@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 from django import template
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from ..core.diffs import DiffLine
 from ..core.paths import to_url_part, visible
 from ..web.assets import asset_url
 
@@ -69,3 +70,31 @@ def epoch_datetime(seconds: float | None) -> datetime | None:
     if seconds is None:
         return None
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+@register.filter
+def diff_line(line: DiffLine) -> str:
+    """Show one diff line: its numbers in the old and the new file (drawn by CSS, so copied
+    text is the diff itself), its marker, and its changed words in ``<mark>``."""
+    if line.parts:
+        content = format_html_join(
+            "",
+            "{}",
+            (
+                (format_html("<mark>{}</mark>", p.text) if p.changed else p.text,)
+                for p in line.parts
+            ),
+        )
+        text: str = format_html("{}{}", line.marker, content)
+    else:
+        text = line.text
+    if line.old_number is None and line.new_number is None and not line.marker:
+        return format_html('<span class="diff-{}">{}\n</span>', line.kind, text)
+    return format_html(
+        '<span class="diff-{}"><span class="ln" aria-hidden="true" data-n="{}"></span>'
+        '<span class="ln" aria-hidden="true" data-n="{}"></span>{}\n</span>',
+        line.kind,
+        "" if line.old_number is None else line.old_number,
+        "" if line.new_number is None else line.new_number,
+        text,
+    )
