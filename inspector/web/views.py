@@ -37,7 +37,7 @@ from ..served.targets import (
 )
 from . import cooldown
 from .building import page_layers
-from .charts import source_chart
+from .charts import source_rows
 from .details import candidate_details, static_url
 from .forms import PathFilterForm
 from .http import (
@@ -101,7 +101,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             },
             "status_counts": [(s.value, counts[s]) for s in SourceStatus],
             "flag_counts": [(f.value, counts[f]) for f in Flag],
-            "chart": source_chart(inventory.sources),
+            "source_rows": source_rows(inventory.sources),
             "settings_facts": resolution_settings(get_script_name(request.META)),
             "manifest": manifest,
             "manifest_counts": [

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.support.layout import Layout, age, collected_app
+from tests.support.own_files import OWN_COUNT
 
 MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 ACCEPT = [{"path": "theme/*", "status": "conflict", "reason": "our admin theme"}]
@@ -101,9 +102,9 @@ def facet(html: str, name: str, value: str) -> int:
 
 
 def test_facet_counts_follow_the_current_filter(viewer_client: Client, project: None) -> None:
-    # The site's five, and the inspector's own stylesheet.
+    # The site's five, and the inspector's own files (one of them its stylesheet).
     everything = page(viewer_client, "paths")
-    assert facet(everything, "status", "unique") == 6
+    assert facet(everything, "status", "unique") == 5 + OWN_COUNT
     css = page(viewer_client, "paths", "?q=css")
     assert facet(css, "status", "unique") == 4, "with q=css, only css paths count"
     # A facet's own choice does not shrink its counts: the others stay selectable.

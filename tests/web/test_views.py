@@ -170,10 +170,12 @@ def test_overview_sources_table_and_chart(viewer_client: Client, layout: Layout)
     ]
     assert sources.index(f"dir:{big}") < sources.index(f"dir:pre={small_dir}")
     assert str(big) in sources, "location column"
-    # Two bars per source, the biggest source at full length, the other scaled down.
-    svg = html[html.index("<svg") : html.index("</svg>")]
-    assert svg.count('class="chart-bytes"') == 2 and svg.count('class="chart-files"') == 2
-    assert 'width="420.0"' in svg
+    # Bars in the Files and Bytes cells: the biggest source at full length, the other scaled.
+    assert sources.count('class="share-bytes"') == 2 and sources.count('class="share-files"') == 2
+    assert '<rect width="100.0" height="4" class="share-bytes"/>' in sources
+    assert '<rect width="0.1" height="4" class="share-bytes"/>' in sources  # 10 of 8000 bytes
+    assert '<rect width="50.0" height="4" class="share-files"/>' in sources  # 1 of 2 files
+    assert "<figure" not in html, "no chart repeating the table"
     assert "pre/ → " + str(small_dir) in html, "STATICFILES_DIRS prefix in the settings block"
 
 
