@@ -274,7 +274,8 @@ class RunFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         phase = self.fields["phase"]
         assert isinstance(phase, forms.MultipleChoiceField)
-        phase.choices = Phase.choices
+        # The words the rest of the pages use ("post-processing"), not the enum's labels.
+        phase.choices = [(value, value) for value in Phase.values]
 
     def filter(self, runs: QuerySet[CollectionRun]) -> QuerySet[CollectionRun]:
         if not self.is_valid():
