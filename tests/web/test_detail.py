@@ -90,7 +90,7 @@ def test_differing_text_candidate_gets_a_unified_diff_against_the_winner(
     layout.write(first, "css/site.css", "a {}\nbody { color: red }\nz {}\n")
     layout.write(second, "css/site.css", "a {}\nbody { color: blue }\nz {}\n")
     body = detail(viewer_client, layout, "css/site.css", first, second)
-    diff = body[body.index('<pre class="diff"') : body.index("</pre>")]
+    diff = body[body.index('<pre class="diff') : body.index("</pre>")]
     # Both line numbers (drawn by CSS from data-n), and the changed word marked.
     ln = '<span class="ln" aria-hidden="true" data-n="{}"></span>'
     removed = ln.format(2) + ln.format("") + "-body { color: <mark>blue</mark> }\n"
