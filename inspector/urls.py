@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from .core.paths import to_url_part
 from .web import assets, collect_views, reference_views, release_views, summary, views
@@ -37,4 +37,6 @@ urlpatterns = [
     path("collect/runs/", collect_views.runs, name="runs"),
     path("collect/runs/<int:pk>/", collect_views.run_detail, name="run"),
     path("collect/runs/<int:pk>/cancel/", collect_views.run_cancel, name="run-cancel"),
+    # Last: any other address under the inspector's gets its 404 in the inspector's layout.
+    re_path(r"^(?P<rest>.*)$", views.unknown_page, name="unknown"),
 ]

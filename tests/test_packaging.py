@@ -25,6 +25,8 @@ def test_wheel_carries_templates_static_and_migrations(tmp_path: Path) -> None:
         "inspector/templates/inspector/base.html",
         "inspector/templates/inspector/overview.html",
         "inspector/static/inspector/inspector.css",
+        "inspector/static/inspector/inspector.js",
+        "inspector/static/inspector/favicon.svg",
         "inspector/migrations/0001_initial.py",
         "inspector/management/commands/inspect_assets.py",
         "inspector/py.typed",

@@ -202,11 +202,12 @@ class Collector(collectstatic.Command):
                 if suffix and base == name:
                     self.variants.setdefault(name, set()).add(item[1])
                 # Files whose references are rewritten come by more than once (one per pass);
-                # whitenoise also yields the compressed copies it writes, which are not paths.
+                # whitenoise also yields the compressed copies it writes, which are not paths:
+                # one of an unhashed name (a.svg as a.svg.gz) is no post-processing of a.svg.
                 if name in paths:
                     if not self._per_file:
                         self._advance_once(name)
-                    if processed is True:
+                    if processed is True and not suffix:
                         self.post_processed.add(name)
                 yield item
 

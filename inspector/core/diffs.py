@@ -7,7 +7,9 @@ Used for a shadowed candidate against the winner, and for a source against its c
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..conf import get_config
@@ -29,9 +31,32 @@ class LineKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a changed line's content; ``changed`` where its counterpart differs."""
+
+    text: str
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DiffLine:
+    """One line of a unified diff (``text`` with its ``+``/``-``/`` `` marker), with its number
+    in the old and the new file, and for a changed line its content in ``parts``."""
+
     kind: LineKind
     text: str
+    old_number: int | None = None
+    new_number: int | None = None
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def marker(self) -> str:
+        return self.text[:1] if self.kind in _CONTENT_KINDS else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hunk:
+    lines: tuple[DiffLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +68,22 @@ class TextDiff:
     removed: int = 0
     truncated: bool = False
     skipped: str | None = None
+
+    @property
+    def header(self) -> tuple[DiffLine, ...]:
+        """The ``---``/``+++`` lines."""
+        return tuple(line for line in self.lines if line.kind is LineKind.HEADER)
+
+    @property
+    def hunks(self) -> tuple[Hunk, ...]:
+        """The lines after the header, one group per ``@@`` line."""
+        groups: list[list[DiffLine]] = []
+        for line in self.lines:
+            if line.kind is LineKind.HUNK or (not groups and line.kind is not LineKind.HEADER):
+                groups.append([])
+            if groups:
+                groups[-1].append(line)
+        return tuple(Hunk(tuple(group)) for group in groups)
 
 
 class TooLargeToDiff(Exception):
@@ -91,7 +132,7 @@ def diff_bytes(
         return TextDiff(
             skipped="the lines are the same; the bytes differ in line endings or encoding"
         )
-    return TextDiff(tuple(lines), added, removed, truncated)
+    return TextDiff(tuple(_with_words(_numbered(lines))), added, removed, truncated)
 
 
 def diff_files(
@@ -112,6 +153,96 @@ def diff_files(
     except OSError as exc:
         return TextDiff(skipped=f"could not read: {exc.strerror or exc}")
     return diff_bytes(old, new, old_label, new_label, max_lines=max_lines)
+
+
+_CONTENT_KINDS = (LineKind.ADDED, LineKind.REMOVED, LineKind.CONTEXT)
+_HUNK_START = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+# Words, runs of spaces, and every other character alone: what a changed word is made of.
+_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+# Past this, a line is marked changed whole: comparing its words would cost more than it shows.
+_WORDS_MAX_CHARS = 2000
+# Below this likeness two lines are a replacement, not an edit: nothing to mark within.
+_EDIT_RATIO = 0.3
+
+
+def _numbered(lines: list[DiffLine]) -> Iterator[DiffLine]:
+    """Give each line its number in the old and the new file, from the hunks' ``@@`` lines."""
+    old = new = 0
+    for line in lines:
+        if line.kind is LineKind.HUNK:
+            start = _HUNK_START.match(line.text)
+            if start:
+                old, new = int(start.group(1)), int(start.group(2))
+            yield line
+        elif line.kind is LineKind.REMOVED:
+            yield replace(line, old_number=old)
+            old += 1
+        elif line.kind is LineKind.ADDED:
+            yield replace(line, new_number=new)
+            new += 1
+        elif line.kind is LineKind.CONTEXT:
+            yield replace(line, old_number=old, new_number=new)
+            old, new = old + 1, new + 1
+        else:
+            yield line
+
+
+def _with_words(lines: Iterator[DiffLine]) -> Iterator[DiffLine]:
+    """Mark the changed words of each removed line and the added line that replaces it (the
+    n-th removed and the n-th added line of a block of changes are a pair)."""
+    removed: list[DiffLine] = []
+    added: list[DiffLine] = []
+
+    def flush() -> Iterator[DiffLine]:
+        pairs = {id(old): new for old, new in zip(removed, added, strict=False)}
+        marked: dict[int, DiffLine] = {}
+        for old in removed:
+            new = pairs.get(id(old))
+            if new is not None:
+                old_parts, new_parts = _word_parts(old.text[1:], new.text[1:])
+                if old_parts:
+                    marked[id(old)] = replace(old, parts=old_parts)
+                    marked[id(new)] = replace(new, parts=new_parts)
+        for line in (*removed, *added):
+            yield marked.get(id(line), line)
+        removed.clear()
+        added.clear()
+
+    for line in lines:
+        if line.kind is LineKind.REMOVED and not added:
+            removed.append(line)
+        elif line.kind is LineKind.ADDED and removed:
+            added.append(line)
+        else:
+            yield from flush()
+            if line.kind is LineKind.REMOVED:
+                removed.append(line)
+            else:
+                yield line
+    yield from flush()
+
+
+def _word_parts(old: str, new: str) -> tuple[tuple[Part, ...], tuple[Part, ...]]:
+    """Return both lines cut into unchanged and changed parts; empty when they are too long or
+    too unlike for a word-by-word comparison to help."""
+    if len(old) > _WORDS_MAX_CHARS or len(new) > _WORDS_MAX_CHARS:
+        return (), ()
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    if matcher.ratio() < _EDIT_RATIO:
+        return (), ()
+    old_parts: list[Part] = []
+    new_parts: list[Part] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        same = tag == "equal"
+        _append(old_parts, "".join(old_tokens[i1:i2]), not same)
+        _append(new_parts, "".join(new_tokens[j1:j2]), not same)
+    return tuple(old_parts), tuple(new_parts)
+
+
+def _append(parts: list[Part], text: str, changed: bool) -> None:
+    if text:
+        parts.append(Part(text, changed))
 
 
 def _kind_of(text: str, *, header: bool) -> LineKind:

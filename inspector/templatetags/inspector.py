@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from django import template
-from django.utils.html import format_html
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
+from ..core.diffs import DiffLine
 from ..core.paths import to_url_part, visible
 from ..web.assets import asset_url
 
@@ -24,6 +28,27 @@ def name(text: object) -> str:
     """Show a file name (or any text holding one) isolated from the text around it, with
     invisible, bidi and undecodable characters made visible (``‹U+202E›``, ``‹0xFF›``)."""
     return format_html("<bdi>{}</bdi>", visible("" if text is None else str(text)))
+
+
+# Where a long name may break: after a folder, extension or label separator, never mid-word.
+_BREAK_AFTER = re.compile(r"([/.:])")
+
+
+@register.filter
+def breakable(text: object) -> SafeString:
+    """Show a name as ``|name`` does, with line breaks allowed only after ``/``, ``.`` and
+    ``:`` (``<wbr>``), so a narrow column breaks ``app:django.contrib.admin`` between its parts."""
+    escaped = escape(visible("" if text is None else str(text)))
+    # Escaping writes no "/", "." or ":", so every one left is the name's own.
+    return format_html("<bdi>{}</bdi>", mark_safe(_BREAK_AFTER.sub(r"\1<wbr>", escaped)))
+
+
+@register.filter
+def size(value: int | None) -> str:
+    """Show a byte count readable (``1.2 KB``), the exact count in its title; "?" if unknown."""
+    if value is None:
+        return "?"
+    return format_html('<span title="{} bytes">{}</span>', f"{value:,}", filesizeformat(value))
 
 
 @register.filter
@@ -45,3 +70,31 @@ def epoch_datetime(seconds: float | None) -> datetime | None:
     if seconds is None:
         return None
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+@register.filter
+def diff_line(line: DiffLine) -> str:
+    """Show one diff line: its numbers in the old and the new file (drawn by CSS, so copied
+    text is the diff itself), its marker, and its changed words in ``<mark>``."""
+    if line.parts:
+        content = format_html_join(
+            "",
+            "{}",
+            (
+                (format_html("<mark>{}</mark>", p.text) if p.changed else p.text,)
+                for p in line.parts
+            ),
+        )
+        text: str = format_html("{}{}", line.marker, content)
+    else:
+        text = line.text
+    if line.old_number is None and line.new_number is None and not line.marker:
+        return format_html('<span class="diff-{}">{}\n</span>', line.kind, text)
+    return format_html(
+        '<span class="diff-{}"><span class="ln" aria-hidden="true" data-n="{}"></span>'
+        '<span class="ln" aria-hidden="true" data-n="{}"></span>{}\n</span>',
+        line.kind,
+        "" if line.old_number is None else line.old_number,
+        "" if line.new_number is None else line.new_number,
+        text,
+    )

@@ -1,9 +1,9 @@
-"""The inspector's own stylesheet and htmx, served by the app itself.
+"""The inspector's own files (stylesheet, script, icon) and htmx, served by the app itself.
 
 The dashboard is where people go when static files are broken: the inspected storage may be a
 bucket that does not answer (its manifest storage raises while it is built), a manifest that
 lacks these names, or another origin that a strict Content-Security-Policy does not allow. So the
-pages load their two files from the app's own URL, read from the installed apps' folders, never
+pages load these files from the app's own URL, read from the installed apps' folders, never
 through the staticfiles storage or its finders.
 """
 
@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-
-from .permissions import VIEW_PERMISSION, staff_permission_required
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +27,8 @@ class OwnAsset:
 
 OWN_ASSETS = {
     "inspector.css": OwnAsset("inspector", "static/inspector/inspector.css", "text/css"),
+    "favicon.svg": OwnAsset("inspector", "static/inspector/favicon.svg", "image/svg+xml"),
+    "inspector.js": OwnAsset("inspector", "static/inspector/inspector.js", "text/javascript"),
     # Absent when js_lib_htmx is not installed (check inspector.W001): pages reload whole.
     "htmx.min.js": OwnAsset("js_lib_htmx", "static/htmx/htmx.min.js", "text/javascript"),
 }
@@ -54,12 +55,14 @@ def asset_url(name: str) -> str:
     return f"{reverse('inspector:asset', args=[name])}?v={stat.st_mtime_ns:x}{stat.st_size:x}"
 
 
-@staff_permission_required(VIEW_PERMISSION)
 def own_asset(request: HttpRequest, name: str) -> HttpResponse:
+    # Any signed-in user: the page that tells one without the permission so is drawn with them.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     path = asset_file(name)
     if path is None:
         raise Http404("Not one of the inspector's own files.")
-    # Two small files: read whole, so the answer is a plain HttpResponse.
+    # Small files: read whole, so the answer is a plain HttpResponse.
     response = HttpResponse(path.read_bytes(), content_type=OWN_ASSETS[name].content_type)
     response["Cache-Control"] = _CACHE_CONTROL
     return response

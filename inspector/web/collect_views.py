@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -25,7 +24,13 @@ from .http import (
     render_page,
     unknown_export_format,
 )
-from .permissions import RUN_PERMISSION, VIEW_PERMISSION, staff_permission_required
+from .permissions import (
+    RUN_PERMISSION,
+    VIEW_PERMISSION,
+    not_found,
+    refused,
+    staff_permission_required,
+)
 from .tables import CollectionRunTable, RunsExportTable, export_table, run_to_dict
 
 # The preview lists this many paths per action; the counts cover them all.
@@ -37,7 +42,7 @@ def collect(request: HttpRequest) -> HttpResponse:
     """GET: what a collection would do now. POST: start it (``run_collection`` permission)."""
     may_run = request.user.has_perm(RUN_PERMISSION)
     if request.method == "POST" and not may_run:
-        raise PermissionDenied
+        return refused(request, [RUN_PERMISSION])
     layers = page_layers(request)
     if isinstance(layers, HttpResponse):
         return layers
@@ -74,7 +79,9 @@ def collect(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run; htmx polls it for the progress fragment until the run has ended."""
     reap_dead_runs()
-    run = get_object_or_404(CollectionRun, pk=pk)
+    run = CollectionRun.objects.filter(pk=pk).first()
+    if run is None:
+        return not_found(request, f"No collection run has the number {pk}.")
     invalidation = Invalidation.of(run.replaced)
     export_format = request.GET.get("_export")
     if export_format is not None:

@@ -297,7 +297,8 @@ class RunFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         phase = self.fields["phase"]
         assert isinstance(phase, forms.MultipleChoiceField)
-        phase.choices = Phase.choices
+        # The words the rest of the pages use ("post-processing"), not the enum's labels.
+        phase.choices = [(value, value) for value in Phase.values]
 
     def export_words(self) -> list[str]:
         """Return the valid criteria in words for an export's file name."""

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.template import loader
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
 from ..core.access import RUN_PERMISSION, VIEW_PERMISSION
 
-__all__ = ["RUN_PERMISSION", "VIEW_PERMISSION", "staff_permission_required"]
+__all__ = [
+    "RUN_PERMISSION",
+    "VIEW_PERMISSION",
+    "not_found",
+    "refused",
+    "staff_permission_required",
+]
 
 View = Callable[..., HttpResponse]
 
@@ -37,7 +43,7 @@ def staff_permission_required(*permissions: str) -> Callable[[View], View]:
                     return HttpResponseClientRedirect(login["Location"])
                 return redirect_to_login(request.get_full_path())
             if not (user.is_active and user.is_staff and user.has_perms(permissions)):
-                raise PermissionDenied
+                return refused(request, permissions)
             response = view(request, *args, **kwargs)
             if not response.has_header("Cache-Control"):
                 # What staff see (paths, sources, exports) stays out of shared and disk caches.
@@ -47,3 +53,24 @@ def staff_permission_required(*permissions: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def refused(request: HttpRequest, permissions: Sequence[str]) -> HttpResponse:
+    """Return a 403 page in the inspector's layout that names what the user lacks (staff
+    status, any of ``permissions``) and who can grant it."""
+    user = request.user
+    missing = [permission for permission in permissions if not user.has_perm(permission)]
+    html = loader.render_to_string(
+        "inspector/forbidden.html",
+        {"missing": missing, "not_staff": not (user.is_active and user.is_staff)},
+        request,
+    )
+    response = HttpResponse(html, status=403)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def not_found(request: HttpRequest, reason: str) -> HttpResponse:
+    """Return a 404 page in the inspector's layout that says what was not found."""
+    html = loader.render_to_string("inspector/not_found.html", {"reason": reason}, request)
+    return HttpResponse(html, status=404)

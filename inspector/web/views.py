@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.core.files.storage import FileSystemStorage
 from django.core.handlers.wsgi import get_script_name
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,7 @@ from ..core.status import (
     Severity,
     SourceStatus,
 )
+from ..core.storage.instance import collected_storage
 from ..core.storage.kept import forget_listings
 from ..models import CollectionRun
 from ..served.targets import (
@@ -35,7 +37,7 @@ from ..served.targets import (
 )
 from . import cooldown
 from .building import page_layers
-from .charts import source_chart
+from .charts import source_rows
 from .details import candidate_details, static_url
 from .forms import PathFilterForm
 from .http import (
@@ -47,7 +49,7 @@ from .http import (
     table_page,
     unknown_export_format,
 )
-from .permissions import VIEW_PERMISSION, staff_permission_required
+from .permissions import VIEW_PERMISSION, not_found, staff_permission_required
 from .reference_views import referenced_paths, references_for_page
 from .tables import PathRowsData, PathsTable, export_response
 
@@ -100,7 +102,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             },
             "status_counts": [(s.value, counts[s]) for s in SourceStatus],
             "flag_counts": [(f.value, counts[f]) for f in Flag],
-            "chart": source_chart(inventory.sources),
+            "source_rows": source_rows(inventory.sources),
             "settings_facts": resolution_settings(get_script_name(request.META)),
             "manifest": manifest,
             "manifest_counts": [
@@ -131,14 +133,22 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _cdn_facts(layers: Layers) -> dict[str, object]:
     """What the overview says about a CDN in front of STATIC_URL: its host, how many URLs it
     must drop once the differences are collected, and the paths the last probes found it
-    serving stale."""
+    serving stale; and whether the storage is a folder that is not set (no ``STATIC_ROOT``),
+    which nothing is collected to and no listing can be taken of."""
     storage = layers.live.storage if layers.live is not None else None
     host = cdn_host(storage)
     return {
+        "no_collect_folder": _no_collect_folder(),
         "cdn_host": host,
         "cdn_pending": len(pending_invalidation(layers).names) if host else 0,
         "cdn_stale": cdn_stale(),
     }
+
+
+def _no_collect_folder() -> bool:
+    # The live report keeps no storage when its listing failed: ask for the configured one.
+    storage, _ = collected_storage()
+    return isinstance(storage, FileSystemStorage) and not storage.location
 
 
 @staff_permission_required(VIEW_PERMISSION)
@@ -179,7 +189,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
         return layers
     record = layers.get(path) or layers.get(from_url_part(path))
     if record is None:
-        raise Http404("No static source and no collected file has this path.")
+        return not_found(request, "No static source and no collected file has this path.")
     manifest, live = layers.manifest, layers.live
     assert live is not None
     live_entry = live.entry(record.path)
@@ -249,3 +259,9 @@ def probe(request: HttpRequest) -> HttpResponse:
         return cooling_down("probe of these paths", left)
     run_probe(layers, [r for r in records if r is not None], configured_base_url())
     return redirect(safe_next(request))
+
+
+@staff_permission_required(VIEW_PERMISSION)
+def unknown_page(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other URL under the inspector's: a 404 in its layout, with the way back."""
+    return not_found(request, "The asset inspector has no page at this address.")

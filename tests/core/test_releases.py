@@ -35,6 +35,7 @@ from inspector.core.status import (
 )
 from inspector.core.storage.instance import inspecting_class
 from tests.support.layout import Layout, age
+from tests.support.own_files import OWN_COUNT
 from tests.support.releases import (
     ADDED,
     CHANGED,
@@ -58,8 +59,8 @@ def test_both_releases_are_found_and_the_configured_one_is_marked(releases: Rele
     assert [r.id for r in manifest.releases] == [releases.second, releases.first]
     second, first = manifest.releases
     assert second.configured and not first.configured
-    # Every path collected, the inspector's own stylesheet among them.
-    assert first.entries == len(FIRST) + 1
+    # Every path collected, the inspector's own files among them.
+    assert first.entries == len(FIRST) + OWN_COUNT
     assert second.entries == first.entries + len(ADDED) - len(REMOVED)
     for release in (first, second):
         assert release.entries == len(

@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from tests.support.layout import Layout, age, collected_app
+from tests.support.own_files import OWN_COUNT
 
 MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 
@@ -65,8 +66,9 @@ def test_the_summary_leads_with_severity(project: None) -> None:
     lines = run().splitlines()
     summary = next(line for line in lines if line.startswith("Severity:"))
     assert summary.startswith("Severity: 1 error (will break production), 1 warning")
-    # The site's four, and the inspector's own stylesheet.
-    assert lines[-1].startswith("5 of 5 paths shown"), "the paths summary stays last"
+    # The site's four, and the inspector's own files.
+    shown = 4 + OWN_COUNT
+    assert lines[-1].startswith(f"{shown} of {shown} paths shown"), "the paths summary stays last"
 
 
 def test_fail_on_a_severity_fails_on_it_or_worse(project: None) -> None:

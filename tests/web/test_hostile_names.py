@@ -56,7 +56,7 @@ def test_every_page_shows_an_undecodable_name_escaped_and_reports_it(
         detail = viewer_client.get(link.group(1))
     for url, response in found.items():
         assert response.status_code == 200, url
-        assert "bad‹0xFF›.css" in response.content.decode(), url
+        assert "bad‹0xFF›.css" in response.content.decode().replace("<wbr>", ""), url
     assert "Django cannot serve this name" in table
     assert "Django cannot serve this name" in found[reverse("inspector:overview")].content.decode()
     assert detail.status_code == 200
@@ -105,5 +105,5 @@ def test_bidi_and_control_characters_are_shown_and_isolated(
         call_command("inspect_assets", stdout=cli)
     for page in (table, detail):
         assert "\u202e" not in page
-        assert "<bdi>img/evil‹U+202E›gpj.css</bdi>" in page
+        assert "<bdi>img/evil‹U+202E›gpj.css</bdi>" in page.replace("<wbr>", "")
     assert "img/evil‹U+202E›gpj.css" in cli.getvalue() and "\u202e" not in cli.getvalue()

@@ -22,6 +22,7 @@ from inspector.collection.plan import plan_collection
 from inspector.core.layers import current_layers
 from inspector.models import CollectionRun, Phase
 from tests.support.layout import Layout, age, collected_app
+from tests.support.own_files import OWN_COUNT
 from tests.support.releases import Releases, two_releases
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -139,7 +140,7 @@ def test_a_cleared_run_lists_changed_and_removed_names_not_unchanged_ones(
         location = str(layout.root / "collected")
         run = run_collection(runner_client, clear="on", confirm=location)
     # Every file was copied again, but only two URLs serve other bytes (or nothing) now.
-    assert run.copied == len(FILES) - 1 + 1  # the inspector's own stylesheet is collected too
+    assert run.copied == len(FILES) - 1 + OWN_COUNT  # the inspector's own files are collected too
     assert run.replaced == ["js/app.js", "js/gone.js"]
     assert promised.names == ("js/app.js", "js/gone.js")
 
