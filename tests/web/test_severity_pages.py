@@ -111,7 +111,7 @@ def test_facet_counts_follow_the_current_filter(viewer_client: Client, project: 
     conflicts = page(viewer_client, "paths", "?q=css&status=conflict")
     assert facet(conflicts, "status", "unique") == 4
     assert facet(conflicts, "severity", "warning") == 2  # css/clash.css, theme/base.css
-    fragment = page(viewer_client, "paths", "?q=js", HTTP_HX_REQUEST="true")
+    fragment = page(viewer_client, "paths", "?q=js/", HTTP_HX_REQUEST="true")
     assert 'id="count-status-unique" hx-swap-oob="true">(1)<' in fragment
 
 
