@@ -98,3 +98,10 @@ def diff_line(line: DiffLine) -> str:
         "" if line.new_number is None else line.new_number,
         text,
     )
+
+
+@register.simple_tag
+def tag_text(tag: str) -> str:
+    """Return ``{% tag %}`` as text, for a translated sentence that names a template tag (a
+    ``{% blocktranslate %}`` holds no other tag): ``{% tag_text "static" as static_tag %}``."""
+    return "{% " + tag + " %}"
