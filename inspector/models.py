@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AssetInspector(models.Model):
@@ -16,8 +17,8 @@ class AssetInspector(models.Model):
         managed = False
         default_permissions = ()
         permissions = [
-            ("view_assets", "Can view the asset inspector"),
-            ("run_collection", "Can run collectstatic from the asset inspector"),
+            ("view_assets", _("Can view the asset inspector")),
+            ("run_collection", _("Can run collectstatic from the asset inspector")),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ at the static URLs its HTML contains, and looks them up in the inventory the pro
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import Token
 from typing import Any
@@ -147,23 +148,24 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
     }
 
 
-# (summary key, singular, plural); every part but "used" shows only when it is not zero.
-_SUBTITLE_PARTS = (
-    ("used", "%(n)d used", "%(n)d used"),
-    ("conflicts", "%(n)d conflict", "%(n)d conflicts"),
-    ("would_500", "%(n)d would 500", "%(n)d would 500"),
-    ("hardcoded", "%(n)d hardcoded", "%(n)d hardcoded"),
-    ("not_found", "%(n)d not found", "%(n)d not found"),
+# (summary key, its words for n); every part but "used" shows only when it is not zero. Each
+# ngettext call is written out so that makemessages finds its strings.
+_SUBTITLE_PARTS: tuple[tuple[str, Callable[[int], str]], ...] = (
+    ("used", lambda n: ngettext("%(n)d used", "%(n)d used", n)),
+    ("conflicts", lambda n: ngettext("%(n)d conflict", "%(n)d conflicts", n)),
+    ("would_500", lambda n: ngettext("%(n)d would 500", "%(n)d would 500", n)),
+    ("hardcoded", lambda n: ngettext("%(n)d hardcoded", "%(n)d hardcoded", n)),
+    ("not_found", lambda n: ngettext("%(n)d not found", "%(n)d not found", n)),
 )
 
 
 def subtitle(summary: dict[str, int]) -> str:
     """Return the nav line, e.g. "14 used · 1 conflict · 1 would 500"."""
     parts = []
-    for key, singular, plural in _SUBTITLE_PARTS:
+    for key, words in _SUBTITLE_PARTS:
         n = int(summary.get(key, 0))
         if n or key == "used":
-            parts.append(ngettext(singular, plural, n) % {"n": n})
+            parts.append(words(n) % {"n": n})
     return " · ".join(parts)
 
 

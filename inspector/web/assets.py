@@ -16,6 +16,7 @@ from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def own_asset(request: HttpRequest, name: str) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     path = asset_file(name)
     if path is None:
-        raise Http404("Not one of the inspector's own files.")
+        raise Http404(gettext("Not one of the inspector's own files."))
     # Small files: read whole, so the answer is a plain HttpResponse.
     response = HttpResponse(path.read_bytes(), content_type=OWN_ASSETS[name].content_type)
     response["Cache-Control"] = _CACHE_CONTROL

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
@@ -81,13 +82,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reap_dead_runs()
     run = CollectionRun.objects.filter(pk=pk).first()
     if run is None:
-        return not_found(request, f"No collection run has the number {pk}.")
+        return not_found(request, gettext("No collection run has the number %(pk)s.") % {"pk": pk})
     invalidation = Invalidation.of(run.replaced)
     export_format = request.GET.get("_export")
     if export_format is not None:
         if export_format != "json":
             return HttpResponseBadRequest(
-                "A run exports as JSON only: ?_export=json.",
+                gettext("A run exports as JSON only: ?_export=json."),
                 content_type="text/plain; charset=utf-8",
             )
         return run_export(run, invalidation)
@@ -127,7 +128,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     selected = form.filter(CollectionRun.objects.all())
     table = CollectionRunTable(selected)
     if criteria(request).keys() - {"sort", "page", "per_page"}:
-        table.empty_text = "No run matches these filters."
+        table.empty_text = gettext("No run matches these filters.")
     export_format = request.GET.get("_export")
     if export_format is not None:
         if export_format not in EXPORT_FORMATS:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from ..core.layers import Layers
 from ..core.manifest.releases import Release
@@ -28,13 +30,16 @@ from ..core.status import (
 )
 from ..models import CollectionRun, Phase
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def _choices(enum: Iterable[str]) -> list[tuple[str, str]]:
     return [(str(word), str(word)) for word in enum]
 
 
-_ACCEPTED = [("yes", "accepted"), ("no", "not accepted")]
-_REFERENCED = [("yes", "referenced"), ("no", "not referenced")]
+_ACCEPTED = [("yes", _("accepted")), ("no", _("not accepted"))]
+_REFERENCED = [("yes", _("referenced")), ("no", _("not referenced"))]
 
 
 class PathFilterForm(forms.Form):
@@ -44,7 +49,7 @@ class PathFilterForm(forms.Form):
     Each choice shows how many rows it would select given the other criteria (``select()``).
     """
 
-    q = forms.CharField(required=False, max_length=500, label="Search paths")
+    q = forms.CharField(required=False, max_length=500, label=_("Search paths"))
     severity = forms.MultipleChoiceField(
         required=False, choices=_choices(Severity), widget=forms.CheckboxSelectMultiple
     )
@@ -61,13 +66,13 @@ class PathFilterForm(forms.Form):
         required=False, choices=_choices(ManifestStatus), widget=forms.CheckboxSelectMultiple
     )
     accepted = forms.MultipleChoiceField(
-        required=False, choices=_ACCEPTED, widget=forms.CheckboxSelectMultiple, label="Accepted"
+        required=False, choices=_ACCEPTED, widget=forms.CheckboxSelectMultiple, label=_("Accepted")
     )
     referenced = forms.MultipleChoiceField(
         required=False, choices=_REFERENCED, widget=forms.CheckboxSelectMultiple
     )
-    source = forms.ChoiceField(required=False, label="Source")
-    ext = forms.ChoiceField(required=False, label="Extension")
+    source = forms.ChoiceField(required=False, label=_("Source"))
+    ext = forms.ChoiceField(required=False, label=_("Extension"))
 
     FACET_FIELDS = ("severity", "status", "flag", "live", "manifest", "accepted", "referenced")
     facet_groups: list[FacetGroup]
@@ -80,12 +85,12 @@ class PathFilterForm(forms.Form):
         self.referenced_paths = referenced
         source_field = self.fields["source"]
         assert isinstance(source_field, forms.ChoiceField)
-        source_field.choices = [("", "any source")] + [
+        source_field.choices = [("", gettext("any source"))] + [
             (s.source.label, s.source.label) for s in layers.inventory.sources
         ]
         ext_field = self.fields["ext"]
         assert isinstance(ext_field, forms.ChoiceField)
-        ext_field.choices = [("", "any extension")] + [(e, e) for e in layers.extensions]
+        ext_field.choices = [("", gettext("any extension"))] + [(e, e) for e in layers.extensions]
 
     def path_filter(self) -> PathFilter:
         """Return the filter of every criterion that validated: a bad one is reported (the
@@ -138,19 +143,19 @@ class FacetGroup:
     choices: tuple[FacetChoice, ...]
 
 
-_LEGENDS = {
-    "severity": "Severity",
-    "status": "Status",
-    "flag": "Flags",
-    "live": "Live",
-    "manifest": "Manifest",
-    "accepted": "Accepted",
-    "referenced": "Referenced",
-    "kind": "Kind",
-    "problem": "Problem",
-    "app": "Written in",
+_LEGENDS: dict[str, StrOrPromise] = {
+    "severity": _("Severity"),
+    "status": _("Status"),
+    "flag": _("Flags"),
+    "live": _("Live"),
+    "manifest": _("Manifest"),
+    "accepted": _("Accepted"),
+    "referenced": _("Referenced"),
+    "kind": _("Kind"),
+    "problem": _("Problem"),
+    "app": _("Written in"),
 }
-_DECLARED: dict[str, list[tuple[str, str]]] = {
+_DECLARED: dict[str, Sequence[tuple[str, StrOrPromise]]] = {
     "severity": _choices(Severity),
     "status": _choices(SourceStatus),
     "flag": _choices(Flag),
@@ -163,7 +168,7 @@ _DECLARED: dict[str, list[tuple[str, str]]] = {
 
 def facet_groups(
     names: Iterable[str],
-    declared: dict[str, list[tuple[str, str]]],
+    declared: Mapping[str, Sequence[tuple[str, StrOrPromise]]],
     counts: dict[str, Counter[str]],
     chosen: dict[str, Any],
 ) -> list[FacetGroup]:
@@ -172,11 +177,11 @@ def facet_groups(
     return [
         FacetGroup(
             name,
-            _LEGENDS[name],
+            str(_LEGENDS[name]),
             tuple(
                 FacetChoice(
                     value,
-                    label,
+                    str(label),
                     counts[name][value],
                     value in (chosen.get(name) or ()),
                     f"count-{name}-{slugify(value) or 'none'}",
@@ -213,13 +218,13 @@ class ReferenceFilterForm(forms.Form):
     """The references page's filters (GET): kind, problem, severity, the app the file is in,
     and words the reference, its path or its file must contain."""
 
-    q = forms.CharField(required=False, max_length=500, label="Search references")
+    q = forms.CharField(required=False, max_length=500, label=_("Search references"))
     severity = forms.MultipleChoiceField(
         required=False, choices=_choices(Severity), widget=forms.CheckboxSelectMultiple
     )
     problem = forms.MultipleChoiceField(
         required=False,
-        choices=[*_choices(ReferenceProblem), (NO_PROBLEM, "no problem")],
+        choices=[*_choices(ReferenceProblem), (NO_PROBLEM, _("no problem"))],
         widget=forms.CheckboxSelectMultiple,
     )
     kind = forms.MultipleChoiceField(
@@ -262,10 +267,10 @@ class CollectForm(forms.Form):
 
     clear = forms.BooleanField(
         required=False,
-        label="Clear the storage first",
-        help_text="Deletes every collected file, including old hashed versions, before copying.",
+        label=_("Clear the storage first"),
+        help_text=_("Deletes every collected file, including old hashed versions, before copying."),
     )
-    confirm = forms.CharField(required=False, label="Type the storage's location to confirm")
+    confirm = forms.CharField(required=False, label=_("Type the storage's location to confirm"))
 
     def __init__(self, *args: Any, location: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -275,12 +280,15 @@ class CollectForm(forms.Form):
         cleaned = super().clean() or {}
         if cleaned.get("clear") and not self.location:
             self.add_error(
-                "clear", "The collected storage could not be identified: nothing to clear."
+                "clear", gettext("The collected storage could not be identified: nothing to clear.")
             )
         elif cleaned.get("clear") and cleaned.get("confirm", "").strip() != self.location:
             self.add_error(
                 "confirm",
-                f"Clearing deletes every collected file: type {self.location} exactly to confirm.",
+                gettext(
+                    "Clearing deletes every collected file: type %(location)s exactly to confirm."
+                )
+                % {"location": self.location},
             )
         return cleaned
 
@@ -289,9 +297,9 @@ class RunFilterForm(forms.Form):
     """The history's filters (GET): by phase and by who asked."""
 
     phase = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Phase"
+        required=False, widget=forms.CheckboxSelectMultiple, label=_("Phase")
     )
-    user = forms.CharField(required=False, label="Requested by")
+    user = forms.CharField(required=False, label=_("Requested by"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -317,12 +325,13 @@ class RunFilterForm(forms.Form):
 class ReleaseCompareForm(forms.Form):
     """Two releases to compare (``?a=…&b=…``): from ``a`` to ``b``."""
 
-    a = forms.ChoiceField(label="From release")
-    b = forms.ChoiceField(label="To release")
+    a = forms.ChoiceField(label=_("From release"))
+    b = forms.ChoiceField(label=_("To release"))
 
     def __init__(self, data: Any, *, releases: Sequence[Release]) -> None:
         super().__init__(data)
-        choices = [(r.id, f"{r.id} (configured)" if r.configured else r.id) for r in releases]
+        configured = pgettext("release", "%(id)s (configured)")
+        choices = [(r.id, configured % {"id": r.id} if r.configured else r.id) for r in releases]
         for name in ("a", "b"):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)

@@ -15,6 +15,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
@@ -93,7 +94,8 @@ def export_name(base: str, words: Iterable[str]) -> str:
 
 def unknown_export_format() -> HttpResponseBadRequest:
     return HttpResponseBadRequest(
-        f"Unknown export format. Use one of: {', '.join(EXPORT_FORMATS)}.",
+        gettext("Unknown export format. Use one of: %(formats)s.")
+        % {"formats": ", ".join(EXPORT_FORMATS)},
         content_type="text/plain; charset=utf-8",
     )
 
@@ -102,7 +104,8 @@ def cooling_down(action: str, seconds_left: float) -> HttpResponse:
     """Return a 429 that says when the next ``action`` is allowed."""
     wait = max(1, math.ceil(seconds_left))
     response = HttpResponse(
-        f"The last {action} was moments ago: the next is allowed in {wait} s.",
+        gettext("The last %(action)s was moments ago: the next is allowed in %(wait)s s.")
+        % {"action": action, "wait": wait},
         status=429,
         content_type="text/plain; charset=utf-8",
     )

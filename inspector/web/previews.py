@@ -10,6 +10,8 @@ import base64
 import os
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from ..core.fingerprints import FileStamp, read_recorded
 
 IMAGE_TYPES = {
@@ -42,8 +44,10 @@ def image_preview(path: str, stamp: FileStamp, *, max_bytes: int) -> Preview:
     try:
         data = read_recorded(stamp, max_bytes)
     except OSError as exc:
-        return Preview(note=f"could not read: {exc.strerror or exc}")
+        return Preview(note=gettext("could not read: %(why)s") % {"why": exc.strerror or exc})
     if len(data) > max_bytes:
-        return Preview(note=f"larger than {max_bytes:,} bytes: no preview")
+        return Preview(
+            note=gettext("larger than %(size)s bytes: no preview") % {"size": f"{max_bytes:,}"}
+        )
     encoded = base64.b64encode(data).decode("ascii")
     return Preview(data_uri=f"data:{content_type};base64,{encoded}")

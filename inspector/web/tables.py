@@ -9,6 +9,8 @@ from typing import Any
 
 import django_tables2 as tables
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tables2.data import TableListData
 from django_tables2.export import TableExport
 from django_tables2.utils import OrderBy
@@ -123,22 +125,22 @@ class PathsTable(tables.Table):
     """Columns, sorting and pages; ``inspector/_table.html`` renders the cells itself (a
     template per row is several times faster than django-tables2's per-cell rendering)."""
 
-    path = tables.Column(verbose_name="Path")
-    severity = tables.Column(verbose_name="Severity")
-    status = tables.Column(verbose_name="Status")
-    flags = tables.Column(verbose_name="Flags")
-    winner = tables.Column(verbose_name="Winner")
-    candidates = tables.Column(verbose_name="Candidates", attrs={"cell": {"class": "num"}})
-    size = tables.Column(verbose_name="Size", attrs={"cell": {"class": "num"}})
-    live = tables.Column(verbose_name="Live")
-    manifest = tables.Column(verbose_name="Manifest")
-    served = tables.Column(verbose_name="Served", orderable=False)
+    path = tables.Column(verbose_name=_("Path"))
+    severity = tables.Column(verbose_name=_("Severity"))
+    status = tables.Column(verbose_name=_("Status"))
+    flags = tables.Column(verbose_name=_("Flags"))
+    winner = tables.Column(verbose_name=_("Winner"))
+    candidates = tables.Column(verbose_name=_("Candidates"), attrs={"cell": {"class": "num"}})
+    size = tables.Column(verbose_name=_("Size"), attrs={"cell": {"class": "num"}})
+    live = tables.Column(verbose_name=_("Live"))
+    manifest = tables.Column(verbose_name=_("Manifest"))
+    served = tables.Column(verbose_name=_("Served"), orderable=False)
 
     class Meta:
         attrs = {"class": "paths"}
         order_by_field = "sort"
         page_field = "page"
-        empty_text = "No path matches these filters."
+        empty_text = _("No path matches these filters.")
 
 
 class RowDictTable(tables.Table):
@@ -229,18 +231,18 @@ class ReferencesTable(tables.Table):
     """Columns, sorting and pages of the references (``inspector/_references_table.html``
     renders the cells)."""
 
-    severity = tables.Column(verbose_name="Severity")
-    problem = tables.Column(verbose_name="Problem")
-    kind = tables.Column(verbose_name="Kind")
-    origin = tables.Column(verbose_name="Written in")
-    reference = tables.Column(verbose_name="Reference")
-    path = tables.Column(verbose_name="Static path")
+    severity = tables.Column(verbose_name=_("Severity"))
+    problem = tables.Column(verbose_name=_("Problem"))
+    kind = tables.Column(verbose_name=_("Kind"))
+    origin = tables.Column(verbose_name=_("Written in"))
+    reference = tables.Column(verbose_name=_("Reference"))
+    path = tables.Column(verbose_name=_("Static path"))
 
     class Meta:
         attrs = {"class": "references"}
         order_by_field = "sort"
         page_field = "page"
-        empty_text = "No reference matches these filters."
+        empty_text = _("No reference matches these filters.")
 
 
 # The references' CSV columns (core.rows), one row per reference.
@@ -260,24 +262,24 @@ class CollectionRunTable(tables.Table):
     """The collection history, newest first: sorting, pages and the export's values
     (``inspector/_runs_table.html`` renders the cells)."""
 
-    id = tables.Column(verbose_name="Run")
-    created_at = tables.DateTimeColumn(verbose_name="Requested", format="Y-m-d H:i:s")
-    requested_by_name = tables.Column(verbose_name="By", default="—")
-    phase = tables.Column(verbose_name="Phase")
-    clear = tables.BooleanColumn(verbose_name="Clear")
-    copied = tables.Column(verbose_name="Copied")
-    unmodified = tables.Column(verbose_name="Unmodified")
-    post_processed = tables.Column(verbose_name="Post-processed")
-    deleted = tables.Column(verbose_name="Deleted")
-    duration = tables.Column(verbose_name="Duration", orderable=False, empty_values=())
-    storage = tables.Column(verbose_name="Storage")
-    error = tables.Column(verbose_name="Error", default="")
+    id = tables.Column(verbose_name=_("Run"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Requested"), format="Y-m-d H:i:s")
+    requested_by_name = tables.Column(verbose_name=pgettext_lazy("requested by", "By"), default="—")
+    phase = tables.Column(verbose_name=_("Phase"))
+    clear = tables.BooleanColumn(verbose_name=_("Clear"))
+    copied = tables.Column(verbose_name=_("Copied"))
+    unmodified = tables.Column(verbose_name=_("Unmodified"))
+    post_processed = tables.Column(verbose_name=_("Post-processed"))
+    deleted = tables.Column(verbose_name=_("Deleted"))
+    duration = tables.Column(verbose_name=_("Duration"), orderable=False, empty_values=())
+    storage = tables.Column(verbose_name=_("Storage"))
+    error = tables.Column(verbose_name=_("Error"), default="")
 
     class Meta:
         attrs = {"class": "runs"}
         order_by_field = "sort"
         page_field = "page"
-        empty_text = "No collection has been run from the inspector yet."
+        empty_text = _("No collection has been run from the inspector yet.")
 
     def value_duration(self, record: Any) -> str:
         duration = record.duration

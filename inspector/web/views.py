@@ -8,6 +8,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.handlers.wsgi import get_script_name
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ..core.diffs import live_diff
@@ -86,9 +87,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "headline": [
                 (severity, severities[severity], reference_severities[severity], meaning)
                 for severity, meaning in (
-                    (Severity.ERROR, "will break production"),
-                    (Severity.WARNING, "differ from the sources"),
-                    (Severity.INFO, "worth knowing"),
+                    (Severity.ERROR, gettext("will break production")),
+                    (Severity.WARNING, gettext("differ from the sources")),
+                    (Severity.INFO, gettext("worth knowing")),
                 )
             ],
             "accepted_count": severities["accepted"],
@@ -189,7 +190,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
         return layers
     record = layers.get(path) or layers.get(from_url_part(path))
     if record is None:
-        return not_found(request, "No static source and no collected file has this path.")
+        return not_found(request, gettext("No static source and no collected file has this path."))
     manifest, live = layers.manifest, layers.live
     assert live is not None
     live_entry = live.entry(record.path)
@@ -226,7 +227,7 @@ def recheck(request: HttpRequest) -> HttpResponse:
     re-checked within ``COOLDOWN_SECONDS``."""
     left = cooldown.take(cooldown.recheck_key())
     if left:
-        return cooling_down("re-check of the collected storage", left)
+        return cooling_down(gettext("re-check of the collected storage"), left)
     forget_listings()
     current_layers()
     return redirect(safe_next(request))
@@ -248,7 +249,8 @@ def probe(request: HttpRequest) -> HttpResponse:
     records = [layers.get(path) for path in wanted[: MAX_PROBED_PATHS + 1]]
     if not wanted or len(wanted) > MAX_PROBED_PATHS or None in records:
         return HttpResponseBadRequest(
-            f"Post 1 to {MAX_PROBED_PATHS} paths that the inspector lists.",
+            gettext("Post 1 to %(max)s paths that the inspector lists.")
+            % {"max": MAX_PROBED_PATHS},
             content_type="text/plain; charset=utf-8",
         )
     problem = probe_setup_problem()
@@ -256,7 +258,7 @@ def probe(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
     left = cooldown.take(cooldown.probe_key(wanted))
     if left:
-        return cooling_down("probe of these paths", left)
+        return cooling_down(gettext("probe of these paths"), left)
     run_probe(layers, [r for r in records if r is not None], configured_base_url())
     return redirect(safe_next(request))
 
@@ -264,4 +266,4 @@ def probe(request: HttpRequest) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 def unknown_page(request: HttpRequest, rest: str) -> HttpResponse:
     """Any other URL under the inspector's: a 404 in its layout, with the way back."""
-    return not_found(request, "The asset inspector has no page at this address.")
+    return not_found(request, gettext("The asset inspector has no page at this address."))
