@@ -14,7 +14,7 @@ N ?= 20000
 PORT ?= 8000
 ADDR ?= 127.0.0.1
 
-.PHONY: demo demo-s3 screenshots test test-django52 test-django61 lint bench clean chromium
+.PHONY: demo demo-s3 screenshots test test-django52 test-django61 lint bench clean chromium gettext
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,13 +52,20 @@ chromium:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The translations test runs makemessages, which needs GNU gettext (xgettext, msgfmt).
+gettext:
+	@command -v xgettext >/dev/null 2>&1 || { \
+		echo "== installing GNU gettext for the translations test"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null; }
+
 # Two pytest sessions per leg, as their settings modules differ: the app's tests (tests/, on the
 # standalone tests.settings) with branch coverage of inspector/ and its floor ([tool.coverage.*]
 # in pyproject.toml), then the demo's own tests (demo/tests/, on demo.tests.settings).
 APP_TESTS := -m pytest --cov
 DEMO_TESTS := -m pytest demo/tests --ds=demo.tests.settings
 
-test-django52: $(VENV)/.installed chromium
+test-django52: $(VENV)/.installed chromium gettext
 	@echo "== leg: Django 5.2 on $$($(PY) --version)"
 	$(PY) $(APP_TESTS)
 	$(PY) $(DEMO_TESTS)
@@ -69,7 +76,7 @@ $(VENV6)/.installed: pyproject.toml
 	$(VENV6)/bin/python -m pip install --quiet -e ".[test]" "Django>=6.1,<6.2"
 	touch $@
 
-test-django61: chromium
+test-django61: chromium gettext
 	@if [ -z "$(PY_NEW)" ] || ! "$(PY_NEW)" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
 		echo "== leg: Django 6.1 SKIPPED (no Python >= 3.12 found; set PY_NEW=/path/to/python3.12+)"; \
 	else \
