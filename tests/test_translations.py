@@ -84,6 +84,7 @@ def test_makemessages_runs_clean(
         ("No path matches these filters.", "web/tables.py"),  # a table's empty text
         ("Clear the storage first", "web/forms.py"),
         ("Page %(number)s of %(pages)s", "templates/inspector/_pagination.html"),
+        ("en", "templates/inspector/base.html"),  # <html lang>, set by a translation
         (
             "Your account may not see the asset inspector. It lacks:",
             "templates/inspector/forbidden.html",
@@ -140,6 +141,10 @@ msgstr ""
 "Content-Type: text/plain; charset=UTF-8\\n"
 "Plural-Forms: nplurals=2; plural=(n != 1);\\n"
 
+msgctxt "the language of the pages"
+msgid "en"
+msgstr "de"
+
 msgid "Static paths"
 msgstr "Statische Pfade"
 
@@ -178,6 +183,7 @@ def test_a_projects_catalog_translates_the_pages(
     ):
         paths = viewer_client.get(reverse("inspector:paths")).content.decode()
         overview = viewer_client.get(reverse("inspector:overview")).content.decode()
+    assert '<html lang="de">' in paths  # the catalog says which language the page is in
     assert "<h1>Statische Pfade</h1>" in paths  # a template
     assert '<label for="id_q">Pfade suchen</label>' in paths  # a form label
     assert ">Schweregrad<" in paths  # a table column
