@@ -9,6 +9,7 @@ from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import ngettext
 
 from ..core.diffs import DiffLine
 from ..core.paths import to_url_part, visible
@@ -48,7 +49,8 @@ def size(value: int | None) -> str:
     """Show a byte count readable (``1.2 KB``), the exact count in its title; "?" if unknown."""
     if value is None:
         return "?"
-    return format_html('<span title="{} bytes">{}</span>', f"{value:,}", filesizeformat(value))
+    exact = ngettext("%(count)s byte", "%(count)s bytes", value) % {"count": f"{value:,}"}
+    return format_html('<span title="{}">{}</span>', exact, filesizeformat(value))
 
 
 @register.filter

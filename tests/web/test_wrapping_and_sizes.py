@@ -31,6 +31,7 @@ def test_breakable_keeps_the_escaping_and_visible_controls() -> None:
 
 def test_size_is_readable_with_the_exact_count_in_a_title() -> None:
     assert size(123456) == '<span title="123,456 bytes">120.6\xa0KB</span>'
+    assert size(1) == '<span title="1 byte">1\xa0byte</span>'  # the count chooses the word
     assert size(None) == "?"
 
 
