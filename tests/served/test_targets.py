@@ -167,3 +167,5 @@ def test_the_dashboard_probes_on_a_csrf_protected_post_and_shows_the_result(
     assert 'class="badge served-stale">stale</span>' in page
     table = client.get("/assets/paths/", {"q": "css"}).content.decode()
     assert 'served-stale">stale' in table and "Probe the served URLs of these" in table
+    one = client.get("/assets/paths/", {"q": "css/site.css"}).content.decode()
+    assert "Probe the served URL of this 1 path</button>" in one  # the count chooses the words
