@@ -13,6 +13,7 @@ from inspector.models import CollectionRun, Phase
 from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
+FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 
 
 def test_the_phase_filter_says_post_processing(viewer_client: Client) -> None:
@@ -64,3 +65,16 @@ def test_the_confirmation_belongs_to_clear(
         page = client.get(reverse("inspector:collect")).content.decode()
     assert '<p class="confirm-clear">' in page, "shown by CSS only while Clear is ticked"
     assert '<span class="with-clear">Clear the storage and collect</span>' in page
+
+
+def test_post_processing_one_file_reads_in_the_singular(
+    viewer_client: Client, layout: Layout
+) -> None:
+    project = layout.folder("project")
+    layout.write(project, "css/site.css", "body {}")
+    manifest = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    storages = {"staticfiles": {"BACKEND": manifest}}
+    with layout.settings(dirs=[project], finders=[FS], STORAGES=storages):
+        page = viewer_client.get(reverse("inspector:collect")).content.decode()
+    assert "the hashed copies and the manifest for the 1 collected file;" in page
+    assert "1 collected files" not in page
