@@ -163,6 +163,10 @@ class Gunicorn:
             self.process.wait(10)
 
 
+# How long the warm-up may wait for every worker's first check: a bound, not a measure.
+WARM_WITHIN = 600.0
+
+
 def get(port: int, path: str, cookie: str, headers: dict[str, str] | None = None) -> float | None:
     """Return the seconds one GET of ``path`` took, or None if it was not a 200."""
     began = time.perf_counter()
@@ -198,7 +202,17 @@ def load(
     """Send ``requests`` GETs, ``concurrency`` at a time (fewer once ``until()`` holds)."""
     result = Result(case)
     mix = urls(target)
-    for path, headers in mix:  # warm: every page once, one at a time
+    # Warm: each process first builds its layers in the background behind a progress page (not
+    # a 200), so wait until the overview answers 200 several times in a row (every worker), then
+    # open every page once, one at a time.
+    deadline, ready = time.monotonic() + WARM_WITHIN, 0
+    while ready < 8 and time.monotonic() < deadline:
+        if get(port, "/assets/", cookie) is None:
+            ready = 0
+            time.sleep(1)
+        else:
+            ready += 1
+    for path, headers in mix:
         get(port, path, cookie, headers)
 
     def one(index: int) -> float | None | str:
