@@ -69,7 +69,10 @@ def test_a_killed_worker_leaves_old_or_new_bytes_and_keeps_its_counts(
             """Files replaced whole, and whether one is half-way (in place, or beside it)."""
             whole, half = 0, False
             for entry in os.scandir(collected / "js"):
-                size = entry.stat().st_size
+                try:
+                    size = entry.stat().st_size
+                except FileNotFoundError:  # a temporary copy renamed into place since listed
+                    continue
                 if entry.name in {Path(n).name for n in NEW} and size == len(
                     NEW[f"js/{entry.name}"]
                 ):
