@@ -21,9 +21,10 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage
@@ -40,10 +41,17 @@ from .records import Inventory, PathRecord, orphan_record
 from .remote import read_remote
 from .served import ServedResult
 from .severity import AcceptRule, InvalidRule, Judgement, judge, parse_rules
-from .status import Severity
+from .status import LiveStatus, Severity
 from .storage.instance import as_manifest_storage, collected_storage, is_remote, staticfiles_params
 from .storage.kept import snapshot_of
 from .storage.listing import Snapshot
+
+T = TypeVar("T")
+
+# How many derived answers (a filter's rows, a sort order) one Layers keeps: the pages a few
+# users click through, not every filter ever asked.
+DERIVED_KEPT = 32
+_derived_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -164,6 +172,50 @@ class Layers:
     def extensions(self) -> tuple[str, ...]:
         """Return the extensions of every row's path (``paths.extension_of``), sorted."""
         return tuple(sorted({extension_of(record.path) for record in self.records}))
+
+    @cached_property
+    def needs_a_look(self) -> tuple[tuple[PathRecord, Judgement], ...]:
+        """Return the rows at ``error`` or ``warning`` that no rule accepts, worst first."""
+        found = [
+            (record, judgement)
+            for record in self.records
+            if (judgement := self.judgement(record.path)).accepted is None
+            and judgement.severity in (Severity.ERROR, Severity.WARNING)
+        ]
+        return tuple(sorted(found, key=lambda pair: (-pair[1].severity.rank, pair[0].path)))
+
+    @cached_property
+    def live_differs(self) -> int:
+        """Return how many paths collection would copy: missing or modified in the storage."""
+        return sum(
+            1
+            for record in self.inventory
+            if record.collect_winner is not None
+            and self.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
+        )
+
+    def derive(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return ``compute()``, kept under ``key`` on these layers for the next caller.
+
+        A page asks for the same derived answer again and again (its filter's rows, a sort
+        order); kept on the very object it was derived from, it is fresh exactly as long as
+        these layers are: a check that finds a change gives new ``Layers``. Two threads may
+        compute one key at once; both answers are equal, and one is kept.
+        """
+        derived = self._derived
+        with _derived_lock:
+            if key in derived:
+                return cast(T, derived[key])
+        value = compute()
+        with _derived_lock:
+            while len(derived) >= DERIVED_KEPT:
+                del derived[next(iter(derived))]  # the oldest first
+            derived[key] = value
+        return value
+
+    @cached_property
+    def _derived(self) -> dict[Hashable, Any]:
+        return {}
 
 
 logger = logging.getLogger(__name__)

@@ -65,6 +65,11 @@ class LiveReport:
         return None if found is None else found.status
 
     def counts(self) -> Counter[str]:
+        """Return how many paths carry each live status (a copy: the caller may change it)."""
+        return self._counts.copy()
+
+    @cached_property
+    def _counts(self) -> Counter[str]:
         return Counter(str(e.status) for e in self._entries.values())
 
     @property

@@ -53,7 +53,7 @@ class Selection:
     """The rows a filter selected, and per facet how many rows each word would select if that
     facet's own choice were changed (the counts a faceted search shows beside each choice)."""
 
-    records: list[PathRecord]
+    records: tuple[PathRecord, ...]
     facet_counts: dict[str, Counter[str]]
 
 
@@ -107,8 +107,18 @@ class PathFilter:
         """Return the matching rows and the facet counts, in one pass over ``records``.
 
         Rows are counted by their combination of facet words (a few hundred kinds among
-        tens of thousands of rows, kept per ``Layers``), then each kind's words once.
+        tens of thousands of rows, kept per ``Layers``), then each kind's words once. A
+        selection among all the rows is kept on ``layers`` (the next page of it asks again).
         """
+        if records is layers.records:
+            return layers.derive(("selection", self._key()), lambda: self._select(records, layers))
+        return self._select(records, layers)
+
+    def _key(self) -> tuple[object, ...]:
+        facets = tuple(sorted((name, words) for name, words in self.facets.items() if words))
+        return (facets, self.globs, self.words, self.source, self.extension, self.referenced)
+
+    def _select(self, records: Iterable[PathRecord], layers: Layers) -> Selection:
         names = (*FACETS, "referenced") if self.referenced is not None else tuple(FACETS)
         wanted = {name: words for name, words in self.facets.items() if words and name in names}
         positions = {name: index for index, name in enumerate(names)}
@@ -146,7 +156,7 @@ class PathFilter:
             for combo, times in kinds.items():
                 for word in combo[positions[name]]:
                     counts[name][word] += times
-        return Selection(selected, counts)
+        return Selection(tuple(selected), counts)
 
     def _describers(self, layers: Layers) -> dict[str, Callable[[PathRecord], Iterable[str]]]:
         describers: dict[str, Callable[[PathRecord], Iterable[str]]] = {

@@ -109,7 +109,7 @@ class PathFilterForm(forms.Form):
         """Return the valid criteria in words for an export's file name."""
         return filter_words(self, (*self.FACET_FIELDS, "source", "ext", "q"))
 
-    def select(self, layers: Layers) -> list[PathRecord]:
+    def select(self, layers: Layers) -> Sequence[PathRecord]:
         """Return the rows every valid criterion matches; ``facet_groups`` then has counts."""
         selection = self.path_filter().select(layers.records, layers)
         chosen = self.cleaned_data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,19 +72,35 @@ class PathRowsData(TableListData):
     """The filtered records (in path order); sorted with ``SORT_KEYS`` (ties keep path order)
     and turned into ``PathRow`` only for the page being shown."""
 
-    def __init__(self, records: list[PathRecord], layers: Layers) -> None:
-        super().__init__(records)
+    def __init__(self, records: Sequence[PathRecord], layers: Layers) -> None:
+        super().__init__(list(records))
         self.layers = layers
 
     def order_by(self, aliases: Iterable[str]) -> None:
-        for alias in reversed(list(aliases)):
-            order = OrderBy(alias)
-            key = (
-                self._layer_key(order.bare)
-                if order.bare in LAYER_COLUMNS
-                else SORT_KEYS[order.bare]
+        aliases = list(aliases)
+        if len(aliases) == 1:
+            # Every row's place in this order, kept on the layers: each page of every filter
+            # sorts by a lookup instead of judging and comparing its rows again.
+            ordered, places = self.layers.derive(
+                ("order", aliases[0]), lambda: self._order(aliases[0])
             )
-            self.data.sort(key=key, reverse=order.is_descending)
+            if len(self.data) == len(ordered):  # every row: the order itself
+                self.data[:] = ordered
+            else:
+                self.data.sort(key=lambda record: places.get(record.path, -1))
+            return
+        for alias in reversed(aliases):
+            self._sort(self.data, alias)
+
+    def _order(self, alias: str) -> tuple[tuple[PathRecord, ...], dict[str, int]]:
+        ordered = list(self.layers.records)
+        self._sort(ordered, alias)
+        return tuple(ordered), {record.path: place for place, record in enumerate(ordered)}
+
+    def _sort(self, records: list[PathRecord], alias: str) -> None:
+        order = OrderBy(alias)
+        key = self._layer_key(order.bare) if order.bare in LAYER_COLUMNS else SORT_KEYS[order.bare]
+        records.sort(key=key, reverse=order.is_descending)
 
     def __getitem__(self, key: int | slice) -> Any:
         records = self.data[key] if isinstance(key, slice) else [self.data[key]]

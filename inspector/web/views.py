@@ -70,15 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     severities = layers.severity_counts
     scan = references_for_page(layers)
     reference_severities = Counter(ref.severity for ref in scan.with_problems)
-    needs_a_look = sorted(
-        (
-            (record, judgement)
-            for record in layers.records
-            if (judgement := layers.judgement(record.path)).accepted is None
-            and judgement.severity in (Severity.ERROR, Severity.WARNING)
-        ),
-        key=lambda pair: (-pair[1].severity.rank, pair[0].path),
-    )
+    needs_a_look = layers.needs_a_look
     return render_page(
         request,
         "inspector/overview.html",
@@ -116,12 +108,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             ],
             "live": live,
             "live_counts": [(s.value, live_counts[s]) for s in LiveStatus],
-            "live_differs": sum(
-                1
-                for record in inventory
-                if record.collect_winner is not None
-                and layers.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
-            ),
+            "live_differs": layers.live_differs,
             "last_run": CollectionRun.objects.first(),
             "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
             "releases": [(release, judge_release(release)) for release in manifest.releases],

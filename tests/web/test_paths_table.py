@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from inspector.core.layers import current_layers
 from inspector.core.rows import CSV_COLUMNS
 from tests.support.layout import Layout
 
@@ -260,3 +261,25 @@ def test_export_neutralises_every_formula_cell(
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
     # A source label and location that start with "=" are neutralised too.
     assert all(row["winner_source"] == f"dir:{formulas}" for row in rows)
+
+
+def test_a_kept_selection_and_sort_follow_a_change_of_the_files(
+    viewer_client: Client, mixed: Layout
+) -> None:
+    # The rows of a filter and each sort order are kept with the layers they came from: the
+    # next page of them is a lookup, and a change of the files gives new layers, new rows.
+    first, second = mixed.root / "first", mixed.root / "second"
+    query = PATHS + "?status=unique&sort=-size"
+    with mixed.settings(dirs=[first, second], finders=[FS]):
+        before = shown_paths(viewer_client.get(query))
+        assert before == ["js/vendor/big.js", "js/app.js", ".browserslistrc", "fonts/a.woff2"]
+        assert shown_paths(viewer_client.get(query)) == before
+        mixed.write(first, "js/app.js", "x" * 9000)
+        mixed.write(second, "js/app.js", "z" * 9000)  # now a conflict: no longer unique
+        mixed.write(second, "fonts/b.woff2", b"\0" * 6000)
+        current_layers()  # the re-check the next page starts, waited for
+        assert shown_paths(viewer_client.get(query)) == [
+            "fonts/b.woff2", "js/vendor/big.js", ".browserslistrc", "fonts/a.woff2",
+        ]  # fmt: skip
+        everything = shown_paths(viewer_client.get(PATHS + "?sort=-size"))
+        assert everything[:3] == ["js/app.js", "fonts/b.woff2", "js/vendor/big.js"]
