@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_TIMEOUT": 7 * 24 * 3600,
     # Files larger than this are never hashed: their status is decided by size alone.
     "MAX_HASH_BYTES": 64 * 1024 * 1024,
+    # Processes that hash many files at once (a cold check): None, one per core; 1, none (this
+    # process hashes). They are spawned, so a script that runs a check must guard its main.
+    "HASH_PROCESSES": None,
     # Pages (and the toolbar panel) reuse a check of the file system younger than this many
     # seconds instead of re-reading every file's stat; the CLI always checks. 0 checks every time.
     "RECHECK_SECONDS": 2.0,
@@ -76,6 +79,7 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     "SHARED_CACHE_MIN_BYTES": int,
     "CACHE_TIMEOUT": _NUMBER,
     "MAX_HASH_BYTES": int,
+    "HASH_PROCESSES": (int, type(None)),
     "RECHECK_SECONDS": _NUMBER,
     "PAGE_SIZE": int,
     "MAX_PAGE_SIZE": int,

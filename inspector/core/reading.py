@@ -1,0 +1,242 @@
+"""Reading the bytes of listed files, and hashing many of them on every core.
+
+Django-free on purpose (like whitenoise's core): the processes that hash files import this
+module alone. Every read of a listed local file goes through ``read_recorded``: it opens only a
+regular file (never a FIFO or a device, which would block or never end) and only the very file
+that was listed (same inode), so a file swapped for a symlink since the listing is refused, not
+followed.
+
+Many files are hashed by a pool of processes, one per core (``digests``). Threads were measured
+first: on a tree of small files they gain nothing, since the Python work around each read holds
+the GIL, and they lose the difference to lock hand-offs between the threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import IO, NamedTuple
+
+CHUNK_BYTES = 1024 * 1024
+# A file modified less than this long before it was stat'ed could be modified again within the
+# same filesystem timestamp tick without its stamp changing ("racy git"); its digest is not cached.
+RACY_NS = 2_000_000_000
+# Fewer files than this are hashed in this process: starting the pool would cost more.
+PROCESS_MIN_FILES = 2_000
+# Files per task sent to a hashing process: enough to pay for the task's round trip.
+BATCH_FILES = 256
+
+
+class FileStamp(NamedTuple):
+    """One version of one file on disk (a tuple, so comparing many of them stays cheap)."""
+
+    location: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, location: str) -> FileStamp:
+        """Return the stamp of the file at ``location`` now (raises ``OSError``, and
+        ``NotRegularFile`` for a FIFO, a socket, a device or a folder)."""
+        st = os.stat(location)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(location, st.st_mode)
+        return cls(location, st.st_size, st.st_mtime_ns, st.st_ino)
+
+    def is_racy(self, now_ns: int | None = None) -> bool:
+        """Return True if the file changed too recently for its stamp to be trusted."""
+        return (now_ns if now_ns is not None else time.time_ns()) - self.mtime_ns < RACY_NS
+
+    def cache_key(self) -> str:
+        raw = f"{self.location}\0{self.size}\0{self.mtime_ns}\0{self.inode}"
+        return "inspector:md5:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class TooLargeToHash(OSError):
+    """The file is larger than ``ASSET_INSPECTOR["MAX_HASH_BYTES"]``."""
+
+
+class NotRegularFile(OSError):
+    """A FIFO, socket, device or folder where a file was expected: never opened (a FIFO's
+    open() blocks until a writer comes, a device's read may never end)."""
+
+    def __init__(self, location: str, mode: int) -> None:
+        kind = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a folder"
+            if stat.S_ISDIR(mode)
+            else "not a regular file"
+        )
+        super().__init__(f"{location} is {kind}: not a regular file, never opened")
+        self.kind = kind
+        self.location, self.mode = location, mode
+
+    def __reduce__(self) -> tuple[type[NotRegularFile], tuple[str, int]]:
+        # Made again from what it was made of when it comes back from a hashing process.
+        return type(self), (self.location, self.mode)
+
+
+class ChangedSinceListed(OSError):
+    """The file at the listed location is not the one the listing recorded (another inode):
+    replaced, or swapped for a symlink, since. Not read: a listing is what allows a read."""
+
+
+# O_NONBLOCK: should a FIFO replace a listed file between its stat and its open, the open
+# returns at once instead of waiting for a writer; the fstat check then refuses it.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_recorded(stamp: FileStamp, limit: int | None = None) -> bytes:
+    """Return the bytes of the very file ``stamp`` recorded (at most ``limit + 1`` of them).
+
+    Raises ``NotRegularFile`` or ``ChangedSinceListed`` instead of reading anything else.
+    """
+    fd = _open_recorded(stamp)
+    try:
+        size = os.fstat(fd).st_size
+        wanted = size + 1 if limit is None else min(size, limit) + 1
+        chunks = []
+        while wanted > 0:
+            chunk = os.read(fd, min(wanted, CHUNK_BYTES * 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _open_recorded(stamp: FileStamp) -> int:
+    fd = os.open(stamp.location, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(stamp.location, st.st_mode)
+        if st.st_ino != stamp.inode:
+            raise ChangedSinceListed(
+                f"{stamp.location} is not the file that was listed (replaced or swapped for a "
+                "symlink since): not read"
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def md5_stream(stream: IO[bytes]) -> str:
+    """Return the md5 hex digest of everything readable from ``stream``."""
+    digest = hashlib.md5(usedforsecurity=False)
+    while chunk := stream.read(CHUNK_BYTES):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_file(stamp: FileStamp, limit: int) -> str:
+    """Return the md5 of the very file ``stamp`` recorded; ``TooLargeToHash`` over ``limit``."""
+    if stamp.size > limit:
+        raise TooLargeToHash(
+            f"not compared: {stamp.size:,} bytes is over the {limit:,}-byte MAX_HASH_BYTES limit"
+        )
+    if stamp.size <= CHUNK_BYTES:
+        return hashlib.md5(read_recorded(stamp), usedforsecurity=False).hexdigest()
+    fd = _open_recorded(stamp)
+    with os.fdopen(fd, "rb") as stream:
+        return md5_stream(stream)
+
+
+def hash_batch(stamps: Sequence[FileStamp], limit: int) -> list[str | OSError]:
+    """Return the md5 of each stamp, or the ``OSError`` that prevented reading it."""
+    out: list[str | OSError] = []
+    for stamp in stamps:
+        try:
+            out.append(hash_file(stamp, limit))
+        except OSError as exc:
+            out.append(exc)
+    return out
+
+
+def digests(
+    stamps: Sequence[FileStamp],
+    limit: int,
+    done: Callable[[int], None],
+    processes: int | None = None,
+) -> Iterator[str | OSError]:
+    """Yield the md5 of each stamp in order (or the ``OSError`` that prevented reading it),
+    calling ``done(n)`` as each batch of ``n`` files is read (a progress figure).
+
+    Many files go to a pool of ``processes`` processes (None: one per core; 1: none). Should
+    it break (a process killed, or none can be started here), the files it did not answer for
+    are hashed in this process.
+    """
+    batches = [stamps[start : start + BATCH_FILES] for start in range(0, len(stamps), BATCH_FILES)]
+    pool = _process_pool(processes) if len(stamps) >= PROCESS_MIN_FILES else None
+    futures: list[Future[list[str | OSError]]] = []
+    if pool is not None:
+        try:
+            futures = [pool.submit(hash_batch, batch, limit) for batch in batches]
+        except (BrokenProcessPool, RuntimeError):
+            _forget_pool(pool)
+    for index, batch in enumerate(batches):
+        result = None
+        if index < len(futures):
+            try:
+                result = futures[index].result()
+            except BrokenProcessPool:
+                _forget_pool(pool)
+        if result is None:
+            result = hash_batch(batch, limit)
+        done(len(result))
+        yield from result
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
+    """Return a pool of ``processes`` hashing processes (None: one per core; None is returned
+    for fewer than two), started on first use and kept for the life of this process.
+
+    Spawned, not forked: a web worker has threads, and a fork would copy their locks in
+    whatever state they are.
+    """
+    global _pool, _pool_size
+    wanted = _cores() if processes is None else processes
+    if wanted < 2:
+        return None
+    with _pool_lock:
+        if _pool is not None and _pool_size != wanted:
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+        if _pool is None:
+            context = multiprocessing.get_context("spawn")
+            _pool, _pool_size = ProcessPoolExecutor(wanted, mp_context=context), wanted
+        return _pool
+
+
+def _forget_pool(pool: ProcessPoolExecutor | None) -> None:
+    global _pool
+    with _pool_lock:
+        if pool is not None and _pool is pool:
+            _pool = None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,89 @@
+"""Hashing many listed files on every core: the same digests, and the same refusals, as
+reading them here; a pool that breaks costs nothing but time."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from inspector.core import reading
+from inspector.core.reading import (
+    ChangedSinceListed,
+    FileStamp,
+    NotRegularFile,
+    TooLargeToHash,
+    digests,
+)
+
+
+@pytest.fixture
+def through_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send even a handful of files to the hashing processes."""
+    if reading._process_pool() is None:
+        pytest.skip("one core: no hashing processes")
+    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 1)
+    monkeypatch.setattr(reading, "BATCH_FILES", 3)
+
+
+def listed(tmp_path: Path, count: int) -> list[FileStamp]:
+    stamps = []
+    for number in range(count):
+        path = tmp_path / f"f {number} ‹é›.css"
+        path.write_bytes(f"body{{order:{number}}}".encode() * (number + 1))
+        stamps.append(FileStamp.of(str(path)))
+    return stamps
+
+
+def ignore(count: int) -> None:
+    """No progress wanted."""
+
+
+def md5_of(path: str) -> str:
+    return hashlib.md5(Path(path).read_bytes(), usedforsecurity=False).hexdigest()
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_the_pool_gives_every_digest_in_order(tmp_path: Path) -> None:
+    stamps = listed(tmp_path, 20)
+    counted: list[int] = []
+    found = list(digests(stamps, limit=1 << 20, done=counted.append))
+    assert found == [md5_of(stamp.location) for stamp in stamps]
+    assert sum(counted) == 20, "progress counts every file"
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_the_pool_refuses_what_this_process_refuses(tmp_path: Path) -> None:
+    fine, swapped, piped, gone, big = listed(tmp_path, 5)
+    # Swapped for a symlink to a secret since the listing: another inode, never read.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0")
+    os.unlink(swapped.location)
+    os.symlink(secret, swapped.location)
+    # Replaced by a FIFO: refused at once, no hang.
+    os.unlink(piped.location)
+    os.mkfifo(piped.location)
+    os.unlink(gone.location)
+    found = list(digests([fine, swapped, piped, gone, big], limit=big.size - 1, done=ignore))
+    assert found[0] == md5_of(fine.location)
+    assert isinstance(found[1], ChangedSinceListed)
+    assert isinstance(found[2], NotRegularFile) and "FIFO" in str(found[2])
+    assert str(found[2]).startswith(piped.location), "the message names the file"
+    assert isinstance(found[3], FileNotFoundError)
+    assert isinstance(found[4], TooLargeToHash)
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_broken_pool_is_replaced_by_reading_here(tmp_path: Path) -> None:
+    stamps = listed(tmp_path, 9)
+    assert list(digests(stamps, limit=1 << 20, done=ignore)) == [md5_of(s.location) for s in stamps]
+    pool = reading._process_pool()
+    assert pool is not None
+    for process in list(pool._processes.values()):  # a fault: the hashing processes die
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(10)
+    assert list(digests(stamps, limit=1 << 20, done=ignore)) == [md5_of(s.location) for s in stamps]
+    assert reading._process_pool() is not pool, "the next call starts a new pool"
