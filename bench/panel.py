@@ -45,6 +45,20 @@ SCENARIOS: dict[str, list[str]] = {
 _page: dict[str, Any] = {}
 
 
+def staff_user(get_response: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Middleware: every request comes from a superuser (unsaved: no database), as a staff
+    member with ``inspector.view_assets`` browses; the panel shows nothing to anyone else."""
+    from django.contrib.auth.models import User
+
+    user = User(username="bench", is_staff=True, is_superuser=True, is_active=True)
+
+    def middleware(request: Any) -> Any:
+        request.user = user
+        return get_response(request)
+
+    return middleware
+
+
 def page_view(request: Any) -> Any:
     from django.http import HttpResponse
 
@@ -65,7 +79,7 @@ def configure(root: Path) -> None:
         INTERNAL_IPS=["127.0.0.1"],
         ALLOWED_HOSTS=["testserver"],
         INSTALLED_APPS=[*base.INSTALLED_APPS, "debug_toolbar"],
-        MIDDLEWARE=["debug_toolbar.middleware.DebugToolbarMiddleware"],
+        MIDDLEWARE=[f"{__name__}.staff_user", "debug_toolbar.middleware.DebugToolbarMiddleware"],
         ROOT_URLCONF=__name__,
         TEMPLATES=[
             {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}

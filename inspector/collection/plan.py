@@ -18,7 +18,7 @@ from typing import Any
 from ..core.invalidation import Invalidation, pending_invalidation
 from ..core.layers import Layers
 from ..core.manifest.naming import is_adjustable
-from ..core.status import Flag, LiveStatus
+from ..core.status import Flag, LiveStatus, ManifestFinding, ManifestStatus
 from ..core.storage.instance import (
     as_manifest_storage,
     configured_class,
@@ -91,6 +91,10 @@ class CollectionPlan:
     # What a CDN in front of STATIC_URL must drop once the run is done (the copies that change
     # bytes, their compressed variants, the manifest; with ``clear`` the files no source has).
     invalidation: Invalidation = field(default_factory=lambda: Invalidation((), "/"))
+    # Nothing differs anywhere: every copy has its source's bytes and, with a manifest storage,
+    # every hashed name, hashed copy, compressed variant and manifest entry is what
+    # collectstatic would write now. The run then writes nothing, and ends at once.
+    settled: bool = False
     _by_action: dict[Action, list[PlannedFile]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -158,6 +162,12 @@ def plan_collection(layers: Layers, *, clear: bool = False) -> CollectionPlan:
         if f.action == Action.COPY and live.status_of(f.path) != LiveStatus.CURRENT
     ]
     removed = live.orphans if clear else ()
+    settled = (
+        not clear
+        and not problems
+        and all(f.action == Action.LEAVE for f in files)
+        and _manifest_settled(layers, storage, files)
+    )
     return CollectionPlan(
         storage=describe(storage) if storage is not None else "",
         storage_class=live.storage_class,
@@ -167,10 +177,30 @@ def plan_collection(layers: Layers, *, clear: bool = False) -> CollectionPlan:
         orphans=() if clear else tuple(live.orphans),
         ignored=ignored,
         post_processor=_post_processor(storage),
-        post_process=_post_process_count(layers, storage, stored, files, clear=clear),
+        post_process=0
+        if settled
+        else _post_process_count(layers, storage, stored, files, clear=clear),
         problems=problems,
         invalidation=pending_invalidation(layers, changing, removed=removed),
+        settled=settled,
     )
+
+
+def _manifest_settled(layers: Layers, storage: Any, files: list[PlannedFile]) -> bool:
+    """Return True if post-processing would write nothing new: no post-processing at all, or
+    a manifest storage whose layer finds every path ``ok`` and nothing to redo (an entry
+    without source, a compressed variant missing or different); an old hashed version, which
+    collectstatic leaves in place, does not count."""
+    if storage is None or not hasattr(storage, "post_process"):
+        return True
+    if as_manifest_storage(storage) is None or keeps_only_hashed(storage):
+        return False  # someone else's post-processing, or copies it deletes: it must run
+    manifest = layers.manifest
+    if manifest.unchecked or manifest.problems:
+        return False
+    if any(f.kind != ManifestFinding.ORPHANED_HASHED_FILE for f in manifest.findings):
+        return False
+    return all(manifest.status_of(f.path) == ManifestStatus.OK for f in files)
 
 
 _RECOPY = (

@@ -31,7 +31,7 @@ from ..core.storage.instance import as_manifest_storage, staticfiles_params
 from ..core.storage.kept import forget_listings
 from ..models import ACTIVE_PHASES, CollectionRun, Phase
 from .collector import Collector
-from .plan import Counts, plan_collection
+from .plan import CollectionPlan, Counts, plan_collection
 
 __all__ = ["RunLost", "execute_run"]
 
@@ -72,6 +72,8 @@ def execute_run(run_id: int) -> Counts:
             forget_collected()
             layers = current_layers()
             plan = plan_collection(layers, clear=run.clear)
+            if plan.settled:
+                return _finish_settled(run_id, plan, progress)
             storage = storages.create_storage(staticfiles_params())
             manifest_before = _manifest_text(storage)
             copy_total = len(plan.files) + len(plan.deleted)
@@ -109,6 +111,31 @@ def execute_run(run_id: int) -> Counts:
         deleted=counts.deleted,
         post_processed=counts.post_processed or 0,
         replaced=_replaced(collector, layers, storage),
+    )
+    forget_collected()
+    return counts
+
+
+SETTLED = (
+    "Nothing to collect: every collected copy has its source's bytes, and every hashed name, "
+    "hashed copy and manifest entry is what collectstatic would write now."
+)
+
+
+def _finish_settled(run_id: int, plan: CollectionPlan, progress: RunProgress) -> Counts:
+    """End a run whose fresh plan finds nothing to write: collectstatic is not started (its
+    post-processing would rewrite every hashed copy with the same bytes)."""
+    counts = Counts(unmodified=len(plan.files), post_processed=0)
+    progress.log.write(SETTLED + "\n")
+    CollectionRun.objects.finish(
+        run_id,
+        Phase.DONE,
+        log_tail=progress.log.text(),
+        copied=0,
+        unmodified=counts.unmodified,
+        deleted=0,
+        post_processed=0,
+        replaced=[],
     )
     forget_collected()
     return counts

@@ -66,6 +66,35 @@ def runner_client(client: Client, runner: AbstractUser) -> Client:
     return client
 
 
+def test_an_unchanged_tree_needs_no_run_and_the_run_writes_nothing(
+    project: Collected, runner_client: Client
+) -> None:
+    # Every copy, hashed name, hashed copy and manifest entry is what collectstatic would write
+    # now: the run ends without starting collectstatic, whose post-processing would rewrite
+    # every hashed copy with the same bytes.
+    plan = plan_collection(current_layers())
+    assert plan.settled
+    assert (plan.counts().copied, plan.post_process) == (0, 0)
+    assert "Nothing differs: the run would change nothing." in (
+        runner_client.get(reverse("inspector:collect")).content.decode()
+    )
+    written = {p: p.stat().st_mtime_ns for p in project.root.rglob("*") if p.is_file()}
+    runner_client.post(reverse("inspector:collect"), {})
+    run = CollectionRun.objects.get()
+    assert run.phase == Phase.DONE, run.error
+    assert (run.copied, run.post_processed, run.unmodified) == (0, 0, len(plan.files))
+    assert "Nothing to collect" in run.log_tail
+    assert {p: p.stat().st_mtime_ns for p in project.root.rglob("*") if p.is_file()} == written
+    # One source edited: the tree is no longer settled, and the run collects it.
+    project.layout.write(project.static, "js/app.js", "console.log('app v3');\n")
+    age(project.static, seconds=30)
+    assert not plan_collection(current_layers()).settled
+    runner_client.post(reverse("inspector:collect"), {})
+    latest = CollectionRun.objects.first()
+    assert latest is not None and latest.phase == Phase.DONE and latest.copied == 1
+    assert latest.post_processed and latest.post_processed > 0
+
+
 def test_preview_lists_what_differs_and_the_run_does_exactly_that(
     project: Collected, runner_client: Client
 ) -> None:

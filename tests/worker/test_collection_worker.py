@@ -67,6 +67,23 @@ def test_the_worker_collects_with_progress_and_keeps_the_preview_s_promise(
     assert {layers.live_status(r.path) for r in layers.records} == {LiveStatus.CURRENT}
 
 
+def test_the_worker_ends_a_run_over_an_unchanged_tree_without_writing(
+    project: Project, runner: AbstractUser
+) -> None:
+    assert plan_collection(current_layers()).settled
+    written = {p: p.stat().st_mtime_ns for p in project.root.rglob("*") if p.is_file()}
+    client = runner_client(runner)
+    with db_worker(project.log) as worker:
+        client.post(reverse("inspector:collect"), {})
+        run = CollectionRun.objects.get()
+        watch(run.pk, worker, project.log)
+    run.refresh_from_db()
+    assert run.phase == Phase.DONE, (run.error, project.log.read_text())
+    assert (run.copied, run.post_processed, run.deleted) == (0, 0, 0)
+    assert "Nothing to collect" in run.log_tail
+    assert {p: p.stat().st_mtime_ns for p in project.root.rglob("*") if p.is_file()} == written
+
+
 def test_two_triggers_at_once_start_one_run(project: Project, runner: AbstractUser) -> None:
     drift(project, 3)
     barrier = threading.Barrier(2)
