@@ -41,7 +41,7 @@ from .records import Inventory, PathRecord, orphan_record
 from .remote import read_remote
 from .served import ServedResult
 from .severity import AcceptRule, InvalidRule, Judgement, judge, parse_rules
-from .status import LiveStatus, Severity
+from .status import Severity
 from .storage.instance import as_manifest_storage, collected_storage, is_remote, staticfiles_params
 from .storage.kept import snapshot_of
 from .storage.listing import Snapshot
@@ -172,27 +172,6 @@ class Layers:
     def extensions(self) -> tuple[str, ...]:
         """Return the extensions of every row's path (``paths.extension_of``), sorted."""
         return tuple(sorted({extension_of(record.path) for record in self.records}))
-
-    @cached_property
-    def needs_a_look(self) -> tuple[tuple[PathRecord, Judgement], ...]:
-        """Return the rows at ``error`` or ``warning`` that no rule accepts, worst first."""
-        found = [
-            (record, judgement)
-            for record in self.records
-            if (judgement := self.judgement(record.path)).accepted is None
-            and judgement.severity in (Severity.ERROR, Severity.WARNING)
-        ]
-        return tuple(sorted(found, key=lambda pair: (-pair[1].severity.rank, pair[0].path)))
-
-    @cached_property
-    def live_differs(self) -> int:
-        """Return how many paths collection would copy: missing or modified in the storage."""
-        return sum(
-            1
-            for record in self.inventory
-            if record.collect_winner is not None
-            and self.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
-        )
 
     def derive(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return ``compute()``, kept under ``key`` on these layers for the next caller.

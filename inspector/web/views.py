@@ -15,8 +15,9 @@ from ..core.diffs import live_diff
 from ..core.invalidation import cdn_host, pending_invalidation
 from ..core.layers import Layers, current_layers
 from ..core.paths import from_url_part
+from ..core.records import PathRecord
 from ..core.resolution import resolution_settings
-from ..core.severity import judge_release
+from ..core.severity import Judgement, judge_release
 from ..core.status import (
     Flag,
     LiveStatus,
@@ -70,7 +71,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     severities = layers.severity_counts
     scan = references_for_page(layers)
     reference_severities = Counter(ref.severity for ref in scan.with_problems)
-    needs_a_look = layers.needs_a_look
+    needs_a_look = layers.derive("needs-a-look", lambda: _needs_a_look(layers))
     return render_page(
         request,
         "inspector/overview.html",
@@ -108,13 +109,34 @@ def overview(request: HttpRequest) -> HttpResponse:
             ],
             "live": live,
             "live_counts": [(s.value, live_counts[s]) for s in LiveStatus],
-            "live_differs": layers.live_differs,
+            "live_differs": layers.derive("live-differs", lambda: _live_differs(layers)),
             "last_run": CollectionRun.objects.first(),
             "recheck_wait": cooldown.seconds_left(cooldown.recheck_key()),
             "releases": [(release, judge_release(release)) for release in manifest.releases],
             "reclaimable_count": len(manifest.findings_of(ManifestFinding.ORPHANED_HASHED_FILE)),
             **_cdn_facts(layers),
         },
+    )
+
+
+def _needs_a_look(layers: Layers) -> list[tuple[PathRecord, Judgement]]:
+    """Return the rows at ``error`` or ``warning`` that no rule accepts, worst first."""
+    found = [
+        (record, judgement)
+        for record in layers.records
+        if (judgement := layers.judgement(record.path)).accepted is None
+        and judgement.severity in (Severity.ERROR, Severity.WARNING)
+    ]
+    return sorted(found, key=lambda pair: (-pair[1].severity.rank, pair[0].path))
+
+
+def _live_differs(layers: Layers) -> int:
+    """Return how many paths collection would copy: missing or modified in the storage."""
+    return sum(
+        1
+        for record in layers.inventory
+        if record.collect_winner is not None
+        and layers.live_status(record.path) in (LiveStatus.MISSING, LiveStatus.MODIFIED)
     )
 
 
