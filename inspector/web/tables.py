@@ -79,23 +79,22 @@ class PathRowsData(TableListData):
     def order_by(self, aliases: Iterable[str]) -> None:
         aliases = list(aliases)
         if len(aliases) == 1:
-            # Every row's place in this order, kept on the layers: each page of every filter
-            # sorts by a lookup instead of judging and comparing its rows again.
-            ordered, places = self.layers.derive(
-                ("order", aliases[0]), lambda: self._order(aliases[0])
-            )
+            # All rows in this order, kept on the layers: each page of every filter takes its
+            # rows from it instead of judging and comparing them again.
+            ordered = self.layers.derive(("order", aliases[0]), lambda: self._order(aliases[0]))
             if len(self.data) == len(ordered):  # every row: the order itself
                 self.data[:] = ordered
             else:
-                self.data.sort(key=lambda record: places.get(record.path, -1))
+                chosen = {record.path for record in self.data}
+                self.data[:] = [record for record in ordered if record.path in chosen]
             return
         for alias in reversed(aliases):
             self._sort(self.data, alias)
 
-    def _order(self, alias: str) -> tuple[tuple[PathRecord, ...], dict[str, int]]:
+    def _order(self, alias: str) -> tuple[PathRecord, ...]:
         ordered = list(self.layers.records)
         self._sort(ordered, alias)
-        return tuple(ordered), {record.path: place for place, record in enumerate(ordered)}
+        return tuple(ordered)
 
     def _sort(self, records: list[PathRecord], alias: str) -> None:
         order = OrderBy(alias)
