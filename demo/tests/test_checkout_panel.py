@@ -35,7 +35,9 @@ def test_checkout_page_shows_each_planted_finding(demo_toolbar: None, admin_clie
     assert rows["shop/css/new-arrivals.css"]["manifest"]["would_500"] is True
     assert rows["css/site.css"]["manifest"]["status"] == "ok"
     assert rows["css/site.css"]["manifest"]["hashed_name"].startswith("css/site.")
-    assert rows["css/site.css"]["detail_url"] == "/assets/paths/css/site.css"
+    assert rows["css/site.css"]["detail_path"] == "css/site.css"
+    # Its link to the dashboard is made when the panel is opened.
+    assert 'href="/assets/paths/css/site.css"' in panel.content
     assert [(h["path"], h["exists"]) for h in stats["html"]] == [
         ("img/logo.svg", "source"),
         ("shop/img/banner.png", None),

@@ -22,6 +22,7 @@ from django.core.exceptions import DisallowedHost, SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -85,9 +86,14 @@ class AssetsPanel(Panel):
 
     @property
     def content(self) -> str:
-        if self.get_stats().get("denied"):
+        stats = self.get_stats()
+        if stats.get("denied"):
             return format_html('<p class="inspector-denied">{}</p>', DENIED)
-        return str(super().content)
+        # Links to the dashboard are made when the panel is opened, not on every request.
+        links = _DetailLinks()
+        files = [{**row, "detail_url": links(row["detail_path"])} for row in stats["files"]]
+        html = [{**row, "detail_url": links(row["detail_path"])} for row in stats["html"]]
+        return render_to_string(self.template, {**stats, "files": files, "html": html})
 
 
 def _may_view(request: HttpRequest) -> bool:
@@ -117,7 +123,6 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
     layers = layers_for_request([*lookups.values(), *(r.path for r in references)])
     scan = current_references(layers, max_age=page_max_age(), stale_ok=True)
     inventory = layers.inventory
-    links = _DetailLinks()
     files = []
     for path in recording.paths:
         record = inventory.get(lookups[path])
@@ -127,7 +132,6 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
             recording.errors.get(path),
             record,
             _manifest_entry(layers.manifest, lookups[path]),
-            links,
             layers.live.status_of(lookups[path]) if layers.live else None,
         )
         # The dashboard's severity; a path no source has is a 404 in development, an error.
@@ -136,7 +140,7 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
         row["accepted"] = judgement.accepted.reason if judgement and judgement.accepted else None
         row["reference_problems"] = _reference_problems(scan, lookups[path], record)
         files.append(row)
-    html = [_reference_row(ref, inventory.get(ref.path), links) for ref in references]
+    html = [_reference_row(ref, inventory.get(ref.path)) for ref in references]
     return {
         "files": files,
         "html": html,
@@ -211,8 +215,8 @@ class _DetailLinks:
     def __init__(self) -> None:
         self._mounted = True
 
-    def __call__(self, path: str) -> str | None:
-        if not self._mounted:
+    def __call__(self, path: str | None) -> str | None:
+        if path is None or not self._mounted:
             return None
         try:
             return reverse("inspector:path", args=[path])
@@ -239,7 +243,6 @@ def _file_row(
     error: str | None,
     record: PathRecord | None,
     manifest: dict[str, Any],
-    links: _DetailLinks,
     live: LiveStatus | None = None,
 ) -> Stats:
     collected = record.collect_winner if record else None
@@ -269,21 +272,20 @@ def _file_row(
         "manifest": manifest,
         # Sources against the collected copy; None where it could not be checked.
         "live": str(live) if live is not None else None,
-        "detail_url": links(record.path) if record else None,
+        # The dashboard's detail page of the row (its link is made when the panel is opened).
+        "detail_path": record.path if record else None,
         "errors": [_text(e) for e in record.errors] if record else [],
     }
 
 
-def _reference_row(
-    ref: usage.HtmlReference, record: PathRecord | None, links: _DetailLinks
-) -> Stats:
+def _reference_row(ref: usage.HtmlReference, record: PathRecord | None) -> Stats:
     return {
         "url": ref.url,
         "path": ref.path,
         "where": ref.where,
         # "source" (a finder has it), "collected" (only the collected storage has it), or None.
         "exists": "source" if record else ("collected" if _collected(ref.path) else None),
-        "detail_url": links(record.path) if record else None,
+        "detail_path": record.path if record else None,
     }
 
 

@@ -228,7 +228,7 @@ def test_a_path_no_source_has_is_not_found(layout: Layout, only_assets_panel: No
         toolbar, _ = run_toolbar(view)
     stats = assets_stats(toolbar)
     row = rows_by_path(stats)["js/gone.js"]
-    assert (row["found"], row["winner"], row["detail_url"]) == (False, None, None)
+    assert (row["found"], row["winner"], row["detail_path"]) == (False, None, None)
     assert stats["summary"]["not_found"] == 1
     assert "no source: not found (404)" in toolbar.get_panel_by_id("AssetsPanel").content
 
