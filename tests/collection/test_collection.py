@@ -85,6 +85,9 @@ def test_an_unchanged_tree_needs_no_run_and_the_run_writes_nothing(
     assert (run.copied, run.post_processed, run.unmodified) == (0, 0, len(plan.files))
     assert "Nothing to collect" in run.log_tail
     assert {p: p.stat().st_mtime_ns for p in project.root.rglob("*") if p.is_file()} == written
+    run_page = runner_client.get(reverse("inspector:run", args=[run.pk]))
+    assert run_page.status_code == 200
+    assert "Nothing to collect" in run_page.content.decode()
     # One source edited: the tree is no longer settled, and the run collects it.
     project.layout.write(project.static, "js/app.js", "console.log('app v3');\n")
     age(project.static, seconds=30)
