@@ -167,12 +167,15 @@ _seen_finish: datetime | None = None
 
 
 def forget_after_collection() -> None:
-    """Empty this process's caches if a run finished since they were filled.
+    """Empty this process's caches if a run that may have written finished since they were
+    filled (a run that ended done having copied, deleted and post-processed nothing wrote
+    nothing: the layers it leaves are still true).
 
     Runs finish in worker processes: the database is what every web process shares with them.
     """
     global _seen_finish
-    latest = CollectionRun.objects.aggregate(latest=Max("finished_at"))["latest"]
+    wrote = CollectionRun.objects.exclude(phase=Phase.DONE, copied=0, deleted=0, post_processed=0)
+    latest = wrote.aggregate(latest=Max("finished_at"))["latest"]
     if latest != _seen_finish:
         caches.clear()
         _seen_finish = latest

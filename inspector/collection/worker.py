@@ -137,8 +137,7 @@ def _finish_settled(run_id: int, plan: CollectionPlan, progress: RunProgress) ->
         post_processed=0,
         replaced=[],
     )
-    forget_collected()
-    return counts
+    return counts  # nothing was written: the caches stay true
 
 
 def _manifest_text(storage: Storage) -> str | None:

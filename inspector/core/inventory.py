@@ -8,8 +8,6 @@ restart. How recent an answer a client accepts is ``layers``' business.
 
 from __future__ import annotations
 
-import os
-import stat
 import threading
 import time
 from collections import Counter
@@ -97,19 +95,13 @@ def _stat_all(
 ) -> tuple[dict[str, FileStamp | None], list[Problem]]:
     stamps: dict[str, FileStamp | None] = {}
     problems: list[Problem] = []
-    # Every source file, every check: FileStamp.of inlined, the named tuple made by
-    # tuple.__new__ (its generated __new__ is a Python call per file).
-    new, is_regular = tuple.__new__, stat.S_ISREG
     for listing in listings:
         for listed in listing.files:
             location = listed.location
             if location is None or location in stamps:
                 continue
             try:
-                st = os.stat(location)
-                if not is_regular(st.st_mode):
-                    raise fingerprints.NotRegularFile(location, st.st_mode)
-                stamps[location] = new(FileStamp, (location, st.st_size, st.st_mtime_ns, st.st_ino))
+                stamps[location] = FileStamp.of(location)
             except fingerprints.NotRegularFile as exc:
                 stamps[location] = None
                 problems.append(

@@ -184,11 +184,12 @@ class Layers:
         derived = self._derived
         with _derived_lock:
             if key in derived:
+                derived[key] = derived.pop(key)  # the most recently asked goes last
                 return cast(T, derived[key])
         value = compute()
         with _derived_lock:
             while len(derived) >= DERIVED_KEPT:
-                del derived[next(iter(derived))]  # the oldest first
+                del derived[next(iter(derived))]  # the least recently asked first
             derived[key] = value
         return value
 

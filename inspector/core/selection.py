@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
-from . import caches
 from .layers import Layers
 from .paths import extension_of
 from .records import PathRecord, orphan_record
@@ -198,15 +197,6 @@ def faceted(
 
 # Per row, its words for each facet (in ``FACETS`` order); equal combinations are one object.
 _Combo = tuple[tuple[str, ...], ...]
-# The last layers and their rows' combinations: pages of one check share them.
-_kept_combos: list[tuple[Layers, dict[str, _Combo]]] = []
-
-
-caches.register(
-    "facet-words",
-    _kept_combos.clear,
-    fresh_while="kept for the very Layers object they were computed from",
-)
 
 
 def _combo_of(record: PathRecord, layers: Layers) -> _Combo:
@@ -215,15 +205,15 @@ def _combo_of(record: PathRecord, layers: Layers) -> _Combo:
 
 def _combos(layers: Layers) -> dict[str, _Combo]:
     """Return every row's facet words for ``layers``, computed once per ``Layers``."""
-    kept = _kept_combos[0] if _kept_combos else None
-    if kept is not None and kept[0] is layers:
-        return kept[1]
+    return layers.derive("facet-words", lambda: _all_combos(layers))
+
+
+def _all_combos(layers: Layers) -> dict[str, _Combo]:
     interned: dict[_Combo, _Combo] = {}
     combos = {}
     for record in layers.records:
         combo = _combo_of(record, layers)
         combos[record.path] = interned.setdefault(combo, combo)
-    _kept_combos[:] = [(layers, combos)]
     return combos
 
 

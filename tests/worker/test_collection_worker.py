@@ -18,7 +18,9 @@ from django.contrib.auth.models import AbstractUser
 from django.urls import reverse
 
 from inspector.collection.plan import Action, plan_collection
-from inspector.core.layers import current_layers
+from inspector.collection.runs import forget_after_collection
+from inspector.core.freshness import page_max_age
+from inspector.core.layers import current_layers, layers_or_building
 from inspector.core.status import LiveStatus
 from inspector.models import CollectionRun, Phase
 from tests.support import collect_project
@@ -70,7 +72,9 @@ def test_the_worker_collects_with_progress_and_keeps_the_preview_s_promise(
 def test_the_worker_ends_a_run_over_an_unchanged_tree_without_writing(
     project: Project, runner: AbstractUser
 ) -> None:
-    assert plan_collection(current_layers()).settled
+    forget_after_collection()  # this process has seen every earlier run
+    layers = current_layers()
+    assert plan_collection(layers).settled
     written = {p: p.stat().st_mtime_ns for p in project.root.rglob("*") if p.is_file()}
     client = runner_client(runner)
     with db_worker(project.log) as worker:
@@ -82,6 +86,9 @@ def test_the_worker_ends_a_run_over_an_unchanged_tree_without_writing(
     assert (run.copied, run.post_processed, run.deleted) == (0, 0, 0)
     assert "Nothing to collect" in run.log_tail
     assert {p: p.stat().st_mtime_ns for p in project.root.rglob("*") if p.is_file()} == written
+    # The run wrote nothing: the web process keeps its layers (no cold rebuild for it).
+    forget_after_collection()
+    assert layers_or_building(page_max_age()) is layers
 
 
 def test_two_triggers_at_once_start_one_run(project: Project, runner: AbstractUser) -> None:
