@@ -37,6 +37,7 @@ from .live import LiveReport, build_live_report
 from .manifest.reading import ManifestText, read_manifest_text
 from .manifest.report import ManifestReport, build_manifest_report
 from .paths import extension_of
+from .recheck import digest_before_check
 from .records import Inventory, PathRecord, orphan_record
 from .remote import read_remote
 from .served import ServedResult
@@ -220,6 +221,8 @@ class _Last:
     # time.monotonic() when the check that last confirmed ``layers`` began, and how long it took.
     checked: float = float("-inf")
     took: float = 0.0
+    # The digest of every file (``treewalk``) taken just before the check that built ``layers``.
+    walked: str | None = None
 
 
 _last = _Last()
@@ -311,15 +314,30 @@ def current_layers(*, max_age: MaxAge = NOW, live: bool = True, stale_ok: bool =
     return _check_now(max_age, live, generation)
 
 
-def _check_now(max_age: MaxAge, live: bool, generation: int) -> Layers:
-    """Check and keep the result; the caller has set ``_building``."""
+def _check_now(max_age: MaxAge, live: bool, generation: int, *, walk: bool = False) -> Layers:
+    """Check and keep the result; the caller has set ``_building``. ``walk``: a background
+    check first takes a digest of every file (``recheck``), elsewhere where it can, and keeps
+    the last layers at once if it equals the digest taken before they were built."""
     global _building, _last
     try:
         started = time.monotonic()
-        layers, last = _check(max_age, live)
+        kept = _last.layers
+        files = len(kept.records) if kept is not None else None
+        walked = digest_before_check(files) if walk else None
+        with _lock:
+            if (
+                kept is not None
+                and walked is not None
+                and (walked, kept) == (_last.walked, _last.layers)
+            ):
+                # No file changed since the digest taken before the kept layers were built.
+                _last.checked, _last.took = started, time.monotonic() - started
+                return kept
+        layers, inputs = _check(max_age, live)
         with _lock:
             if live and generation == _generation:
-                _last = _Last(*last, checked=started, took=time.monotonic() - started)
+                took = time.monotonic() - started
+                _last = _Last(*inputs, checked=started, took=took, walked=walked)
     finally:
         with _lock:
             _building = False
@@ -329,7 +347,7 @@ def _check_now(max_age: MaxAge, live: bool, generation: int) -> Layers:
 
 def _check_quietly(max_age: MaxAge, generation: int) -> None:
     try:
-        _check_now(max_age, True, generation)
+        _check_now(max_age, True, generation, walk=True)
     except Exception:  # nobody waits for this check: the next caller's check says what failed
         logger.warning("background check of the static files failed", exc_info=True)
 

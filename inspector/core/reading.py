@@ -205,6 +205,24 @@ def digests(
         yield from result
 
 
+def in_pool(
+    function: Callable[[Sequence[str]], str | None],
+    folders: Sequence[str],
+    processes: int | None = None,
+) -> str | None:
+    """Return ``function(folders)`` computed in one of the hashing processes, waiting for it
+    without holding the GIL; None where there is no pool (one core, ``processes`` 1) or it
+    broke: the caller then does the work itself, the way it would have."""
+    pool = _process_pool(processes)
+    if pool is None:
+        return None
+    try:
+        return pool.submit(function, folders).result()
+    except (BrokenProcessPool, RuntimeError):
+        _forget_pool(pool)
+        return None
+
+
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()

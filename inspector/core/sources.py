@@ -160,6 +160,19 @@ def source_folders() -> tuple[str, ...]:
     return tuple(dict.fromkeys(folders))
 
 
+def folder_sources() -> tuple[str, ...] | None:
+    """Return every folder the configured finders read, as configured, when all their files
+    come from folders (Django's two finders); None when a finder lists files some other way,
+    which a walk of folders cannot vouch for."""
+    folders: list[str] = []
+    for dotted, finder in configured_finders():
+        for source, _storage in _sources_of(dotted, finder, 0):
+            if source.kind not in ("dir", "app") or not source.root:
+                return None
+            folders.append(os.path.abspath(source.root))
+    return tuple(dict.fromkeys(folders))
+
+
 def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
     """Return every location ``finder`` finds for ``path`` (its ``find(path, find_all=True)``)."""
     found = finder.find(path, find_all=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from ..core.freshness import page_max_age
-from ..core.layers import Layers
+from ..core.layers import PAGE_SHARE, Layers
 from ..core.references.current import current_references
 from ..core.references.model import ReferenceScan
 from .building import page_layers
@@ -16,8 +16,9 @@ from .tables import ReferenceRowsData, ReferencesTable, export_references
 
 
 def references_for_page(layers: Layers) -> ReferenceScan:
-    """Return the scan a page shows: judged against ``layers``, within ``RECHECK_SECONDS``."""
-    return current_references(layers, max_age=page_max_age())
+    """Return the scan a page shows: the last one at once, re-scanned in the background
+    against ``layers`` once older than ``RECHECK_SECONDS`` (the first scan is waited for)."""
+    return current_references(layers, max_age=page_max_age(), stale_ok=True, share=PAGE_SHARE)
 
 
 def referenced_paths(layers: Layers) -> frozenset[str]:

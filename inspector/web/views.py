@@ -16,6 +16,7 @@ from ..core.invalidation import cdn_host, pending_invalidation
 from ..core.layers import Layers, current_layers
 from ..core.paths import from_url_part
 from ..core.records import PathRecord
+from ..core.references.current import current_references
 from ..core.resolution import resolution_settings
 from ..core.severity import Judgement, judge_release
 from ..core.status import (
@@ -231,14 +232,15 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
 @staff_permission_required(VIEW_PERMISSION)
 @require_POST
 def recheck(request: HttpRequest) -> HttpResponse:
-    """Check the files and take the collected storage's listing again now, and wait for it
-    (pages otherwise show the last check and re-check in the background), unless it was
+    """Check the files, take the collected storage's listing and scan the references again
+    now, and wait for them (pages otherwise show the last check and re-check in the
+    background), unless it was
     re-checked within ``COOLDOWN_SECONDS``."""
     left = cooldown.take(cooldown.recheck_key())
     if left:
         return cooling_down(gettext("re-check of the collected storage"), left)
     forget_listings()
-    current_layers()
+    current_references(current_layers())  # pages take the references from here on too
     return redirect(safe_next(request))
 
 

@@ -1,11 +1,19 @@
-"""What the layers keep of answers derived from them: per object, bounded, oldest out first."""
+"""What the layers keep of answers derived from them (per object, bounded, oldest out first),
+and how a background re-check keeps them."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
-from inspector.core.layers import DERIVED_KEPT, current_layers
-from tests.support.layout import Layout
+from inspector.core import layers as layers_module
+from inspector.core import reading, recheck
+from inspector.core.freshness import NOW
+from inspector.core.layers import DERIVED_KEPT, Layers, current_layers, layers_or_building
+from inspector.core.records import Inventory
+from tests.support.layout import Layout, age
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 
@@ -32,3 +40,87 @@ def test_derived_answers_are_kept_per_layers_and_bounded(layout: Layout) -> None
         assert changed is not layers
         assert changed.derive("a", lambda: compute(4)) == 4, "new layers keep nothing old"
     assert computed.count(0) == DERIVED_KEPT
+
+
+def recheck_in_background() -> Layers:
+    """Ask as a page does once the layers are due; return what the background re-check kept."""
+    last = layers_module._last
+    time.sleep(last.took * (1 + layers_module.PAGE_SHARE) + 0.01)  # the share rule's pause
+    before = time.monotonic()
+    layers_or_building(NOW)
+    deadline = time.monotonic() + 30
+    while any(t.name == "inspector-layers" and t.is_alive() for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the re-check never ended"
+        time.sleep(0.01)
+    assert layers_module._last.checked >= before, "a re-check ran"
+    kept = layers_module._last.layers
+    assert kept is not None
+    return kept
+
+
+@pytest.mark.django_db
+def test_a_background_recheck_walks_elsewhere_and_rebuilds_only_on_a_change(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if reading._process_pool() is None:
+        pytest.skip("one core: no hashing process to walk in")
+    folder = layout.folder("project")
+    site = layout.write(folder, "css/site.css", "body {}")
+    age(folder)
+    checks: list[int] = []
+    inventory_now = layers_module.current_inventory
+
+    def counted() -> Inventory:
+        checks.append(1)
+        return inventory_now()
+
+    monkeypatch.setattr(layers_module, "current_inventory", counted)
+    monkeypatch.setattr(recheck, "PROCESS_MIN_FILES", 1)  # walked elsewhere even when small
+    with layout.settings(dirs=[folder], finders=[FS]):
+        layers = current_layers()
+        assert recheck_in_background() is layers, "unchanged: the same layers"
+        assert len(checks) == 2, "no digest to compare with yet: a full check"
+        for _ in range(2):
+            assert recheck_in_background() is layers
+        assert len(checks) == 2, "the digest matched: nothing stat'ed in this process"
+
+        site.write_text("body { color: red }")
+        age(folder)
+        changed = recheck_in_background()
+        assert changed is not layers
+        assert changed.get("css/site.css").winner.size == len("body { color: red }")
+        assert len(checks) == 3
+
+        site.write_text("body { color: blue }")  # just now: the digest proves nothing
+        assert recheck_in_background().get("css/site.css").winner.size == len(
+            "body { color: blue }"
+        )
+        assert len(checks) == 4
+
+
+@pytest.mark.django_db
+def test_a_first_check_in_the_background_leaves_a_digest_for_the_next(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if reading._process_pool() is None:
+        pytest.skip("one core: no hashing process to walk in")
+    folder = layout.folder("project")
+    layout.write(folder, "css/site.css", "body {}")
+    age(folder)
+    checks: list[int] = []
+    inventory_now = layers_module.current_inventory
+
+    def counted() -> Inventory:
+        checks.append(1)
+        return inventory_now()
+
+    monkeypatch.setattr(layers_module, "current_inventory", counted)
+    with layout.settings(dirs=[folder], finders=[FS]):
+        first = recheck_in_background()  # the first check of the process, as a page starts it
+        assert len(checks) == 1
+        with monkeypatch.context() as large:
+            large.setattr(recheck, "PROCESS_MIN_FILES", 1)
+            assert recheck_in_background() is first
+            assert len(checks) == 1, "a large project compares the first check's digest"
+        assert recheck_in_background() is first
+        assert len(checks) == 2, "a small one is re-checked here, without processes"

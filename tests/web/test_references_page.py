@@ -9,13 +9,17 @@ import html
 import io
 import json
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
+from inspector.core.layers import PAGE_SHARE
+from inspector.core.references import current
 from inspector.core.rows import REFERENCE_CSV_COLUMNS
 from tests.support.layout import Layout
 
@@ -230,3 +234,45 @@ def test_the_references_page_needs_the_view_permission(
     user = django_user_model.objects.create_user("staff", password="x", is_staff=True)
     client.force_login(user)
     assert get(client, project, REFERENCES).status_code == 403
+
+
+def test_a_page_shows_the_last_scan_and_rescans_in_the_background(
+    viewer_client: Client, project: Layout
+) -> None:
+    def scanning() -> bool:
+        return any(t.name == "inspector-references" and t.is_alive() for t in threading.enumerate())
+
+    def settled() -> None:
+        deadline = time.monotonic() + 20
+        while scanning():
+            assert time.monotonic() < deadline, "the background scan never ended"
+            time.sleep(0.02)
+
+    templates = [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [project.root / "templates"],
+            "APP_DIRS": True,
+        }
+    ]
+    page = project.root / "templates" / "page.html"
+    with (
+        project.settings(dirs=[project.root / "static"], finders=[FS], TEMPLATES=templates),
+        override_settings(ASSET_INSPECTOR={"CACHE": None, "RECHECK_SECONDS": 0}),
+    ):
+        assert "css/typo.css" in rows(viewer_client.get(REFERENCES))
+        settled()
+        page.write_text(PAGE.replace("css/typo.css", "css/edit.css"))
+        kept = current._kept
+        assert kept is not None
+        time.sleep(kept.took * (1 + PAGE_SHARE) + 0.05)  # past the share rule's pause
+        shown = rows(viewer_client.get(REFERENCES))
+        assert "css/typo.css" in shown and "css/edit.css" not in shown, "the last scan, at once"
+        settled()
+        assert "css/edit.css" in rows(viewer_client.get(REFERENCES)), "re-scanned meanwhile"
+
+        page.write_text(PAGE)
+        response = viewer_client.post(reverse("inspector:recheck"), {"next": REFERENCES})
+        assert response.status_code == 302
+        shown = rows(viewer_client.get(REFERENCES))
+        assert "css/typo.css" in shown and "css/edit.css" not in shown, "Re-check now waited"

@@ -17,6 +17,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
@@ -218,9 +219,12 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
     local = [p for p in unread if files[p].stamp is not None]
     stamps = [files[p].stamp for p in local]
     read = fingerprints.read_many([s for s in stamps if s is not None])
-    contents: Iterable[tuple[str, bytes | OSError]] = zip(local, read, strict=True)
-    others = [(p, _read_or_error(files[p])) for p in unread if files[p].stamp is None]
-    for path, data in [*contents, *others]:
+    # One file's bytes at a time: only the texts that may hold a reference are kept.
+    contents: Iterable[tuple[str, bytes | OSError]] = chain(
+        zip(local, read, strict=True),
+        ((p, _read_or_error(files[p])) for p in unread if files[p].stamp is None),
+    )
+    for path, data in contents:
         if isinstance(data, OSError):
             result.errors[path] = f"cannot read the source: {data}"
             continue

@@ -5,8 +5,10 @@ scan younger than ``RECHECK_SECONDS`` judged against the same layers (``page_max
 CLI and the checks nothing older than their call. A check re-stats every template and module,
 reads only the files that changed (``scan``'s memo) and judges every reference again; one check
 runs at a time, and a caller that waited for one takes its result when it is recent enough.
-The toolbar panel (``stale_ok``) takes the last scan at once and leaves the check to a
-background thread, started no more often than the layers' ``BACKGROUND_SHARE`` allows.
+Pages and the toolbar panel (``stale_ok``) take the last scan at once and leave the check to a
+background thread, started no more often than the layers' ``PAGE_SHARE`` and ``BACKGROUND_SHARE``
+allow (at once for other layers): a page never waits for a re-scan, as it never waits for a
+re-check of the files.
 """
 
 from __future__ import annotations
@@ -55,16 +57,21 @@ caches.register(
 
 
 def current_references(
-    layers: Layers, *, max_age: MaxAge = NOW, stale_ok: bool = False
+    layers: Layers,
+    *,
+    max_age: MaxAge = NOW,
+    stale_ok: bool = False,
+    share: int = BACKGROUND_SHARE,
 ) -> ReferenceScan:
     """Return the references judged against ``layers``, no older than ``max_age`` allows
-    (``stale_ok``: the last scan at once whenever there is one, checked in the background)."""
+    (``stale_ok``: the last scan at once whenever there is one, checked in the background
+    at once for other layers, else no sooner than ``share`` times its duration after it)."""
     asked = time.monotonic()
     kept = _kept
     if kept is not None and kept.serves(layers, asked, max_age):
         return kept.scan
     if stale_ok and kept is not None:
-        due = asked >= kept.checked + kept.took * (1 + BACKGROUND_SHARE)
+        due = kept.layers is not layers or asked >= kept.checked + kept.took * (1 + share)
         if due and _in_background.acquire(blocking=False):
             threading.Thread(
                 target=_check_quietly, args=(layers,), name="inspector-references", daemon=True
