@@ -22,6 +22,9 @@ from .reading import RACY_NS
 
 # A file that cannot be stat'ed (deleted while walked) still counts, as a change would.
 _GONE = (-1, 0, 0)
+# Stat'ing by name inside an open folder spares the kernel resolving every file's full path.
+_FD_WALK = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def fingerprint(folders: Sequence[str]) -> str | None:
@@ -40,36 +43,50 @@ def fingerprint(folders: Sequence[str]) -> str | None:
         while pending:
             folder = pending.pop()
             try:
-                st = os.stat(folder)
-                identity = (st.st_dev, st.st_ino)
-                if identity in seen:
-                    digest.update(f"seen {folder!r}\n".encode(errors="surrogateescape"))
-                    continue
-                seen.add(identity)
-                with os.scandir(folder) as listed:
-                    entries = list(listed)
+                fd = os.open(folder, _DIRECTORY) if _FD_WALK else None
+                try:
+                    st = os.fstat(fd) if fd is not None else os.stat(folder)
+                    identity = (st.st_dev, st.st_ino)
+                    if identity in seen:
+                        digest.update(f"seen {folder!r}\n".encode(errors="surrogateescape"))
+                        continue
+                    seen.add(identity)
+                    with os.scandir(fd if fd is not None else folder) as listed:
+                        entries = list(listed)
+                    rows, subfolders, newest = _stat_entries(entries, newest)
+                finally:
+                    if fd is not None:
+                        os.close(fd)
             except OSError as exc:
                 digest.update(f"unlisted {folder!r} {exc.errno}\n".encode(errors="surrogateescape"))
                 continue
-            rows: list[tuple[str, int, int, int]] = []
-            subfolders: list[str] = []
-            for entry in entries:
-                try:
-                    if entry.is_dir():
-                        subfolders.append(entry.name)
-                        continue
-                    st = entry.stat()
-                except OSError:
-                    rows.append((entry.name, *_GONE))
-                    continue
-                mtime = st.st_mtime_ns
-                if mtime > newest:
-                    newest = mtime
-                rows.append((entry.name, st.st_size, mtime, st.st_ino))
-            rows.sort()
-            subfolders.sort()
             digest.update(f"{folder!r}{rows!r}{subfolders!r}\n".encode(errors="surrogateescape"))
             pending.extend(os.path.join(folder, name) for name in reversed(subfolders))
     if now_ns - newest < RACY_NS:
         return None
     return digest.hexdigest()
+
+
+def _stat_entries(
+    entries: list[os.DirEntry[str]], newest: int
+) -> tuple[list[tuple[str, int, int, int]], list[str], int]:
+    """Return one folder's files as sorted (name, size, mtime, inode), its sorted subfolders
+    and the newest mtime seen so far."""
+    rows: list[tuple[str, int, int, int]] = []
+    subfolders: list[str] = []
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                subfolders.append(entry.name)
+                continue
+            st = entry.stat()  # through the folder's descriptor when it has one
+        except OSError:
+            rows.append((entry.name, *_GONE))
+            continue
+        mtime = st.st_mtime_ns
+        if mtime > newest:
+            newest = mtime
+        rows.append((entry.name, st.st_size, mtime, st.st_ino))
+    rows.sort()
+    subfolders.sort()
+    return rows, subfolders, newest
