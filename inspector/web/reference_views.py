@@ -17,8 +17,10 @@ from .tables import ReferenceRowsData, ReferencesTable, export_references
 
 def references_for_page(layers: Layers) -> ReferenceScan:
     """Return the scan a page shows: the last one at once, re-scanned in the background
-    against ``layers`` once older than ``RECHECK_SECONDS`` (the first scan is waited for)."""
-    return current_references(layers, max_age=page_max_age(), stale_ok=True, share=PAGE_SHARE)
+    against ``layers`` once older than ``RECHECK_SECONDS`` (the first scan is waited for, and
+    every scan when ``RECHECK_SECONDS`` is 0, as the layers are)."""
+    max_age = page_max_age()
+    return current_references(layers, max_age=max_age, stale_ok=max_age.local > 0, share=PAGE_SHARE)
 
 
 def referenced_paths(layers: Layers) -> frozenset[str]:

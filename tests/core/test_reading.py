@@ -18,6 +18,7 @@ from inspector.core.reading import (
     TooLargeToHash,
     digests,
 )
+from inspector.core.treewalk import fingerprint
 
 
 @pytest.fixture
@@ -87,3 +88,22 @@ def test_a_broken_pool_is_replaced_by_reading_here(tmp_path: Path) -> None:
         process.join(10)
     assert list(digests(stamps, limit=1 << 20, done=ignore)) == [md5_of(s.location) for s in stamps]
     assert reading._process_pool() is not pool, "the next call starts a new pool"
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_walk_elsewhere_gives_what_it_gives_here_and_none_once_the_pool_broke(
+    tmp_path: Path,
+) -> None:
+    listed(tmp_path, 3)
+    for path in tmp_path.iterdir():
+        os.utime(path, (1_000_000, 1_000_000))  # long ago: the digest proves something
+    here = fingerprint([str(tmp_path)])
+    assert here is not None
+    assert reading.in_pool(fingerprint, [str(tmp_path)]) == here
+    pool = reading._process_pool()
+    assert pool is not None
+    for process in list(pool._processes.values()):  # a fault: the hashing processes die
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(10)
+    assert reading.in_pool(fingerprint, [str(tmp_path)]) is None, "the caller checks itself"
+    assert reading.in_pool(fingerprint, [str(tmp_path)]) == here, "a new pool next time"

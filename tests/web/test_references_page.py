@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -53,7 +54,8 @@ def project(layout: Layout) -> Layout:
     return layout
 
 
-def get(client: Client, layout: Layout, url: str, **headers: Any) -> HttpResponse:
+def active(layout: Layout) -> AbstractContextManager[None]:
+    """The project's settings: its static folder and its templates."""
     templates = [
         {
             "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -61,7 +63,11 @@ def get(client: Client, layout: Layout, url: str, **headers: Any) -> HttpRespons
             "APP_DIRS": True,  # the inspector's own pages are templates of its app
         }
     ]
-    with layout.settings(dirs=[layout.root / "static"], finders=[FS], TEMPLATES=templates):
+    return layout.settings(dirs=[layout.root / "static"], finders=[FS], TEMPLATES=templates)
+
+
+def get(client: Client, layout: Layout, url: str, **headers: Any) -> HttpResponse:
+    with active(layout):
         return client.get(url, headers=headers)
 
 
@@ -248,17 +254,10 @@ def test_a_page_shows_the_last_scan_and_rescans_in_the_background(
             assert time.monotonic() < deadline, "the background scan never ended"
             time.sleep(0.02)
 
-    templates = [
-        {
-            "BACKEND": "django.template.backends.django.DjangoTemplates",
-            "DIRS": [project.root / "templates"],
-            "APP_DIRS": True,
-        }
-    ]
     page = project.root / "templates" / "page.html"
     with (
-        project.settings(dirs=[project.root / "static"], finders=[FS], TEMPLATES=templates),
-        override_settings(ASSET_INSPECTOR={"CACHE": None, "RECHECK_SECONDS": 0}),
+        active(project),
+        override_settings(ASSET_INSPECTOR={"CACHE": None, "RECHECK_SECONDS": 0.01}),
     ):
         assert "css/typo.css" in rows(viewer_client.get(REFERENCES))
         settled()
@@ -276,3 +275,14 @@ def test_a_page_shows_the_last_scan_and_rescans_in_the_background(
         assert response.status_code == 302
         shown = rows(viewer_client.get(REFERENCES))
         assert "css/typo.css" in shown and "css/edit.css" not in shown, "Re-check now waited"
+
+
+def test_recheck_seconds_zero_scans_for_every_page(viewer_client: Client, project: Layout) -> None:
+    page = project.root / "templates" / "page.html"
+    with (
+        active(project),
+        override_settings(ASSET_INSPECTOR={"CACHE": None, "RECHECK_SECONDS": 0}),
+    ):
+        assert "css/typo.css" in rows(viewer_client.get(REFERENCES))
+        page.write_text(PAGE.replace("css/typo.css", "css/edit.css"))
+        assert "css/edit.css" in rows(viewer_client.get(REFERENCES)), "the page waited"
