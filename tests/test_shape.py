@@ -5,6 +5,8 @@ import each other in a circle."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "inspector"
@@ -128,3 +130,15 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
             seen.add(start)
             visit(start, [start])
     assert cycles == []
+
+
+def test_what_the_hashing_processes_import_is_free_of_django() -> None:
+    # A spawned process imports these without settings: nothing of Django may come with them.
+    code = (
+        "import sys, inspector.core.reading, inspector.core.treewalk; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.strip() == "[]"
