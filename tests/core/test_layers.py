@@ -42,6 +42,22 @@ def test_derived_answers_are_kept_per_layers_and_bounded(layout: Layout) -> None
     assert computed.count(0) == DERIVED_KEPT
 
 
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per full check of the files in this process (each starts with the inventory)."""
+    if reading._process_pool() is None:
+        pytest.skip("one core: no hashing process to walk in")
+    counted: list[int] = []
+    inventory_now = layers_module.current_inventory
+
+    def counting() -> Inventory:
+        counted.append(1)
+        return inventory_now()
+
+    monkeypatch.setattr(layers_module, "current_inventory", counting)
+    return counted
+
+
 def recheck_in_background() -> Layers:
     """Ask as a page does once the layers are due; return what the background re-check kept."""
     last = layers_module._last
@@ -60,21 +76,11 @@ def recheck_in_background() -> Layers:
 
 @pytest.mark.django_db
 def test_a_background_recheck_walks_elsewhere_and_rebuilds_only_on_a_change(
-    layout: Layout, monkeypatch: pytest.MonkeyPatch
+    layout: Layout, monkeypatch: pytest.MonkeyPatch, checks: list[int]
 ) -> None:
-    if reading._process_pool() is None:
-        pytest.skip("one core: no hashing process to walk in")
     folder = layout.folder("project")
     site = layout.write(folder, "css/site.css", "body {}")
     age(folder)
-    checks: list[int] = []
-    inventory_now = layers_module.current_inventory
-
-    def counted() -> Inventory:
-        checks.append(1)
-        return inventory_now()
-
-    monkeypatch.setattr(layers_module, "current_inventory", counted)
     monkeypatch.setattr(recheck, "PROCESS_MIN_FILES", 1)  # walked elsewhere even when small
     with layout.settings(dirs=[folder], finders=[FS]):
         layers = current_layers()
@@ -100,21 +106,11 @@ def test_a_background_recheck_walks_elsewhere_and_rebuilds_only_on_a_change(
 
 @pytest.mark.django_db
 def test_a_first_check_in_the_background_leaves_a_digest_for_the_next(
-    layout: Layout, monkeypatch: pytest.MonkeyPatch
+    layout: Layout, monkeypatch: pytest.MonkeyPatch, checks: list[int]
 ) -> None:
-    if reading._process_pool() is None:
-        pytest.skip("one core: no hashing process to walk in")
     folder = layout.folder("project")
     layout.write(folder, "css/site.css", "body {}")
     age(folder)
-    checks: list[int] = []
-    inventory_now = layers_module.current_inventory
-
-    def counted() -> Inventory:
-        checks.append(1)
-        return inventory_now()
-
-    monkeypatch.setattr(layers_module, "current_inventory", counted)
     with layout.settings(dirs=[folder], finders=[FS]):
         first = recheck_in_background()  # the first check of the process, as a page starts it
         assert len(checks) == 1
