@@ -30,12 +30,13 @@ from django.utils.translation import ngettext
 
 from ..core.access import may_view
 from ..core.freshness import page_max_age
+from ..core.layers import Layers
 from ..core.manifest.report import ManifestReport
 from ..core.paths import file_of_name
 from ..core.records import Candidate, PathRecord
 from ..core.references.current import current_references
 from ..core.references.model import ReferenceScan
-from ..core.status import LiveStatus, Severity, SourceStatus
+from ..core.status import Severity, SourceStatus
 from . import usage
 from .data import layers_for_request
 
@@ -123,22 +124,23 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
     layers = layers_for_request([*lookups.values(), *(r.path for r in references)])
     scan = current_references(layers, max_age=page_max_age(), stale_ok=True)
     inventory = layers.inventory
+    # What the layers say of a file is the same for every request until they change: kept on
+    # them (a dict per Layers object), so a request adds only what is its own.
+    facts: dict[str, Stats] = layers.derive("panel-file-facts", dict)
     files = []
     for path in recording.paths:
-        record = inventory.get(lookups[path])
-        row = _file_row(
-            path,
-            recording.paths[path],
-            recording.errors.get(path),
-            record,
-            _manifest_entry(layers.manifest, lookups[path]),
-            layers.live.status_of(lookups[path]) if layers.live else None,
-        )
-        # The dashboard's severity; a path no source has is a 404 in development, an error.
-        judgement = layers.judge_row(record) if record is not None else None
-        row["severity"] = str(judgement.severity) if judgement else str(Severity.ERROR)
-        row["accepted"] = judgement.accepted.reason if judgement and judgement.accepted else None
-        row["reference_problems"] = _reference_problems(scan, lookups[path], record)
+        lookup = lookups[path]
+        record = inventory.get(lookup)
+        known = facts.get(lookup)
+        if known is None:
+            known = facts[lookup] = _file_facts(layers, lookup, record)
+        row = {
+            "path": path,
+            "urls": recording.paths[path],
+            "error": recording.errors.get(path),
+            **known,
+            "reference_problems": _reference_problems(scan, lookup, record),
+        }
         files.append(row)
     html = [_reference_row(ref, inventory.get(ref.path)) for ref in references]
     return {
@@ -237,20 +239,14 @@ def _place(candidate: Candidate | None) -> dict[str, str] | None:
     return {"source": _text(candidate.source), "location": _text(candidate.location)}
 
 
-def _file_row(
-    path: str,
-    urls: list[str],
-    error: str | None,
-    record: PathRecord | None,
-    manifest: dict[str, Any],
-    live: LiveStatus | None = None,
-) -> Stats:
+def _file_facts(layers: Layers, lookup: str, record: PathRecord | None) -> Stats:
+    """Return what ``layers`` say of the file a used path looks up (``lookup``)."""
     collected = record.collect_winner if record else None
     winner = record.winner if record else None
+    live = layers.live.status_of(lookup) if layers.live else None
+    # The dashboard's severity; a path no source has is a 404 in development, an error.
+    judgement = layers.judge_row(record) if record is not None else None
     return {
-        "path": path,
-        "urls": urls,
-        "error": error,
         "found": record is not None,
         "status": str(record.status) if record else None,
         "flags": [str(flag) for flag in record.flags] if record else [],
@@ -269,12 +265,14 @@ def _file_row(
             }
             for candidate in (record.shadowed if record else ())
         ],
-        "manifest": manifest,
+        "manifest": _manifest_entry(layers.manifest, lookup),
         # Sources against the collected copy; None where it could not be checked.
         "live": str(live) if live is not None else None,
         # The dashboard's detail page of the row (its link is made when the panel is opened).
         "detail_path": record.path if record else None,
         "errors": [_text(e) for e in record.errors] if record else [],
+        "severity": str(judgement.severity) if judgement else str(Severity.ERROR),
+        "accepted": judgement.accepted.reason if judgement and judgement.accepted else None,
     }
 
 
