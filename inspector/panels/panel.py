@@ -125,15 +125,18 @@ def build_stats(request: HttpRequest, response: HttpResponse, recording: usage.R
     scan = current_references(layers, max_age=page_max_age(), stale_ok=True)
     inventory = layers.inventory
     # What the layers say of a file is the same for every request until they change: kept on
-    # them (a dict per Layers object), so a request adds only what is its own.
+    # them (a dict per Layers object, at most one entry per path they have), so a request adds
+    # only what is its own.
     facts: dict[str, Stats] = layers.derive("panel-file-facts", dict)
     files = []
     for path in recording.paths:
         lookup = lookups[path]
         record = inventory.get(lookup)
-        known = facts.get(lookup)
+        known = facts.get(lookup) if record is not None else None
         if known is None:
-            known = facts[lookup] = _file_facts(layers, lookup, record)
+            known = _file_facts(layers, lookup, record)
+            if record is not None:
+                facts[lookup] = known
         row = {
             "path": path,
             "urls": recording.paths[path],

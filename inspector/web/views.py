@@ -234,8 +234,7 @@ def path_detail(request: HttpRequest, path: str) -> HttpResponse:
 def recheck(request: HttpRequest) -> HttpResponse:
     """Check the files, take the collected storage's listing and scan the references again
     now, and wait for them (pages otherwise show the last check and re-check in the
-    background), unless it was
-    re-checked within ``COOLDOWN_SECONDS``."""
+    background), unless it was re-checked within ``COOLDOWN_SECONDS``."""
     left = cooldown.take(cooldown.recheck_key())
     if left:
         return cooling_down(gettext("re-check of the collected storage"), left)
