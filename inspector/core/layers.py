@@ -325,11 +325,7 @@ def _check_now(max_age: MaxAge, live: bool, generation: int, *, walk: bool = Fal
         files = len(kept.records) if kept is not None else None
         walked = digest_before_check(files) if walk else None
         with _lock:
-            if (
-                kept is not None
-                and walked is not None
-                and (walked, kept) == (_last.walked, _last.layers)
-            ):
+            if kept is not None and kept is _last.layers and walked and walked == _last.walked:
                 # No file changed since the digest taken before the kept layers were built.
                 _last.checked, _last.took = started, time.monotonic() - started
                 return kept

@@ -141,36 +141,28 @@ def list_sources(previous: Sequence[SourceListing] = ()) -> list[SourceListing]:
 def source_roots() -> tuple[str, ...]:
     """Return the real path of every folder a configured finder reads (a symlink in the
     collected storage may lead into one: ``collectstatic --link``)."""
-    roots: list[str] = []
-    for dotted, finder in configured_finders():
-        for source, _storage in _sources_of(dotted, finder, 0):
-            if source.root:
-                roots.append(os.path.realpath(source.root))
-    return tuple(dict.fromkeys(roots))
+    return tuple(dict.fromkeys(os.path.realpath(s.root) for s in _configured() if s.root))
 
 
 def source_folders() -> tuple[str, ...]:
     """Return every folder a configured finder reads as configured (not resolved): the path
     ``collectstatic --link`` links to, which may go on through a symlink the source follows."""
-    folders: list[str] = []
-    for dotted, finder in configured_finders():
-        for source, _storage in _sources_of(dotted, finder, 0):
-            if source.root:
-                folders.append(os.path.abspath(source.root))
-    return tuple(dict.fromkeys(folders))
+    return tuple(dict.fromkeys(os.path.abspath(s.root) for s in _configured() if s.root))
 
 
 def folder_sources() -> tuple[str, ...] | None:
-    """Return every folder the configured finders read, as configured, when all their files
-    come from folders (Django's two finders); None when a finder lists files some other way,
-    which a walk of folders cannot vouch for."""
-    folders: list[str] = []
+    """Return ``source_folders()`` when every file comes from those folders (Django's two
+    finders); None when a finder lists files some other way, which a walk of folders cannot
+    vouch for."""
+    if any(s.kind not in ("dir", "app") or not s.root for s in _configured()):
+        return None
+    return source_folders()
+
+
+def _configured() -> Iterator[Source]:
     for dotted, finder in configured_finders():
         for source, _storage in _sources_of(dotted, finder, 0):
-            if source.kind not in ("dir", "app") or not source.root:
-                return None
-            folders.append(os.path.abspath(source.root))
-    return tuple(dict.fromkeys(folders))
+            yield source
 
 
 def probe_finder(finder: finders.BaseFinder, path: str) -> list[str]:
