@@ -234,11 +234,20 @@ _generation = 0
 _step = "starting"
 _started_at = 0.0
 _reads_at_start = 0
+# time.perf_counter() when the step began; 0 while no check runs.
+_step_began = 0.0
+# How a step that ended is logged at DEBUG: its seconds, then what it did.
+STEP_LOG = "%6.2f s  %s"
 
 
-def _say(step: str) -> None:
-    global _step
-    _step = step
+def _say(step: str | None) -> None:
+    """Say what the running check does now (``None``: it is over); the step that ends is
+    logged at DEBUG with its seconds, which ``inspect_assets -v 2`` prints."""
+    global _step, _step_began
+    now = time.perf_counter()
+    if _step_began:
+        logger.debug(STEP_LOG, now - _step_began, _step)
+    _step, _step_began = (step, now) if step is not None else ("starting", 0.0)
 
 
 def _forget() -> None:
@@ -335,6 +344,7 @@ def _check_now(max_age: MaxAge, live: bool, generation: int, *, walk: bool = Fal
                 took = time.monotonic() - started
                 _last = _Last(*inputs, checked=started, took=took, walked=walked)
     finally:
+        _say(None)
         with _lock:
             _building = False
             _lock.notify_all()
@@ -405,7 +415,9 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
         return layers, (previous, storage, manifest_text, last.snapshot)
     _say("reading sources and collected files for the manifest")
     manifest = build_manifest_report(inventory, backend, storage, error, manifest_text, snapshot)
-    _say("comparing the sources with the collected copies")
-    report = build_live_report(inventory, manifest, storage, error, snapshot) if live else None
+    report = None
+    if live:
+        _say("comparing the sources with the collected copies")
+        report = build_live_report(inventory, manifest, storage, error, snapshot)
     layers = Layers(inventory, manifest, report)
     return layers, (layers, storage, manifest_text, snapshot)

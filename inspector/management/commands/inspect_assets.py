@@ -21,6 +21,7 @@ from inspector.management.answers import write_answer, write_diff
 from inspector.management.columns import table_style, table_width, warning_writer
 from inspector.management.references import add_reference_arguments, run_references
 from inspector.management.text import EXIT_CODES, warnings, write_table
+from inspector.management.timings import step, timings_to
 
 FORMATS = ("table", "json", "csv")
 SEVERITIES = tuple(Severity)
@@ -135,6 +136,10 @@ class Command(BaseCommand):
             gc.enable()
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with timings_to(self.stderr if options["verbosity"] >= 2 else None):
+            self.answer(options)
+
+    def answer(self, options: dict[str, Any]) -> None:
         if options["references"] or options["kind"] or options["problem"]:
             return run_references(options, self.stdout, self.stderr)
         try:
@@ -176,17 +181,19 @@ class Command(BaseCommand):
         if options["probe"]:
             from inspector.served.targets import run_probe
 
-            layers = replace(layers, served=run_probe(layers, records, base_url))
+            with step("probing the served URLs"):
+                layers = replace(layers, served=run_probe(layers, records, base_url))
         output = options["format"]
-        if output == "json":
-            write_json(records, self.stdout, layers, force_hash=options["hash"])
-        elif output == "csv":
-            write_csv(records, self.stdout, layers, force_hash=options["hash"])
-        else:
-            style = table_style(self.stdout, self.stderr, options)
-            write_table(
-                layers, records, self.stdout.write, width=table_width(self.stdout), style=style
-            )
+        with step(f"writing the {output.upper() if output != 'table' else 'table'}"):
+            if output == "json":
+                write_json(records, self.stdout, layers, force_hash=options["hash"])
+            elif output == "csv":
+                write_csv(records, self.stdout, layers, force_hash=options["hash"])
+            else:
+                style = table_style(self.stdout, self.stderr, options)
+                write_table(
+                    layers, records, self.stdout.write, width=table_width(self.stdout), style=style
+                )
         warn = warning_writer(self.stderr, options)
         for line in warnings(layers):
             warn(line)
