@@ -13,12 +13,15 @@ import pytest
 from django.core.management import call_command
 
 from inspector.core import caches
-from tests.support.layout import Layout, age, collect
+from tests.support.layout import Layout, collected_app
 
-MANIFEST_STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+FILES = {
+    "css/a.css": 'b { background: url("../img/x.png") }\n',
+    "img/x.png": b"png1",
+    "js/a.js": "console.log(1);\n",
 }
+
 CHECK_STEPS = [
     "listing and stat'ing the sources",
     "reading the manifest",
@@ -31,14 +34,8 @@ LINE = re.compile(r" *(\d+\.\d\d) s  (.+)")
 
 @pytest.fixture
 def project(layout: Layout) -> Iterator[Path]:
-    """A collected app (manifest storage): a CSS file that references an image, and a script."""
-    name, static = layout.app()
-    layout.write(static, "css/a.css", 'b { background: url("../img/x.png") }\n')
-    layout.write(static, "img/x.png", b"png1")
-    layout.write(static, "js/a.js", "console.log(1);\n")
-    with layout.settings(apps=[name], STORAGES=MANIFEST_STORAGES):
-        collect(layout)
-        age(layout.root)
+    """One app collected by the manifest storage: a CSS file that references an image."""
+    with collected_app(layout, "timed", FILES, MANIFEST) as static:
         yield static
 
 
