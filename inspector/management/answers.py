@@ -1,22 +1,46 @@
-"""The CLI's answers besides the rows of paths: a diff, the paths a CDN must invalidate, and the
-comparison of two releases. Each raises ``CommandError`` (exit status 2) for what cannot work."""
+"""The CLI's answers: the rows of paths in each format, a diff, the paths a CDN must invalidate,
+and the comparison of two releases. Each raises ``CommandError`` (exit status 2) for what cannot
+work."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 
 from ..core.diffs import live_diff
 from ..core.invalidation import differs, pending_invalidation
 from ..core.layers import Layers
 from ..core.manifest.releases import compare_releases
 from ..core.paths import printable
-from ..core.rows import Writable, write_changes, write_paths
+from ..core.records import PathRecord
+from ..core.rows import Writable, write_changes, write_csv, write_json, write_paths
 from ..core.selection import PathFilter
+from .columns import table_style, table_width
+from .text import write_table
+from .timings import step
 
 Write = Callable[[str], object]
+
+
+def write_rows(
+    layers: Layers,
+    records: list[PathRecord],
+    options: dict[str, Any],
+    stdout: OutputWrapper,
+    stderr: OutputWrapper,
+) -> None:
+    """Write one row per record in ``--format``: JSON or CSV for scripts, the table for people."""
+    output = options["format"]
+    with step(f"writing the {'table' if output == 'table' else output.upper()}"):
+        if output == "json":
+            write_json(records, stdout, layers, force_hash=options["hash"])
+        elif output == "csv":
+            write_csv(records, stdout, layers, force_hash=options["hash"])
+        else:
+            style = table_style(stdout, stderr, options)
+            write_table(layers, records, stdout.write, width=table_width(stdout), style=style)
 
 
 def write_diff(layers: Layers, path: str, write: Write) -> None:

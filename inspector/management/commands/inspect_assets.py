@@ -14,13 +14,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspector.conf import get_config
 from inspector.core.layers import current_layers
-from inspector.core.rows import write_csv, write_json
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
-from inspector.management.answers import write_answer, write_diff
-from inspector.management.columns import table_style, table_width, warning_writer
+from inspector.management.answers import write_answer, write_diff, write_rows
+from inspector.management.columns import warning_writer
 from inspector.management.references import add_reference_arguments, run_references
-from inspector.management.text import EXIT_CODES, warnings, write_table
+from inspector.management.text import EXIT_CODES, warnings
 from inspector.management.timings import step, timings_to
 
 FORMATS = ("table", "json", "csv")
@@ -183,17 +182,7 @@ class Command(BaseCommand):
 
             with step("probing the served URLs"):
                 layers = replace(layers, served=run_probe(layers, records, base_url))
-        output = options["format"]
-        with step(f"writing the {output.upper() if output != 'table' else 'table'}"):
-            if output == "json":
-                write_json(records, self.stdout, layers, force_hash=options["hash"])
-            elif output == "csv":
-                write_csv(records, self.stdout, layers, force_hash=options["hash"])
-            else:
-                style = table_style(self.stdout, self.stderr, options)
-                write_table(
-                    layers, records, self.stdout.write, width=table_width(self.stdout), style=style
-                )
+        write_rows(layers, records, options, self.stdout, self.stderr)
         warn = warning_writer(self.stderr, options)
         for line in warnings(layers):
             warn(line)
