@@ -128,7 +128,8 @@ def steps_of(cmd: Sequence[str], env: dict[str, str]) -> list[tuple[str, str, st
     for line in done.stderr.splitlines():
         seconds, _, what = line.strip().partition(" s  ")
         try:
-            rows.append((f"  step: {what}", fmt(float(seconds)), "one more cold run, -v 2"))
+            # As -v 2 printed it: hundredths of a second, not fmt's false milliseconds.
+            rows.append((f"  step: {what}", f"{float(seconds):.2f} s", "one more cold run, -v 2"))
         except ValueError:
             continue  # a warning line, not a step
     return rows
