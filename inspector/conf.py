@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 DEFAULTS: dict[str, Any] = {
     # Cache alias used to share folder listings and content fingerprints between processes
@@ -158,3 +159,11 @@ def shared_cache() -> BaseCache | None:
     """Return the cache that processes share fingerprints and listings through, if any."""
     alias = get_config()["CACHE"]
     return caches[alias] if alias else None
+
+
+def cross_process_cache() -> BaseCache | None:
+    """Return ``shared_cache()`` unless it lives in this process only (a locmem cache): what a
+    process already keeps in memory (fingerprints, source listings) would be kept there twice,
+    at the cost of a pickle per entry."""
+    cache = shared_cache()
+    return None if isinstance(cache, LocMemCache) else cache

@@ -15,10 +15,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 
-from django.core.cache import BaseCache
-from django.core.cache.backends.locmem import LocMemCache
-
-from ..conf import get_config, shared_cache
+from ..conf import cross_process_cache, get_config
 from . import caches
 from .reading import (
     CHUNK_BYTES,
@@ -78,7 +75,7 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
         return results
 
     config = get_config()
-    cache = _cross_process_cache()
+    cache = cross_process_cache()
     shared_from = config["SHARED_CACHE_MIN_BYTES"]
     buckets: dict[str, list[FileStamp]] = {}
     if cache is not None:
@@ -118,13 +115,6 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
     if cache is not None and computed:
         cache.set_many(computed, timeout=config["CACHE_TIMEOUT"])
     return results
-
-
-def _cross_process_cache() -> BaseCache | None:
-    """Return ``CACHE`` unless it lives in this process only (a locmem cache): there it would
-    hold what this module's memory holds already, at the cost of a key and a pickle per file."""
-    cache = shared_cache()
-    return None if isinstance(cache, LocMemCache) else cache
 
 
 def _buckets(stamps: list[FileStamp]) -> dict[str, list[FileStamp]]:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders, utils
 from django.core.files.storage import Storage
 
-from ..conf import get_config, shared_cache
+from ..conf import cross_process_cache, get_config
 from .fingerprints import RACY_NS
 from .walk import RecordingStorage, ReplayStorage, every_file, linked_target
 
@@ -304,7 +304,7 @@ def _recall(
     folders: Sequence[tuple[Source, Storage | None]], patterns: list[str]
 ) -> dict[Source, SourceListing]:
     """Return listings another process shared for these folders, if still true."""
-    cache = shared_cache()
+    cache = cross_process_cache()
     if cache is None or not folders:
         return {}
     keys = {_shared_key(source, patterns): (source, storage) for source, storage in folders}
@@ -335,7 +335,7 @@ def _recall(
 
 
 def _share(listings: list[SourceListing], patterns: list[str]) -> None:
-    cache = shared_cache()
+    cache = cross_process_cache()
     if cache is None:
         return
     entries = {

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.contrib.staticfiles import finders
 
 from inspector.core import fingerprints
@@ -194,7 +195,10 @@ def test_listings_shared_between_processes_still_see_changes(layout: Layout) -> 
     layout.write(project, "css/a.css", "a")
     layout.write(project, "js/b.js", "b")
     age(project)
-    with layout.settings(dirs=[project], finders=[FS], ASSET_INSPECTOR={"CACHE": "inspector"}):
+    shared = {"CACHE": "files"}
+    with layout.settings(
+        dirs=[project], finders=[FS], ASSET_INSPECTOR=shared, CACHES=files_cache(layout)
+    ):
         assert {r.path for r in current_inventory()} == {"css/a.css", "js/b.js"}
         # A new process has no in-process state; it starts from what the shared cache holds.
         clear_inventory_cache()
@@ -204,6 +208,22 @@ def test_listings_shared_between_processes_still_see_changes(layout: Layout) -> 
         layout.write(project, "css/new.css", "new")
         (project / "js/b.js").unlink()
         assert {r.path for r in current_inventory()} == {"css/a.css", "css/new.css"}
+
+
+def test_a_cache_in_this_process_only_is_left_empty(layout: Layout) -> None:
+    """A locmem ``CACHE`` would only hold a second copy of what the process keeps anyway."""
+    project = layout.folder("project")
+    layout.write(project, "css/a.css", "same")
+    layout.write(project, "css/b.css", "same")
+    other = layout.folder("other")
+    layout.write(other, "css/a.css", "same")
+    age(project, other)
+    with layout.settings(dirs=[project, other], finders=[FS]):
+        cache = caches[settings.ASSET_INSPECTOR["CACHE"]]
+        cache.clear()
+        record = current_inventory().get("css/a.css")
+        assert record is not None and record.status == SourceStatus.DUPLICATE  # md5s were taken
+        assert not cache._cache  # type: ignore[attr-defined]  # nothing written
 
 
 def test_small_files_share_their_fingerprints_in_buckets(layout: Layout) -> None:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
+from types import MappingProxyType
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
@@ -33,6 +34,10 @@ from .prefilter import might_refer
 # A chain of N files that import each other needs N rounds; Django gives up after 1 + 5 passes,
 # so a longer wait can only mean a reference cycle that post_process could never have resolved.
 MAX_ROUNDS = 64
+# One shared empty answer for the many files that reference nothing, rather than an empty
+# frozenset and two empty dicts of their own kept per file.
+NO_REFERENCES: frozenset[str] = frozenset()
+_NOTHING_USED: Mapping[str, str | None] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +160,8 @@ def rewrite(
 # copies it hashed on a missed lookup, its hashed name): a file whose source, looked-up names and
 # hashed copies are as last time is not read or rewritten again.
 _Memo = tuple[type, str, FileStamp]
-_rewrites: dict[_Memo, tuple[dict[str, str | None], dict[str, str | None], str]] = {}
+_Used = Mapping[str, str | None]
+_rewrites: dict[_Memo, tuple[_Used, _Used, str]] = {}
 _rewrites_lock = threading.Lock()
 
 
@@ -247,12 +253,12 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
         if might_refer(storage, path, data):
             texts[path] = text
             continue
-        result.references[path] = frozenset()  # rewriting leaves it as it is
+        result.references[path] = NO_REFERENCES  # rewriting leaves it as it is
         if stamp is not None and not stamp.is_racy():
             with _rewrites_lock:
                 _rewrites[(type(storage), path, stamp)] = (
-                    {},
-                    {},
+                    _NOTHING_USED,
+                    _NOTHING_USED,
                     result.names[key_of(storage, path)],
                 )
     copied = CopiedSources(files, md5_names)
@@ -326,7 +332,7 @@ def _settle(
                         looked_up = {k: dict.get(names, k) for k in seen}
                         _rewrites[memo_key] = (looked_up, dict(copied.seen), name)
             # The copies it hashed are references too ("files it references changed").
-            result.references[path] = frozenset(seen | hashed)
+            result.references[path] = frozenset(seen | hashed) if seen or hashed else NO_REFERENCES
             for target in seen:
                 dependants.setdefault(target, set()).add(path)
             if dict.get(names, keys[path]) != name:
@@ -346,7 +352,7 @@ def _settle(
 
 
 def _still_holds(
-    known: tuple[dict[str, str | None], dict[str, str | None], str],
+    known: tuple[_Used, _Used, str],
     names: _RecordingDict,
     copied: CopiedSources,
 ) -> bool:

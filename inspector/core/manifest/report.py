@@ -282,6 +282,51 @@ def _build(
                 releases=releases,
             )
     manifest = parsed.paths
+    verdicts, findings, fatal = _judge_paths(storage, hashing, manifest, snapshot, inventory)
+    kept = {
+        hashed: path
+        for release in releases
+        if not release.configured
+        for path, hashed in release.paths.items()
+    }
+    findings.extend(storage_findings(storage, snapshot, manifest, inventory, problems, kept))
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    return ManifestReport(
+        storage_class=backend,
+        applicable=True,
+        location=location,
+        version=parsed.version,
+        manifest_hash=parsed.stored_hash,
+        entry_count=len(manifest),
+        strict=strict,
+        problems=tuple(problems),
+        findings=tuple(sorted(findings, key=lambda f: (f.path, f.kind, f.file))),
+        hash_matches=hash_matches(hashing, parsed),
+        manifest_stamp=manifest_text.stamp,
+        built_at=time.time(),
+        _verdicts=verdicts,
+        _by_path={path: tuple(found) for path, found in by_path.items()},
+        _storage=hashing,
+        _fatal=fatal,
+        parsed=parsed,
+        release_layout=layout,
+        releases=releases,
+    )
+
+
+def _judge_paths(
+    storage: Storage,
+    hashing: ManifestStorage,
+    manifest: dict[str, str],
+    snapshot: Snapshot,
+    inventory: Inventory,
+) -> tuple[dict[str, Verdict], list[Finding], frozenset[str]]:
+    """Return every path's verdict, the entries no source backs, and the paths collectstatic
+    fails on. A function of its own so that the expected names and the sources' files, one per
+    path, are let go before the storage-wide findings run."""
+    strict = bool(hashing.manifest_strict)
     sources = _sources(inventory, storage, snapshot)
     expected = compute_expected(hashing, sources.values()) if manifest else ExpectedNames()
     judge = Judge(storage, manifest, snapshot, expected, strict)
@@ -328,37 +373,7 @@ def _build(
                 )
             )
     judge.verify_hashed_files(verdicts)
-    kept = {
-        hashed: path
-        for release in releases
-        if not release.configured
-        for path, hashed in release.paths.items()
-    }
-    findings.extend(storage_findings(storage, snapshot, manifest, inventory, problems, kept))
-    by_path: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_path.setdefault(finding.path, []).append(finding)
-    return ManifestReport(
-        storage_class=backend,
-        applicable=True,
-        location=location,
-        version=parsed.version,
-        manifest_hash=parsed.stored_hash,
-        entry_count=len(manifest),
-        strict=strict,
-        problems=tuple(problems),
-        findings=tuple(sorted(findings, key=lambda f: (f.path, f.kind, f.file))),
-        hash_matches=hash_matches(hashing, parsed),
-        manifest_stamp=manifest_text.stamp,
-        built_at=time.time(),
-        _verdicts=verdicts,
-        _by_path={path: tuple(found) for path, found in by_path.items()},
-        _storage=hashing,
-        _fatal=frozenset(expected.fatal),
-        parsed=parsed,
-        release_layout=layout,
-        releases=releases,
-    )
+    return verdicts, findings, frozenset(expected.fatal)
 
 
 def _sources(inventory: Inventory, storage: Storage, snapshot: Snapshot) -> dict[str, SourceFile]:

@@ -11,8 +11,9 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Protocol, cast
 
 from django.conf import settings
@@ -34,7 +35,7 @@ def hashed_shape(manifest: Mapping[str, str]) -> re.Pattern[str]:
     from the manifest (from a sample: every entry carries the same kind of hash).
     """
     lengths: set[int] = set()
-    for key, value in list(manifest.items())[:200]:
+    for key, value in islice(manifest.items(), 200):
         root, ext = os.path.splitext(key)
         if value.startswith(root + ".") and value.endswith(ext):
             middle = value[len(root) + 1 : len(value) - len(ext)]
@@ -55,30 +56,36 @@ def strip_compression(name: str) -> tuple[str, str]:
 def old_versions(
     snapshot: Snapshot,
     manifest: Mapping[str, str],
-    known_paths: Iterable[str],
-    kept: Iterable[str] = (),
+    known: Callable[[str], bool],
+    kept: Container[str] = (),
 ) -> list[tuple[str, StoredFile]]:
-    """Return (static path, file) for each hashed file of a known path that no entry points to,
-    nor any other release kept beside it (``kept``: the hashed names their manifests name).
+    """Return (static path, file) for each hashed file of a known path (a manifest key, or one
+    ``known`` accepts) that no entry points to, nor any other release kept beside it (``kept``:
+    the hashed names their manifests name).
 
     Compressed variants of such a file count as old versions too: they are as reclaimable.
     """
-    current = set(manifest.values()) | set(manifest) | set(kept)
-    known = set(known_paths) | set(manifest)
+    # Membership is asked of the manifest and ``known`` as they are: a union of every name
+    # would copy hundreds of thousands of them for the few files that look like old versions.
+    pointed = set(manifest.values())
+
+    def current(name: str) -> bool:
+        return name in pointed or name in manifest or name in kept
+
     shape = hashed_shape(manifest)
     found = []
     for name, stored in snapshot.files.items():
-        if name in current:
+        if current(name):
             continue
         base, _ = strip_compression(name)
-        if base in current:
+        if current(base):
             continue  # a variant of a current file: checked by check_variants
         folder, _, filename = base.rpartition("/")
         match = shape.match(filename)
         if match is None:
             continue
         unhashed = (folder + "/" if folder else "") + match["root"] + (match["ext"] or "")
-        if unhashed in known:
+        if unhashed in manifest or known(unhashed):
             found.append((unhashed, stored))
     return found
 

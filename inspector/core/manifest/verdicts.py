@@ -6,7 +6,7 @@ deciding what is wrong and on which path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.core.files.storage import Storage
@@ -106,7 +106,8 @@ class Judge:
             return Verdict(ManifestStatus.UNKNOWN, hashed, None, error)
         if expected != hashed:
             return Verdict(ManifestStatus.STALE, hashed, expected, self._stale_note(path, hashed))
-        return Verdict(ManifestStatus.OK, hashed, expected, "")
+        # The manifest's own string for the equal expected name: kept once, not twice.
+        return Verdict(ManifestStatus.OK, hashed, hashed, "")
 
     def _missing_note(self, path: str) -> str:
         if self.strict:
@@ -202,9 +203,13 @@ def storage_findings(
     """Yield the manifest-wide findings; ``kept`` maps the hashed names other kept releases'
     manifests name to their paths (those files are needed for a rollback, not reclaimable)."""
     kept = kept or {}
-    # A stored unhashed copy names a path too: its source may be gone (an orphan), while old
-    # hashed versions of it stay behind.
-    known = {r.path for r in inventory} | set(kept.values()) | set(snapshot.files)
+    kept_paths = set(kept.values())
+
+    def known(path: str) -> bool:
+        # A stored unhashed copy names a path too: its source may be gone (an orphan), while
+        # old hashed versions of it stay behind.
+        return inventory.get(path) is not None or path in kept_paths or path in snapshot.files
+
     for path, stored in old_versions(snapshot, manifest, known, kept):
         yield Finding(
             ManifestFinding.ORPHANED_HASHED_FILE,
@@ -214,11 +219,14 @@ def storage_findings(
             "an old hashed version no kept release's manifest points to (current: "
             f"{manifest.get(path)!r}): reclaimable",
         )
-    owner = {hashed: path for path, hashed in manifest.items()}
-    owner.update((path, path) for path in manifest)
     names = _compressed_candidates(storage, manifest)
     variant_findings, variant_problems = check_variants(storage, snapshot, names)
     problems.extend(variant_problems)
+    # Whose variant each finding is: built only when there is one to name.
+    owner: dict[str, str] = {}
+    if variant_findings:
+        owner = {hashed: path for path, hashed in manifest.items()}
+        owner.update((path, path) for path in manifest)
     for found in variant_findings:
         kind = (
             ManifestFinding.COMPRESSED_MISSING
@@ -230,8 +238,9 @@ def storage_findings(
         yield Finding(kind, owner.get(found.name, found.name), found.variant, size, found.detail)
 
 
-def _compressed_candidates(storage: Storage, manifest: dict[str, str]) -> list[str]:
-    """Return the names whitenoise compresses: hashed ones, and originals unless it deletes them."""
-    if keeps_only_hashed(storage):
-        return sorted(set(manifest.values()))
-    return sorted(set(manifest.values()) | set(manifest))
+def _compressed_candidates(storage: Storage, manifest: dict[str, str]) -> Iterator[str]:
+    """Yield the names whitenoise compresses: hashed ones, and originals unless it deletes them."""
+    hashed = dict.fromkeys(manifest.values())
+    yield from hashed
+    if not keeps_only_hashed(storage):
+        yield from (path for path in manifest if path not in hashed)
