@@ -11,7 +11,7 @@ statuses and severity, carries the rule's reason, and never fails ``--fail-on``.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .live import LiveEntry
@@ -143,12 +143,17 @@ class Judgement:
         return self.reasons[0] if self.reasons else None
 
 
+# The judgement of every row with nothing to say and no rule accepting it (most rows): one
+# immutable value shared, not one per row.
+CLEAN = Judgement(OK, ())
+
+
 def judge(
     record: PathRecord,
     manifest: ManifestEntry | None,
     live: LiveEntry | None,
     served: ServedResult | None = None,
-    rules: Iterable[AcceptRule] = (),
+    rules: Sequence[AcceptRule] = (),
     source_label: str | None = None,
 ) -> Judgement:
     """Return how bad ``record`` is over every layer given, and the first rule accepting it."""
@@ -161,15 +166,19 @@ def judge(
         severity = SERVED_SEVERITY[served.status]
         if severity is not OK:
             reasons.append(_reason(severity, "served", served.status, served.detail))
+    accepted = None
+    if rules:
+        words = _Words(
+            record,
+            manifest.status if manifest is not None else None,
+            live.status if live is not None else None,
+            source_label,
+        )
+        accepted = next((rule for rule in rules if rule.matches(words)), None)
+    if not reasons and accepted is None:
+        return CLEAN
     reasons.sort(key=lambda r: -r.severity.rank)
     worst = reasons[0].severity if reasons else OK
-    words = _Words(
-        record,
-        manifest.status if manifest is not None else None,
-        live.status if live is not None else None,
-        source_label,
-    )
-    accepted = next((rule for rule in rules if rule.matches(words)), None)
     return Judgement(worst, tuple(reasons), accepted)
 
 
@@ -177,7 +186,7 @@ def judge_release(release: Release) -> Judgement:
     """Return how bad a release is: an ``error`` when a rollback to it would break pages."""
     severity = RELEASE_SEVERITY[release.status]
     if severity is OK:
-        return Judgement(OK, ())
+        return CLEAN
     return Judgement(severity, (_reason(severity, "release", release.status, release.note),))
 
 
