@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.files.storage import Storage
 
 from .. import fingerprints
+from ..fingerprints import FileStamp
 from ..paths import file_of_name
 from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
 from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_hashed
-from ..storage.listing import Snapshot, StoredFile, file_size, md5_of
-from .expected import ExpectedNames, verify_hashed_file
+from ..storage.listing import Snapshot, StoredFile, file_size, md5_of, read_bytes
+from .expected import ExpectedNames, SourceFile, compute_expected, verify_hashed_file
 from .naming import key_of, uses_md5_names
 from .variants import check_variants, old_versions
 
@@ -190,6 +192,102 @@ class Judge:
         if md5_names and digest is None:
             digest = md5_of(storage, stored)
         return verify_hashed_file(hashing, path, stored.name, digest, opener=storage.open)
+
+
+def judge_paths(
+    storage: Storage,
+    hashing: ManifestStorage,
+    manifest: dict[str, str],
+    snapshot: Snapshot,
+    inventory: Inventory,
+) -> tuple[dict[str, Verdict], list[Finding], frozenset[str]]:
+    """Return every path's verdict, the entries no source backs, and the paths collectstatic
+    fails on. A function of its own so that the expected names and the sources' files, one per
+    path, are let go before the storage-wide findings run."""
+    strict = bool(hashing.manifest_strict)
+    sources = _collected_sources(inventory, storage, snapshot)
+    expected = compute_expected(hashing, sources.values()) if manifest else ExpectedNames()
+    judge = Judge(storage, manifest, snapshot, expected, strict)
+    verdicts: dict[str, Verdict] = {}
+    findings: list[Finding] = []
+    generators = {summary.source.label for summary in inventory.sources if summary.generator}
+    for record in inventory:
+        made_by = record.collect_winner.source if record.collect_winner else None
+        if made_by in generators and key_of(hashing, record.path) not in manifest:
+            verdicts[record.path] = Verdict(
+                ManifestStatus.NOT_APPLICABLE,
+                None,
+                None,
+                f"written into STATIC_ROOT by {made_by}, not by collectstatic: never in the "
+                "manifest (the generator gives its own URLs)",
+            )
+            continue
+        if record.collect_winner is None and key_of(hashing, record.path) not in manifest:
+            raises = raises_without_entry(strict, record.path in snapshot.files)
+            verdicts[record.path] = Verdict(
+                ManifestStatus.NOT_APPLICABLE,
+                None,
+                None,
+                "never collected (collectstatic ignores it), so never in the manifest"
+                + (": {% static %} of it raises with DEBUG=False" if raises else ""),
+                raises,
+            )
+            continue
+        verdicts[record.path] = judge.path(record.path, record.path in sources)
+    for path in manifest:
+        if path not in sources:
+            if path not in verdicts:
+                verdicts[path] = judge.path(path, False)
+            hashed = manifest[path]
+            findings.append(
+                Finding(
+                    ManifestFinding.ENTRY_WITHOUT_SOURCE,
+                    path,
+                    hashed,
+                    file_size(storage, snapshot.files[hashed])
+                    if hashed in snapshot.files
+                    else None,
+                    "the manifest still lists it, but no finder has a source for it any more",
+                )
+            )
+    judge.verify_hashed_files(verdicts)
+    return verdicts, findings, frozenset(expected.fatal)
+
+
+def _collected_sources(
+    inventory: Inventory, storage: Storage, snapshot: Snapshot
+) -> dict[str, SourceFile]:
+    """Return the file collectstatic takes for each path (its collect winner)."""
+    sources: dict[str, SourceFile] = {}
+    for record in inventory:
+        winner = record.collect_winner
+        if winner is None:
+            continue
+        if winner.stamp is not None:
+            stored = snapshot.files.get(record.path)
+            left = stored if stored is not None and _left_in_place(stored, winner.stamp) else None
+            sources[record.path] = SourceFile(record.path, winner.stamp, left=left)
+            continue
+        # A custom finder with no file on disk: its collected copy stands in for it.
+        collected = snapshot.files.get(record.path)
+        if collected is not None:
+            sources[record.path] = SourceFile(
+                record.path,
+                None,
+                read=partial(read_bytes, storage, collected),
+                caveat="compared with the collected copy (the source is not a local file)",
+            )
+    return sources
+
+
+def _left_in_place(stored: StoredFile, source: FileStamp) -> bool:
+    """Return True if collectstatic skips copying over ``stored``: its modified time, to the
+    second, is not older than the source's ("Skipping '…' (not modified)")."""
+    if stored.stamp is not None:
+        return stored.stamp.mtime_ns // 10**9 >= source.mtime_ns // 10**9
+    if stored.listed_at is not None:
+        return int(stored.listed_at) >= source.mtime_ns // 10**9
+    return False
 
 
 def storage_findings(
