@@ -118,15 +118,11 @@ def read_every_file(folders: Sequence[str]) -> None:
     the page cache. Once at the start is not enough: on a shared machine the cache was seen to
     lose a 100k tree between two commands, and the floor then read the disk while the CLI did
     not, which made the CLI look faster than the floor."""
-    stack = list(folders)
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir():
-                    stack.append(entry.path)
-                    continue
+    for folder in folders:
+        for parent, _, names in os.walk(folder):
+            for name in names:
                 try:
-                    with open(entry.path, "rb") as stream:
+                    with open(os.path.join(parent, name), "rb") as stream:
                         while stream.read(1 << 20):
                             pass
                 except OSError:
