@@ -186,7 +186,7 @@ def digests(
     """
     batches = [stamps[start : start + BATCH_FILES] for start in range(0, len(stamps), BATCH_FILES)]
     pool = _process_pool(processes) if len(stamps) >= PROCESS_MIN_FILES else None
-    futures: list[Future[list[str | OSError]]] = []
+    futures: list[Future[list[str | OSError]] | None] = []
     if pool is not None:
         try:
             futures = [pool.submit(hash_batch, batch, limit) for batch in batches]
@@ -194,9 +194,11 @@ def digests(
             _forget_pool(pool)
     for index, batch in enumerate(batches):
         result = None
-        if index < len(futures):
+        future = futures[index] if index < len(futures) else None
+        if future is not None:
+            futures[index] = None  # its answer is held here only while it is yielded
             try:
-                result = futures[index].result()
+                result = future.result()
             except BrokenProcessPool:
                 _forget_pool(pool)
         if result is None:
