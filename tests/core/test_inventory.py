@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.contrib.staticfiles import finders
+from django.core.cache import caches
 
 from inspector.core import fingerprints
 from inspector.core.inventory import clear_inventory_cache, current_inventory

@@ -23,6 +23,8 @@ from inspector.core.inventory import current_inventory
 from inspector.core.layers import current_layers
 from inspector.core.manifest.report import ManifestReport
 from inspector.core.status import ManifestFinding, ManifestStatus
+from inspector.core.storage.instance import collected_storage
+from inspector.core.storage.listing import take_snapshot
 from tests.support.layout import Layout, age, collect
 from tests.support.manifest import FILES, findings_by_path, md5_12
 
@@ -293,6 +295,21 @@ def test_manifest_strict_decides_500_or_silent_fallback(project: Project) -> Non
 
 
 # --- names ----------------------------------------------------------------------------------
+
+
+def test_each_path_and_hashed_name_is_one_string_for_every_layer(project: Project) -> None:
+    """A path is named by its source, the manifest and the collected listing, a hashed name by
+    the manifest and the listing: one string each, not three and two (the CLI's peak memory on
+    a large tree)."""
+    layers = current_layers()
+    assert layers.manifest.parsed is not None
+    storage, _ = collected_storage()
+    assert storage is not None
+    listed = {name: name for name in take_snapshot(storage).files}
+    for path, hashed in layers.manifest.parsed.paths.items():
+        record = layers.inventory.get(path)
+        assert record is not None and record.path is path
+        assert listed[path] is path and listed[hashed] is hashed
 
 
 def test_a_name_django_unquotes_is_a_missing_entry_with_the_reason(layout: Layout) -> None:
