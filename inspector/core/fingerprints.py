@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import threading
 import time
 import zlib
@@ -29,6 +28,7 @@ from .reading import (
     md5_stream,
     read_recorded,
 )
+from .shared_strings import one_copy
 
 __all__ = [
     "CHUNK_BYTES",
@@ -87,11 +87,11 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
         found = cache.get_many([*keyed, *buckets])
         for key, value in found.items():
             if key in keyed:
-                results[keyed[key]] = value = _one_copy(value)
+                results[keyed[key]] = value = one_copy(value)
                 _remember(keyed[key], value)
             else:
                 for stamp, digest in zip(buckets.pop(key), value, strict=True):
-                    results[stamp] = digest = _one_copy(digest)
+                    results[stamp] = digest = one_copy(digest)
                     _remember(stamp, digest)
         missing = [stamp for stamp in missing if stamp not in results]
 
@@ -103,7 +103,7 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
         if isinstance(digest, OSError):
             results[stamp] = digest
             continue
-        results[stamp] = digest = _one_copy(digest)
+        results[stamp] = digest = one_copy(digest)
         if not stamp.is_racy(now_ns):
             _remember(stamp, digest)
             if stamp.size >= shared_from:
@@ -167,7 +167,7 @@ def read_many(stamps: Sequence[FileStamp], limit: int | None = None) -> Iterator
         finally:
             _count_read(1)
         if not stamp.is_racy(now_ns) and len(data) == stamp.size:
-            _remember(stamp, _one_copy(hashlib.md5(data, usedforsecurity=False).hexdigest()))
+            _remember(stamp, one_copy(hashlib.md5(data, usedforsecurity=False).hexdigest()))
         yield data
 
 
@@ -189,12 +189,6 @@ caches.register(
     clear_memory_cache,
     fresh_while="the file's stamp (path, size, mtime, inode) is unchanged and was not racy",
 )
-
-
-def _one_copy(digest: str) -> str:
-    """Return the one string this process keeps for ``digest``: a source, its collected copy
-    and its hashed copy have the same md5, and each read of it would otherwise be kept apart."""
-    return sys.intern(digest)
 
 
 def _remember(stamp: FileStamp, digest: str) -> None:

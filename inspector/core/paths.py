@@ -14,17 +14,9 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from urllib.parse import unquote, urlsplit
 
 NO_EXTENSION = "none"
-
-
-def one_name(name: str) -> str:
-    """Return the one string this process keeps for ``name``. A static path is named by its
-    source listing, by the manifest (as a key) and by the collected storage's listing, and a
-    hashed name by the manifest and that listing: one copy each, not three and two."""
-    return sys.intern(name)
 
 
 # Characters that unquoting, URL splitting or stripping would change or cut a name at.

@@ -23,7 +23,7 @@ from django.core.files.storage import Storage
 
 from ..conf import cross_process_cache, get_config
 from .fingerprints import RACY_NS
-from .paths import one_name
+from .shared_strings import one_copy
 from .walk import RecordingStorage, ReplayStorage, every_file, linked_target
 
 SourceKind = Literal["dir", "app", "finder"]
@@ -250,7 +250,7 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         collected = set()
     links = recorder.links
     for relative in every:
-        served = one_name(os.path.join(prefix, relative)) if prefix else one_name(relative)
+        served = one_copy(os.path.join(prefix, relative)) if prefix else one_copy(relative)
         relative = relative if prefix else served
         location = os.path.join(root, relative)
         link = linked_target(relative, links) if links else None
@@ -279,7 +279,7 @@ def _list_through_finder(
         return listing
     for relative, storage in every:
         prefix = getattr(storage, "prefix", None) or ""
-        served = one_name(os.path.join(prefix, relative) if prefix else relative)
+        served = one_copy(os.path.join(prefix, relative) if prefix else relative)
         location = _location_in(storage, relative)
         collectable = (relative, id(storage)) in collected
         listing.files.append(ListedFile(served, relative, location, collectable))
@@ -323,7 +323,7 @@ def _recall(
             new(
                 ListedFile,
                 (
-                    one_name(os.path.join(prefix, rel) if prefix else rel),
+                    one_copy(os.path.join(prefix, rel) if prefix else rel),
                     rel,
                     base + rel,
                     c == 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,6 +298,9 @@ def test_manifest_strict_decides_500_or_silent_fallback(project: Project) -> Non
 # --- names ----------------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    sys.version_info[:2] == (3, 12), reason="3.12 keeps interned strings for ever: not interned"
+)
 def test_each_path_and_hashed_name_is_one_string_for_every_layer(project: Project) -> None:
     """A path is named by its source, the manifest and the collected listing, a hashed name by
     the manifest and the listing: one string each, not three and two (the CLI's peak memory on

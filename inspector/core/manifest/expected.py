@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile, File
 
 from .. import caches, fingerprints
 from ..fingerprints import FileStamp
-from ..paths import one_name
+from ..shared_strings import one_copy
 from ..storage.instance import CopiedContent, KnownDigest, ManifestStorage, copied_content
 from ..storage.listing import StoredFile
 from .naming import hashed_name_for, is_adjustable, key_of, pattern_globs, uses_md5_names
@@ -260,7 +260,7 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
                 _rewrites[(type(storage), path, stamp)] = (
                     _NOTHING_USED,
                     _NOTHING_USED,
-                    one_name(result.names[key_of(storage, path)]),
+                    one_copy(result.names[key_of(storage, path)]),
                 )
     copied = CopiedSources(files, md5_names)
     _settle(storage, {p: files[p] for p in texts}, texts, result, copied)
@@ -331,7 +331,7 @@ def _settle(
                         if len(_rewrites) > 200_000:
                             _rewrites.clear()
                         looked_up = {k: dict.get(names, k) for k in seen}
-                        _rewrites[memo_key] = (looked_up, dict(copied.seen), one_name(name))
+                        _rewrites[memo_key] = (looked_up, dict(copied.seen), one_copy(name))
             # The copies it hashed are references too ("files it references changed").
             result.references[path] = frozenset(seen | hashed) if seen or hashed else NO_REFERENCES
             for target in seen:

@@ -14,7 +14,7 @@ from django.core.files.storage import FileSystemStorage
 
 from .. import caches
 from ..fingerprints import FileStamp
-from ..paths import one_name
+from ..shared_strings import one_copy
 from ..storage.instance import ManifestStorage, S3Storage, as_s3, configured_class
 
 SUPPORTED_VERSIONS = ("1.0", "1.1")  # what ManifestFilesMixin.load_manifest accepts
@@ -146,7 +146,7 @@ def parse_manifest(raw: str) -> ParsedManifest:
             version=version, problem="malformed manifest: 'paths' is not a str->str map"
         )
     stored_hash = stored.get("hash")
-    paths = {one_name(path): one_name(hashed) for path, hashed in paths.items()}
+    paths = {one_copy(path): one_copy(hashed) for path, hashed in paths.items()}
     return ParsedManifest(paths, version, stored_hash if isinstance(stored_hash, str) else None)
 
 

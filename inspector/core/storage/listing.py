@@ -24,7 +24,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from ...conf import get_config
 from .. import fingerprints
 from ..fingerprints import FileStamp
-from ..paths import one_name
+from ..shared_strings import one_copy
 from ..sources import source_folders, source_roots
 from .instance import S3Storage, as_s3
 
@@ -155,7 +155,7 @@ def _walk_local(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...
                 continue
             base = folder if folder.endswith(os.sep) else folder + os.sep
             for entry in entries:
-                name = one_name(prefix + entry.name)
+                name = one_copy(prefix + entry.name)
                 try:
                     if entry.is_symlink() and not _leads_inside(base + entry.name, inside, linked):
                         snapshot.refused[name] = os.path.realpath(base + entry.name)
