@@ -250,8 +250,10 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         collected = set()
     links = recorder.links
     for relative in every:
-        served = one_copy(os.path.join(prefix, relative)) if prefix else one_copy(relative)
-        relative = relative if prefix else served
+        if prefix:
+            served = one_copy(os.path.join(prefix, relative))
+        else:
+            relative = served = one_copy(relative)
         location = os.path.join(root, relative)
         link = linked_target(relative, links) if links else None
         listing.files.append(ListedFile(served, relative, location, relative in collected, link))
