@@ -37,7 +37,7 @@ from .prefilter import might_refer
 MAX_ROUNDS = 64
 # One shared empty answer for the many files that reference nothing, rather than an empty
 # frozenset and two empty dicts of their own kept per file.
-NO_REFERENCES: frozenset[str] = frozenset()
+_NO_REFERENCES: frozenset[str] = frozenset()
 _NOTHING_USED: Mapping[str, str | None] = MappingProxyType({})
 
 
@@ -254,7 +254,7 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
         if might_refer(storage, path, data):
             texts[path] = text
             continue
-        result.references[path] = NO_REFERENCES  # rewriting leaves it as it is
+        result.references[path] = _NO_REFERENCES  # rewriting leaves it as it is
         if stamp is not None and not stamp.is_racy():
             with _rewrites_lock:
                 _rewrites[(type(storage), path, stamp)] = (
@@ -333,7 +333,7 @@ def _settle(
                         looked_up = {k: dict.get(names, k) for k in seen}
                         _rewrites[memo_key] = (looked_up, dict(copied.seen), one_copy(name))
             # The copies it hashed are references too ("files it references changed").
-            result.references[path] = frozenset(seen | hashed) if seen or hashed else NO_REFERENCES
+            result.references[path] = frozenset(seen | hashed) if seen or hashed else _NO_REFERENCES
             for target in seen:
                 dependants.setdefault(target, set()).add(path)
             if dict.get(names, keys[path]) != name:
