@@ -20,17 +20,37 @@ from ..storage.instance import ManifestStorage, S3Storage, as_s3, configured_cla
 SUPPORTED_VERSIONS = ("1.0", "1.1")  # what ManifestFilesMixin.load_manifest accepts
 
 
+@dataclass
+class ParsedManifest:
+    paths: dict[str, str] = field(default_factory=dict)
+    version: str | None = None
+    stored_hash: str | None = None
+    problem: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ManifestText:
-    """What reading the manifest gave: its text (None if there is none), or why it failed.
+    """What reading the manifest gave: its content parsed (None if there is none), or why the
+    read failed.
 
-    ``stamp`` is the local manifest file's stamp taken before reading it (size -1 when absent,
-    None when remote): enough for a client to tell cheaply that the file changed since.
+    The text is let go once parsed (a 100,000-path manifest is 10 MB of text): ``digest``, its
+    md5, tells two readings of the same manifest apart from two of different ones. ``stamp`` is
+    the local manifest file's stamp taken before reading it (size -1 when absent, None when
+    remote): enough for a client to tell cheaply that the file changed since.
     """
 
-    text: str | None
+    parsed: ParsedManifest | None
     error: str | None = None
     stamp: FileStamp | None = field(default=None, compare=False)
+    digest: str | None = None
+
+    @classmethod
+    def of(cls, text: str | None, stamp: FileStamp | None = None) -> ManifestText:
+        """Return the reading of ``text`` (None: there is no manifest), parsed once per text."""
+        if text is None:
+            return cls(None, None, stamp)
+        digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        return cls(_parsed_once(digest, text), None, stamp, digest)
 
 
 def read_manifest_text(
@@ -61,10 +81,12 @@ def read_manifest_text(
         s3 = as_s3(target)
         stock = getattr(type(storage), "read_manifest", None) is ManifestFilesMixin.read_manifest
         if s3 is not None and s3_client is not None and stock:
-            return ManifestText(_read_s3(s3, storage.manifest_name, s3_client), None, stamp)
-        return ManifestText(storage.read_manifest(), None, stamp)
+            text = _read_s3(s3, storage.manifest_name, s3_client)
+        else:
+            text = storage.read_manifest()
     except Exception as exc:  # unreadable bytes, permissions, network
         return ManifestText(None, f"cannot read the manifest: {exc}", stamp)
+    return ManifestText.of(text, stamp)
 
 
 def _read_s3(storage: S3Storage, name: str, client: Any) -> str | None:
@@ -79,17 +101,9 @@ def _read_s3(storage: S3Storage, name: str, client: Any) -> str | None:
     return bytes(answer["Body"].read()).decode()
 
 
-@dataclass
-class ParsedManifest:
-    paths: dict[str, str] = field(default_factory=dict)
-    version: str | None = None
-    stored_hash: str | None = None
-    problem: str | None = None
-
-
-# The last manifest parsed, by what proves its text unchanged: a large manifest is parsed once
-# per version of it, not once per check of the layers.
-_parsed: dict[tuple[object, ...], ParsedManifest] = {}
+# The last manifest parsed, by the md5 of its text: a remote manifest is read again once its
+# listing is old, and a large one is parsed once per version of it, not once per reading.
+_parsed: dict[str, ParsedManifest] = {}
 _parsed_lock = threading.Lock()
 
 
@@ -101,25 +115,18 @@ def _forget_parsed() -> None:
 caches.register(
     "parsed-manifest",
     _forget_parsed,
-    fresh_while="the manifest file's stamp (local) or its text (remote) is unchanged",
+    fresh_while="the md5 of the manifest's text is the same",
 )
 
 
-def parsed_manifest(manifest: ManifestText) -> ParsedManifest:
-    """Return ``parse_manifest`` of the manifest's text, parsed once per version of it."""
-    raw = manifest.text or ""
-    stamp = manifest.stamp
-    if stamp is not None and stamp.size >= 0 and not stamp.is_racy():
-        key: tuple[object, ...] = ("stamp", stamp, len(raw))
-    else:
-        key = ("text", hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest())
+def _parsed_once(digest: str, text: str) -> ParsedManifest:
     with _parsed_lock:
-        found = _parsed.get(key)
+        found = _parsed.get(digest)
     if found is None:
-        found = parse_manifest(raw)
+        found = parse_manifest(text)
         with _parsed_lock:
             _parsed.clear()  # one manifest per configuration: keep the latest only
-            _parsed[key] = found
+            _parsed[digest] = found
     return found
 
 

@@ -164,10 +164,10 @@ def find_releases(
     where = layout.configured_name if layout.inside else configured_location(layout)
     if configured.error:
         parsed = ParsedManifest(problem=configured.error)
-    elif configured.text is None:
+    elif configured.parsed is None:
         parsed = ParsedManifest(problem="no manifest yet: collectstatic has not run for it")
     else:
-        parsed = parse_manifest(configured.text)
+        parsed = configured.parsed
     releases.append(_release(layout.configured, where, True, stored_at, parsed, snapshot))
     return tuple(sorted(releases, key=lambda r: (-(r.stored_at or 0.0), not r.configured, r.id)))
 

@@ -26,7 +26,6 @@ from .reading import (
     ParsedManifest,
     hash_matches,
     manifest_location,
-    parsed_manifest,
 )
 from .releases import (
     Release,
@@ -240,7 +239,6 @@ def _build(
     location = manifest_location(hashing)
     strict = bool(hashing.manifest_strict)
     problems = list(snapshot.errors)
-    raw = manifest_text.text
     layout = release_layout(hashing)
     releases = find_releases(layout, storage, snapshot, manifest_text) if layout else ()
     if manifest_text.error:
@@ -254,7 +252,7 @@ def _build(
             layout=layout,
             releases=releases,
         )
-    if raw is None:
+    if manifest_text.parsed is None:
         parsed = ParsedManifest()
         problems.append(
             f"no manifest at {location}: collectstatic has not run, so with DEBUG=False every "
@@ -262,7 +260,7 @@ def _build(
             + ("raises (manifest_strict)" if strict else "hashes files at request time")
         )
     else:
-        parsed = parsed_manifest(manifest_text)
+        parsed = manifest_text.parsed
         if parsed.problem:
             message = (
                 f'{parsed.problem} at {location}: Django raises "Couldn\'t load manifest" '
