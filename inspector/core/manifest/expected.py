@@ -210,7 +210,8 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
         except (OSError, ValueError) as exc:
             result.errors[path] = f"cannot read the source: {exc}"
             continue
-        result.names[key_of(storage, path)] = name
+        # The manifest and the listing hold this very name: one string for the three.
+        result.names[key_of(storage, path)] = one_copy(name)
 
     texts: dict[str, str] = {}
     unread: list[str] = []
@@ -239,11 +240,10 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
         stamp = files[path].stamp
         known_digest = fingerprints.peek(stamp) if stamp is not None and md5_names else None
         if known_digest is not None:
-            result.names[key_of(storage, path)] = hashed_name_for(
-                storage, path, KnownDigest(known_digest)
-            )
+            name = hashed_name_for(storage, path, KnownDigest(known_digest))
         else:
-            result.names[key_of(storage, path)] = _name_from_bytes(storage, path, data)
+            name = _name_from_bytes(storage, path, data)
+        result.names[key_of(storage, path)] = name = one_copy(name)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -260,7 +260,7 @@ def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) ->
                 _rewrites[(type(storage), path, stamp)] = (
                     _NOTHING_USED,
                     _NOTHING_USED,
-                    one_copy(result.names[key_of(storage, path)]),
+                    name,
                 )
     copied = CopiedSources(files, md5_names)
     _settle(storage, {p: files[p] for p in texts}, texts, result, copied)
@@ -325,13 +325,13 @@ def _settle(
                     names.pop(keys[path], None)
                     continue
                 seen, hashed = names.seen, set(copied.seen)
-                name = _name_from_bytes(storage, path, text.encode())
+                name = one_copy(_name_from_bytes(storage, path, text.encode()))
                 if memo_key is not None and not memo_key[2].is_racy():
                     with _rewrites_lock:
                         if len(_rewrites) > 200_000:
                             _rewrites.clear()
                         looked_up = {k: dict.get(names, k) for k in seen}
-                        _rewrites[memo_key] = (looked_up, dict(copied.seen), one_copy(name))
+                        _rewrites[memo_key] = (looked_up, dict(copied.seen), name)
             # The copies it hashed are references too ("files it references changed").
             result.references[path] = frozenset(seen | hashed) if seen or hashed else _NO_REFERENCES
             for target in seen:
