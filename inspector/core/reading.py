@@ -35,12 +35,25 @@ BATCH_FILES = 256
 
 
 class FileStamp(NamedTuple):
-    """One version of one file on disk (a tuple, so comparing many of them stays cheap)."""
+    """One version of one file on disk (a tuple, so comparing many of them stays cheap).
 
-    location: str
+    The file is at ``root + name``. A stamp taken of a path (``of``) keeps the whole path as
+    ``name`` under an empty ``root``; a local storage's listing (``LocalFile``) keeps the
+    storage's folder as ``root`` and the storage name as ``name``, so that a listing of many
+    files holds no second string per file. Two stamps of one file made these two ways are not
+    equal: compare stamps made the same way.
+    """
+
+    root: str
+    name: str
     size: int
     mtime_ns: int
     inode: int
+
+    @property
+    def location(self) -> str:
+        """Return the file's path."""
+        return self.root + self.name
 
     @classmethod
     def of(cls, location: str) -> FileStamp:
@@ -51,7 +64,7 @@ class FileStamp(NamedTuple):
             raise NotRegularFile(location, st.st_mode)
         # tuple.__new__: the named tuple's generated __new__ is a Python call, and every check
         # stats every source file through here.
-        return tuple.__new__(cls, (location, st.st_size, st.st_mtime_ns, st.st_ino))
+        return tuple.__new__(cls, ("", location, st.st_size, st.st_mtime_ns, st.st_ino))
 
     def is_racy(self, now_ns: int | None = None) -> bool:
         """Return True if the file changed too recently for its stamp to be trusted."""
@@ -60,6 +73,27 @@ class FileStamp(NamedTuple):
     def cache_key(self) -> str:
         raw = f"{self.location}\0{self.size}\0{self.mtime_ns}\0{self.inode}"
         return "inspector:md5:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class LocalFile(FileStamp):
+    """One file of a local storage's listing: its own stamp, named by its storage name.
+
+    It answers what a remote listing's file does (``listing.RemoteFile``), so the layers take
+    either: its stamp is itself, and a local listing claims no md5 and no upload time.
+    """
+
+    __slots__ = ()
+    listed_md5: None = None
+    listed_at: None = None
+
+    @property
+    def stamp(self) -> FileStamp:
+        return self
+
+    @property
+    def modified(self) -> float:
+        """Return when the file was last written (time.time() seconds)."""
+        return self.mtime_ns / 1e9
 
 
 class TooLargeToHash(OSError):

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
 from inspector.core import reading
 from inspector.core.reading import (
@@ -20,6 +21,7 @@ from inspector.core.reading import (
     TooLargeToHash,
     digests,
 )
+from inspector.core.storage.listing import take_snapshot
 from inspector.core.treewalk import fingerprint
 
 
@@ -65,6 +67,21 @@ def test_the_pool_gives_every_digest_in_order(tmp_path: Path) -> None:
     found = list(digests(stamps, limit=1 << 20, done=counted.append))
     assert found == [md5_of(stamp.location) for stamp in stamps]
     assert sum(counted) == 20, "progress counts every file"
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_local_storage_listing_is_hashed_by_the_pool_as_here(tmp_path: Path) -> None:
+    written = {}
+    for number in range(12):
+        name = f"css/{number % 3}/f {number} ‹é› '<script>'.css"
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"a{}" * (number + 1))
+        written[name] = str(tmp_path / name)
+    snapshot = take_snapshot(FileSystemStorage(location=str(tmp_path)))
+    files = [snapshot.files[name] for name in written]
+    assert [f.stamp.location if f.stamp else None for f in files] == list(written.values())
+    found = list(digests([f.stamp for f in files if f.stamp], limit=1 << 20, done=ignore))
+    assert found == [md5_of(location) for location in written.values()]
 
 
 @pytest.mark.usefixtures("through_the_pool")

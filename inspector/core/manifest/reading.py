@@ -69,7 +69,7 @@ def read_manifest_text(
         try:
             stamp = FileStamp.of(location)
         except OSError:
-            stamp = FileStamp(location, -1, -1, 0)
+            stamp = FileStamp("", location, -1, -1, 0)
         if (
             previous is not None
             and previous.stamp == stamp

@@ -23,21 +23,17 @@ from django.core.files.storage import FileSystemStorage, Storage
 
 from ...conf import get_config
 from .. import fingerprints
-from ..fingerprints import FileStamp
+from ..reading import LocalFile
 from ..shared_strings import one_copy
 from ..sources import source_folders, source_roots
 from .instance import S3Storage, as_s3
 
 
-class StoredFile(NamedTuple):
-    """One file of the storage; ``stamp`` is set for local files only.
-
-    A tuple, so comparing two listings of tens of thousands of files stays a C-level loop.
-    """
+class RemoteFile(NamedTuple):
+    """One file of a remote (or any non-local) storage's listing, which has no local stamp."""
 
     name: str
     size: int | None
-    stamp: FileStamp | None
     # The md5 a remote listing claims for the bytes (an S3 ETag). A claim only: an ETag is not the
     # md5 for SSE-KMS objects, and some servers differ, so a mismatch must be confirmed by reading.
     listed_md5: str | None = None
@@ -45,9 +41,20 @@ class StoredFile(NamedTuple):
     listed_at: float | None = None
 
     @property
+    def stamp(self) -> None:
+        """A remote file has no stamp: it is read through its storage."""
+        return None
+
+    @property
     def modified(self) -> float | None:
         """Return when the file was last written (time.time() seconds), if the listing says."""
-        return self.stamp.mtime_ns / 1e9 if self.stamp is not None else self.listed_at
+        return self.listed_at
+
+
+# One file of a listing: ``name``, ``size``, ``stamp`` (local files only), ``listed_md5``,
+# ``listed_at`` and ``modified`` whichever it is. Tuples, so comparing two listings of tens of
+# thousands of files stays a C-level loop.
+StoredFile = LocalFile | RemoteFile
 
 
 @dataclass
@@ -109,7 +116,7 @@ def _list_generic(storage: Storage, max_files: int) -> Snapshot:
         prefix = f"{folder}/" if folder else ""
         pending.extend(prefix + d for d in dirs)
         for name in names:
-            snapshot.files[prefix + name] = StoredFile(prefix + name, None, None)
+            snapshot.files[prefix + name] = RemoteFile(prefix + name, None)
     return snapshot
 
 
@@ -129,6 +136,8 @@ def _walk_local(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...
     now_ns = time.time_ns()  # before any stat: stamps are judged as of the earliest moment
     inside = (os.path.realpath(root), *allowed)
     pending = [("", root)]
+    # Every file's stamp is this folder and its storage name: one string for the whole walk.
+    root_folder = root if root.endswith(os.sep) else root + os.sep
     seen: set[tuple[int, int]] = set()  # folders walked: a linked folder is walked once
     # Tens of thousands of entries: the loop body is kept to what each file needs, and the
     # named tuples are made by tuple.__new__ (their generated __new__ is a Python call).
@@ -172,8 +181,7 @@ def _walk_local(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...
                 if mtime > newest:
                     newest = mtime
                 size = st.st_size
-                stamp = new(FileStamp, (base + entry.name, size, mtime, st.st_ino))
-                files[name] = new(StoredFile, (name, size, stamp, None, None))
+                files[name] = new(LocalFile, (root_folder, name, size, mtime, st.st_ino))
         finally:
             if fd is not None:
                 os.close(fd)
@@ -225,7 +233,7 @@ def _list_s3(storage: S3Storage, client: Any = None) -> Snapshot:
                 md5 = match.group(1) if match else None
                 written = item.get("LastModified")
                 at = written.timestamp() if isinstance(written, datetime) else None
-                snapshot.files[name] = StoredFile(name, int(item.get("Size", 0)), None, md5, at)
+                snapshot.files[name] = RemoteFile(name, int(item.get("Size", 0)), md5, at)
     except Exception as exc:  # network, credentials, missing bucket: report it, keep working
         where = f"{storage.bucket_name}/{prefix}"
         snapshot.errors.append(f"cannot list {where!r}: {exc}")
