@@ -15,8 +15,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches as django_caches
 
 from inspector.core import caches
+from inspector.core.freshness import MaxAge
 from inspector.core.inventory import clear_inventory_cache, current_inventory
 from inspector.core.layers import current_layers
 from inspector.core.manifest.report import ManifestReport
@@ -98,6 +101,20 @@ def test_a_report_costs_one_listing_and_one_manifest_read(bucket: Bucket) -> Non
     again = report()  # a remote listing proves nothing unchanged: the report is rebuilt
     assert again is not first and findings_by_path(again) == {}
     assert_bounded(requests, listing_pages=1)
+
+
+def test_a_cache_in_this_process_only_holds_no_second_copy_of_the_listing(
+    bucket: Bucket,
+) -> None:
+    """The listing a locmem ``CACHE`` would share is already kept by this very process."""
+    cache = django_caches[settings.ASSET_INSPECTOR["CACHE"]]
+    cache.clear()
+    first = report()
+    assert findings_by_path(first) == {}
+    assert not cache._cache  # type: ignore[attr-defined]  # nothing pickled into it
+    requests = log_requests(first)
+    current_layers(max_age=MaxAge(60.0, 60.0))
+    assert requests.operations["ListObjectsV2"] == 0, "the kept listing serves the next check"
 
 
 def test_over_a_thousand_objects_are_listed_in_pages_not_one_by_one(bucket: Bucket) -> None:

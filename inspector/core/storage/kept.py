@@ -5,7 +5,8 @@ requests, seconds at tens of thousands of files), so the manifest and live layer
 page, the panel and the CLI all read one listing instead of one each. ``snapshot_of()`` keeps it
 per configuration (a digest of the settings the storage is built from: a settings change never
 answers from the old storage) and applies the caller's ``MaxAge`` (``freshness``); a remote
-listing is kept across processes too, through the shared cache. A remote listing is never
+listing is kept across processes too, through the shared cache (unless that cache lives in this
+process only, where it would be a second, pickled copy). A remote listing is never
 waited on longer than ``TIMEOUT``: it goes on in the background and serves the next call.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.core.files.storage import Storage
 
-from ...conf import get_config, shared_cache
+from ...conf import cross_process_cache, get_config
 from .. import caches
 from ..freshness import NOW, MaxAge
 from .instance import as_s3, describe, is_remote, params_key
@@ -104,7 +105,7 @@ caches.register(
 def forget_listings() -> None:
     """Drop every kept listing, here and in the shared cache: the next call lists again."""
     _forget_in_process()
-    cache = shared_cache()
+    cache = cross_process_cache()
     if cache is not None:
         with contextlib.suppress(Exception):
             cache.delete(_snapshot_key())
@@ -120,7 +121,7 @@ def _kept(key: str, remote: bool) -> Snapshot | None:
     with _snapshots_lock:
         kept = _snapshots.get(key)
     if kept is None and remote:
-        cache = shared_cache()
+        cache = cross_process_cache()
         try:
             kept = cache.get(key) if cache is not None else None
         except Exception:  # an unreachable cache server is no reason to fail
@@ -137,7 +138,7 @@ def _store(key: str, snapshot: Snapshot, *, remote: bool) -> Snapshot:
     with _snapshots_lock:
         _snapshots[key] = snapshot
     if remote:
-        cache = shared_cache()
+        cache = cross_process_cache()
         if cache is not None:
             # Too large for the backend (memcached's 1 MB), or the cache is down: kept here only.
             with contextlib.suppress(Exception):
