@@ -50,7 +50,7 @@ def outputs(source: Source, known: Collection[str]) -> list[ListedFile]:
     else:
         return []
     return [
-        ListedFile(name, name, os.path.join(source.root, name), True)
+        ListedFile(name, name, os.path.join(source.root, ""), True)
         for name in names
         if name not in known
     ]

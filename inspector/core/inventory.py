@@ -36,7 +36,7 @@ class _State:
     # The finder instances the state was built with: replaced ones (settings changed) start anew.
     finders: tuple[object, ...] = ()
     listings: list[SourceListing] = field(default_factory=list)
-    stamps: dict[str, FileStamp | None] = field(default_factory=dict)
+    stamps: list[FileStamp | None] = field(default_factory=list)
     inventory: Inventory | None = None
     racy: bool = True
 
@@ -72,7 +72,7 @@ def current_inventory() -> Inventory:
             return _state.inventory
         inventory = _build(listings, stamps, problems)
         _state.listings, _state.stamps, _state.inventory = listings, stamps, inventory
-        _state.racy = any(s is not None and s.is_racy(now_ns) for s in stamps.values())
+        _state.racy = any(s is not None and s.is_racy(now_ns) for s in stamps)
         return inventory
 
 
@@ -92,18 +92,26 @@ caches.register(
 
 def _stat_all(
     listings: list[SourceListing],
-) -> tuple[dict[str, FileStamp | None], list[Problem]]:
-    stamps: dict[str, FileStamp | None] = {}
+) -> tuple[list[FileStamp | None], list[Problem]]:
+    """Return the stamp of every listed file in listing order (None: no local file, or one
+    that cannot be read), and the problems met."""
+    stamps: list[FileStamp | None] = []
     problems: list[Problem] = []
+    # A folder listed twice lists its files twice: each is stat'ed, and reported, once.
+    seen: dict[str, FileStamp | None] = {}
     for listing in listings:
         for listed in listing.files:
             location = listed.location
-            if location is None or location in stamps:
+            if location is None or listed.folder is None:
+                stamps.append(None)
                 continue
+            if location in seen:
+                stamps.append(seen[location])
+                continue
+            stamp = None
             try:
-                stamps[location] = FileStamp.of(location)
+                stamp = FileStamp.at(listed.folder, listed.name)
             except fingerprints.NotRegularFile as exc:
-                stamps[location] = None
                 problems.append(
                     Problem(
                         f"{listed.path!r} is {exc.kind}, not a regular file: never opened "
@@ -113,7 +121,6 @@ def _stat_all(
                     )
                 )
             except OSError as exc:
-                stamps[location] = None
                 problems.append(
                     Problem(
                         f"listed but gone when read ({exc.strerror or exc}): "
@@ -122,6 +129,8 @@ def _stat_all(
                         listed.path,
                     )
                 )
+            seen[location] = stamp
+            stamps.append(stamp)
     return stamps, problems
 
 
@@ -131,15 +140,16 @@ _Drafts = dict[str, list[tuple[int, Candidate]]]
 
 def _build(
     listings: list[SourceListing],
-    stamps: dict[str, FileStamp | None],
+    stamps: list[FileStamp | None],
     problems: list[Problem],
 ) -> Inventory:
     drafts: _Drafts = {}
+    in_order = iter(stamps)
     for listing in listings:
         source = listing.source
         for listed in listing.files:
-            stamp = stamps.get(listed.location) if listed.location else None
-            if listed.location is not None and stamp is None:
+            stamp = next(in_order)
+            if listed.folder is not None and stamp is None:
                 continue  # vanished: reported as a problem by _stat_all
             entry = (source.index, _candidate(source, listed, stamp))
             ranked = drafts.get(listed.path)
@@ -174,7 +184,8 @@ def _build(
 def _candidate(source: Source, listed: ListedFile, stamp: FileStamp | None) -> Candidate:
     return Candidate(
         source=source.label,
-        location=listed.location or source.finder,
+        # Said by the stamp where there is one; a file no local path names, by its finder.
+        where=None if stamp is not None else listed.location or source.finder,
         size=stamp.size if stamp else None,
         mtime_ns=stamp.mtime_ns if stamp else None,
         md5=None,
@@ -192,7 +203,7 @@ def _add_outputs(generating: list[Source], drafts: _Drafts) -> None:
     for source in generating:
         for listed in generators.outputs(source, drafts.keys()):
             try:
-                stamp = FileStamp.of(listed.location or "")
+                stamp = FileStamp.at(listed.folder or "", listed.name)
             except OSError:
                 continue
             drafts.setdefault(listed.path, []).append(
@@ -228,7 +239,7 @@ def _probe_custom_finders(
                     stamp = FileStamp.of(location)
                 except OSError:
                     continue
-                listed = ListedFile(path, path, location, collectable=False)
+                listed = ListedFile(path, location, "", collectable=False)
                 ranked.append((source.index, _candidate(source, listed, stamp)))
     return problems
 
@@ -329,7 +340,7 @@ def _never_collected(candidates: list[Candidate], by_label: dict[str, Source]) -
 def _with(candidate: Candidate, md5: str | None, identical: bool | None) -> Candidate:
     return Candidate(
         candidate.source,
-        candidate.location,
+        candidate.where,
         candidate.size,
         candidate.mtime_ns,
         md5,

@@ -37,11 +37,11 @@ BATCH_FILES = 256
 class FileStamp(NamedTuple):
     """One version of one file on disk (a tuple, so comparing many of them stays cheap).
 
-    The file is at ``root + name``. A stamp taken of a path (``of``) keeps the whole path as
-    ``name`` under an empty ``root``; a local storage's listing (``LocalFile``) keeps the
-    storage's folder as ``root`` and the storage name as ``name``, so that a listing of many
-    files holds no second string per file. Two stamps of one file made these two ways are not
-    equal: compare stamps made the same way.
+    The file is at ``root + name``. A listing keeps its folder as ``root`` (one string for all
+    its files) and the name it already holds for the file as ``name``: a source's path in its
+    folder, a storage name (``LocalFile``). So many stamps hold no second string per file. A
+    stamp taken of a whole path (``of``) has the ``root`` ''. Two stamps of one file split
+    otherwise are not equal: ``now()`` stamps a file again the way it was stamped.
     """
 
     root: str
@@ -59,12 +59,22 @@ class FileStamp(NamedTuple):
     def of(cls, location: str) -> FileStamp:
         """Return the stamp of the file at ``location`` now (raises ``OSError``, and
         ``NotRegularFile`` for a FIFO, a socket, a device or a folder)."""
+        return cls.at("", location)
+
+    @classmethod
+    def at(cls, root: str, name: str) -> FileStamp:
+        """Return the stamp of the file at ``root + name`` now, kept as those two strings."""
+        location = root + name
         st = os.stat(location)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegularFile(location, st.st_mode)
         # tuple.__new__: the named tuple's generated __new__ is a Python call, and every check
         # stats every source file through here.
-        return tuple.__new__(cls, ("", location, st.st_size, st.st_mtime_ns, st.st_ino))
+        return tuple.__new__(cls, (root, name, st.st_size, st.st_mtime_ns, st.st_ino))
+
+    def now(self) -> FileStamp:
+        """Return the stamp of the same file now, made the same way (raises ``OSError``)."""
+        return FileStamp.at(self.root, self.name)
 
     def is_racy(self, now_ns: int | None = None) -> bool:
         """Return True if the file changed too recently for its stamp to be trusted."""

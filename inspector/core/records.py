@@ -19,17 +19,27 @@ class Candidate:
     """One file that could be served at a path, from one source."""
 
     source: str
-    location: str
+    # Where the file is when its stamp does not say (None: ``stamp.location``): a custom
+    # finder's file with no local path is named by its finder.
+    where: str | None
     size: int | None
     mtime_ns: int | None
     # Filled where the status needed it (sizes collided); ``rows.candidate_md5`` computes others.
     md5: str | None
     identical_to_winner: bool | None
     collectable: bool
-    stamp: FileStamp | None = field(default=None, repr=False, compare=False)
+    stamp: FileStamp | None = field(default=None, repr=False)
     # The real file when a symlink leading out of the source folder is on the way (followed,
     # as Django follows it): where the bytes come from.
     symlink: str | None = None
+
+    @property
+    def location(self) -> str:
+        """Return the file's path, or the finder that names a file with no local path."""
+        if self.where is not None:
+            return self.where
+        assert self.stamp is not None  # a candidate is made with one or the other
+        return self.stamp.location
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,12 +54,20 @@ class ListedFile(NamedTuple):
     """
 
     path: str
-    relative: str
-    location: str | None
+    # The file is at ``folder + name``: for a folder source, the folder (ending in a separator,
+    # one string for all its files) and the path its finder's ``list()`` gives. A file known
+    # only by its whole path has the folder ''; one with no local file at all, None.
+    name: str
+    folder: str | None
     collectable: bool
     # Where the bytes really are when a symlink leading out of the source folder is on the way
     # (a linked workspace package): Django follows it, the row says so.
     link: str | None = None
+
+    @property
+    def location(self) -> str | None:
+        """Return the file's path on disk (None: the finder's storage has no local path)."""
+        return None if self.folder is None else self.folder + self.name
 
 
 @dataclass(slots=True)
@@ -249,14 +257,14 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
     if source.never_collected:
         collected = set()
     links = recorder.links
+    folder = os.path.join(root, "")
     for relative in every:
         if prefix:
             served = one_copy(os.path.join(prefix, relative))
         else:
             relative = served = one_copy(relative)
-        location = os.path.join(root, relative)
         link = linked_target(relative, links) if links else None
-        listing.files.append(ListedFile(served, relative, location, relative in collected, link))
+        listing.files.append(ListedFile(served, relative, folder, relative in collected, link))
     listing.errors.extend(recorder.errors)
     listing.links = links
     listing.folder_mtimes = recorder.mtimes
@@ -284,7 +292,10 @@ def _list_through_finder(
         served = one_copy(os.path.join(prefix, relative) if prefix else relative)
         location = _location_in(storage, relative)
         collectable = (relative, id(storage)) in collected
-        listing.files.append(ListedFile(served, relative, location, collectable))
+        if location is None:
+            listing.files.append(ListedFile(served, relative, None, collectable))
+        else:
+            listing.files.append(ListedFile(served, location, "", collectable))
     return listing
 
 
@@ -327,7 +338,7 @@ def _recall(
                 (
                     one_copy(os.path.join(prefix, rel) if prefix else rel),
                     rel,
-                    base + rel,
+                    base,
                     c == 1,
                     linked_target(rel, links) if links else None,
                 ),
@@ -346,7 +357,7 @@ def _share(listings: list[SourceListing], patterns: list[str]) -> None:
         _shared_key(lst.source, patterns): (
             lst.folder_mtimes,
             lst.source.prefix,
-            "\0".join(f.relative for f in lst.files),
+            "\0".join(f.name for f in lst.files),
             bytes(f.collectable for f in lst.files),
             lst.links,
         )

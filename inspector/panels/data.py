@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 
-from ..core.fingerprints import FileStamp
 from ..core.freshness import page_max_age
 from ..core.layers import Layers, current_layers
 
@@ -42,7 +41,7 @@ def _changed(layers: Layers, paths: Iterable[str]) -> bool:
             if candidate.stamp is None:
                 continue  # a custom finder's file with no local path: nothing to stat
             try:
-                if FileStamp.of(candidate.location) != candidate.stamp:
+                if candidate.stamp.now() != candidate.stamp:
                     return True
             except OSError:
                 return True
@@ -55,7 +54,7 @@ def _manifest_changed(layers: Layers) -> bool:
     if stamp is None:
         return False  # no local manifest: only the background check reads a remote one
     try:
-        return FileStamp.of(stamp.location) != stamp
+        return stamp.now() != stamp
     except OSError:
         return stamp.size != -1  # gone since, unless it was absent then too
 
