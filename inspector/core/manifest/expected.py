@@ -181,15 +181,15 @@ caches.register(
 )
 
 
-def compute_expected(storage: ManifestStorage, sources: Iterable[SourceFile]) -> ExpectedNames:
-    """Return what post_process would name every path of ``sources`` if collectstatic ran now.
+def compute_expected(storage: ManifestStorage, files: Mapping[str, SourceFile]) -> ExpectedNames:
+    """Return what post_process would name every path of ``files`` (the file collectstatic
+    takes for each path) if collectstatic ran now.
 
     Each source is read once: plain files through the fingerprint cache; CSS and JS by a few
     threads, their md5 remembered for the other layers, and their text kept only when it may
     hold a reference (``might_refer``): the rest already have their final name.
     """
     md5_names = uses_md5_names(type(storage))
-    files = {source.path: source for source in sources}
     adjustable = frozenset(p for p in files if is_adjustable(storage, p))
     result = ExpectedNames(adjustable=adjustable)
     plain = [p for p in files if p not in adjustable]

@@ -206,7 +206,7 @@ def judge_paths(
     path, are let go before the storage-wide findings run."""
     strict = bool(hashing.manifest_strict)
     sources = _collected_sources(inventory, storage, snapshot)
-    expected = compute_expected(hashing, sources.values()) if manifest else ExpectedNames()
+    expected = compute_expected(hashing, sources) if manifest else ExpectedNames()
     judge = Judge(storage, manifest, snapshot, expected, strict)
     verdicts: dict[str, Verdict] = {}
     findings: list[Finding] = []
