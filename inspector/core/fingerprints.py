@@ -63,17 +63,20 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
 
     Memory first, then one ``get_many`` on the shared cache, then the bytes themselves.
     """
-    wanted = list(dict.fromkeys(stamps))
     results: dict[FileStamp, str | OSError] = {}
-    missing = []
-    for stamp in wanted:
+    # Only the stamps to find are gathered (once each): asked for every file of a large
+    # listing, a copy of every stamp asked would be the largest thing a check holds.
+    unknown: dict[FileStamp, None] = {}
+    for stamp in stamps:
         known = _memory.get(stamp)
         if known is None:
-            missing.append(stamp)
+            unknown[stamp] = None
         else:
             results[stamp] = known
-    if not missing:
+    if not unknown:
         return results
+    missing = list(unknown)
+    del unknown
 
     config = get_config()
     cache = cross_process_cache()

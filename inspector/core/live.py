@@ -380,20 +380,22 @@ def _orphans(
     """Return the paths that no source has and no manifest accounts for, with the copy the
     storage holds: their stored name, or in a storage that keeps only hashed copies the hashed
     copy a manifest entry without a source names (its unhashed copy is deleted on purpose)."""
-    known = {record.path for record in inventory}
-    if manifest.applicable:
-        known |= manifest.accounted_names()
+    accounted = manifest.accounted_names() if manifest.applicable else set()
+
+    def known(name: str) -> bool:
+        # Asked of the inventory as it is: a union of every path and name would be a copy.
+        return name in accounted or inventory.get(name) is not None
+
     found = {}
     for name, stored in snapshot.files.items():
-        if name in known:
+        if known(name):
             continue
         base, suffix = strip_compression(name)
-        if suffix and base in known:
+        if suffix and known(base):
             continue  # a compressed variant: the manifest layer checks those
         found[name] = stored
     if hashed_only is not None:
-        sourced = {record.path for record in inventory}
         for path, hashed in hashed_only.names.items():
-            if path not in sourced and path not in found and hashed in snapshot.files:
+            if inventory.get(path) is None and path not in found and hashed in snapshot.files:
                 found[path] = snapshot.files[hashed]
     return found
