@@ -13,10 +13,15 @@ is kept as it came.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 _KEPT_FOR_EVER = sys.version_info[:2] == (3, 12)
 
 
-def one_copy(text: str) -> str:
-    """Return the one string this process holds for ``text`` (``text`` itself on 3.12)."""
-    return text if _KEPT_FOR_EVER else sys.intern(text)
+def _as_given(text: str) -> str:
+    return text
+
+
+# Return the one string this process holds for a text (the text itself on 3.12). It is
+# ``sys.intern`` itself elsewhere: a check calls it for every path, name and md5 it holds.
+one_copy: Callable[[str], str] = _as_given if _KEPT_FOR_EVER else sys.intern
