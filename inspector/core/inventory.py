@@ -101,10 +101,10 @@ def _stat_all(
     seen: dict[str, FileStamp | None] = {}
     for listing in listings:
         for listed in listing.files:
-            location = listed.location
-            if location is None or listed.folder is None:
+            if listed.folder is None:
                 stamps.append(None)
                 continue
+            location = listed.folder + listed.name
             if location in seen:
                 stamps.append(seen[location])
                 continue
