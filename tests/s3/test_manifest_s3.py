@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.conf import settings
 from django.core.cache import caches as django_caches
+from django.test import override_settings
 
 from inspector.core import caches
 from inspector.core.freshness import MaxAge
@@ -115,6 +116,29 @@ def test_a_cache_in_this_process_only_holds_no_second_copy_of_the_listing(
     requests = log_requests(first)
     current_layers(max_age=MaxAge(60.0, 60.0))
     assert requests.operations["ListObjectsV2"] == 0, "the kept listing serves the next check"
+
+
+def test_a_cache_other_processes_reach_shares_the_listing_with_them(
+    bucket: Bucket, layout: Layout
+) -> None:
+    """A second web worker (here: this process with its own listing forgotten) takes the
+    remote listing from a file-based ``CACHE`` instead of listing the bucket again."""
+    shared = {
+        **settings.CACHES,
+        "files": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(layout.root / "cache"),
+        },
+    }
+    with override_settings(ASSET_INSPECTOR={"CACHE": "files"}, CACHES=shared):
+        first = report()
+        requests = log_requests(first)
+        for entry in caches.registered():  # a new process, but keep the client we count
+            if entry.name in ("layers", "listings"):
+                entry.clear()
+        again = current_layers(max_age=MaxAge(60.0, 60.0)).manifest
+    assert findings_by_path(again) == {} and again.entry_count == first.entry_count
+    assert requests.operations["ListObjectsV2"] == 0, "the listing came from the shared cache"
 
 
 def test_over_a_thousand_objects_are_listed_in_pages_not_one_by_one(bucket: Bucket) -> None:
