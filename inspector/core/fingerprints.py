@@ -64,8 +64,8 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
     Memory first, then one ``get_many`` on the shared cache, then the bytes themselves.
     """
     results: dict[FileStamp, str | OSError] = {}
-    # Only the stamps to find are gathered (once each): asked for every file of a large
-    # listing, a copy of every stamp asked would be the largest thing a check holds.
+    # Only the stamps still to find are gathered (once each): asked about every file of a
+    # large listing, a deduplicated copy of every stamp asked would be one more large dict.
     unknown: dict[FileStamp, None] = {}
     for stamp in stamps:
         known = _memory.get(stamp)

@@ -257,11 +257,7 @@ def compute_expected(storage: ManifestStorage, files: Mapping[str, SourceFile]) 
         result.references[path] = _NO_REFERENCES  # rewriting leaves it as it is
         if stamp is not None and not stamp.is_racy():
             with _rewrites_lock:
-                _rewrites[(type(storage), path, stamp)] = (
-                    _NOTHING_USED,
-                    _NOTHING_USED,
-                    name,
-                )
+                _rewrites[(type(storage), path, stamp)] = (_NOTHING_USED, _NOTHING_USED, name)
     copied = CopiedSources(files, md5_names)
     _settle(storage, {p: files[p] for p in texts}, texts, result, copied)
     return result
