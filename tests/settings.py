@@ -9,14 +9,19 @@ it inspects itself (``tests/support/layout.py``); this project ships none.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import django
 
 _SCRATCH = Path(tempfile.mkdtemp(prefix="inspector-tests-"))
+# Every process that loads these settings (the test session, and each worker or server it
+# starts) has a scratch folder of its own, removed when that process exits.
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 
 SECRET_KEY = "inspector-tests-only"
 DEBUG = False

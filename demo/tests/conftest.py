@@ -8,7 +8,6 @@ toolbar on over it.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,9 +37,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def demo_collected() -> Path:
+def demo_collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo collected with a manifest, like ``demo_setup`` does (NOT_COLLECTED left out)."""
-    root = Path(tempfile.mkdtemp(prefix="inspector-demo-collected-"))
+    root = tmp_path_factory.mktemp("demo-collected")
     with override_settings(STATIC_ROOT=root, STORAGES=MANIFEST_STORAGES):
         call_command(
             "collectstatic", interactive=False, verbosity=0, ignore_patterns=list(NOT_COLLECTED)

@@ -4,6 +4,8 @@ tests run on ``tests.settings``, a project that knows nothing of the demo)."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,9 @@ import django
 from config.settings import *  # noqa: F403
 
 _SCRATCH = Path(tempfile.mkdtemp(prefix="inspector-demo-tests-"))
+# Every process that loads these settings (the test session, and each worker or server it
+# starts) has a scratch folder of its own, removed when that process exits.
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 
 DEBUG = False
 DATABASES = {
