@@ -163,7 +163,7 @@ def shared_cache() -> BaseCache | None:
 
 def cross_process_cache() -> BaseCache | None:
     """Return ``shared_cache()`` unless it lives in this process only (a locmem cache): what a
-    process already keeps in memory (fingerprints, source listings) would be kept there twice,
-    at the cost of a pickle per entry."""
+    process already keeps in memory (fingerprints, source and remote listings) would be kept
+    there twice, at the cost of a pickle per entry."""
     cache = shared_cache()
     return None if isinstance(cache, LocMemCache) else cache

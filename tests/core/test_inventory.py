@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -14,7 +13,7 @@ from django.core.cache import caches
 from inspector.core import fingerprints
 from inspector.core.inventory import clear_inventory_cache, current_inventory
 from inspector.core.status import Flag, SourceStatus
-from tests.support.layout import Layout, age, collect
+from tests.support.layout import Layout, age, collect, files_cache
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 APPS = "django.contrib.staticfiles.finders.AppDirectoriesFinder"
@@ -154,18 +153,6 @@ def test_same_size_edit_within_one_clock_tick_is_seen(layout: Layout) -> None:
         target.write_bytes(b"diff")
         os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         assert (rec := current_inventory().get("x.txt")) and rec.status == SourceStatus.CONFLICT
-
-
-def files_cache(layout: Layout) -> dict[str, Any]:
-    """Settings for a cache other processes share (a locmem cache is this process's alone, and
-    fingerprints skip it: the process keeps digests in memory anyway)."""
-    return {
-        **settings.CACHES,
-        "files": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(layout.root / "cache"),
-        },
-    }
 
 
 def test_fingerprints_are_shared_through_the_cache_framework(layout: Layout) -> None:

@@ -25,7 +25,7 @@ from inspector.core.inventory import clear_inventory_cache, current_inventory
 from inspector.core.layers import current_layers
 from inspector.core.manifest.report import ManifestReport
 from inspector.core.status import ManifestFinding, ManifestStatus
-from tests.support.layout import Layout, age
+from tests.support.layout import Layout, age, files_cache
 from tests.support.manifest import FILES, findings_by_path, md5_12
 from tests.support.s3 import (
     LOCATION,
@@ -123,14 +123,7 @@ def test_a_cache_other_processes_reach_shares_the_listing_with_them(
 ) -> None:
     """A second web worker (here: this process with its own listing forgotten) takes the
     remote listing from a file-based ``CACHE`` instead of listing the bucket again."""
-    shared = {
-        **settings.CACHES,
-        "files": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(layout.root / "cache"),
-        },
-    }
-    with override_settings(ASSET_INSPECTOR={"CACHE": "files"}, CACHES=shared):
+    with override_settings(ASSET_INSPECTOR={"CACHE": "files"}, CACHES=files_cache(layout)):
         first = report()
         requests = log_requests(first)
         for entry in caches.registered():  # a new process, but keep the client we count

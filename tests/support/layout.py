@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.test import override_settings
 
 from inspector.core.inventory import clear_inventory_cache
@@ -122,3 +123,15 @@ def collected_app(
         collect(layout)
         age(layout.root)
         yield static
+
+
+def files_cache(layout: Layout) -> dict[str, Any]:
+    """``CACHES`` with a cache other processes share, as alias ``files`` (a locmem cache is this
+    process's alone, and the inspector skips it: the process keeps the same in memory)."""
+    return {
+        **settings.CACHES,
+        "files": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(layout.root / "cache"),
+        },
+    }
