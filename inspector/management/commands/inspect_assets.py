@@ -18,6 +18,7 @@ from inspector.core.selection import PathFilter, UnknownWords, failures, parse_f
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from inspector.management.answers import write_answer, write_diff, write_rows
 from inspector.management.columns import warning_writer
+from inspector.management.memory import hand_back_large_blocks
 from inspector.management.references import add_reference_arguments, run_references
 from inspector.management.text import EXIT_CODES, warnings
 from inspector.management.timings import step, timings_to
@@ -128,6 +129,7 @@ class Command(BaseCommand):
         # thousands of acyclic records (and its last one at exit, which skips frozen objects)
         # would free nothing that exiting does not free anyway. call_command does not come here.
         gc.disable()
+        hand_back_large_blocks()
         try:
             super().run_from_argv(argv)
         finally:
