@@ -67,6 +67,23 @@ def registered() -> tuple[Registered, ...]:
 register("config", get_config.cache_clear, fresh_while="the ASSET_INSPECTOR setting is unchanged")
 
 
+# A process that checks once and then exits (a command run from the command line) keeps nothing
+# that only a later check of the same process would use: it would only raise the run's peak.
+_later_checks = True
+
+
+def checks_once(once: bool = True) -> None:
+    """Say that this process checks once and exits (``once``): ``for_later()`` is then False."""
+    global _later_checks
+    _later_checks = not once
+
+
+def for_later() -> bool:
+    """Return True if what serves only a later check of this process is worth keeping: the
+    rewrites a re-check reuses, the listings it re-lists only the changed folders of."""
+    return _later_checks
+
+
 def clear() -> None:
     """Empty every registered cache of this process (shared caches keep their own entries)."""
     for entry in registered():

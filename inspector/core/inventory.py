@@ -71,8 +71,9 @@ def current_inventory() -> Inventory:
         if unchanged and _state.inventory is not None:
             return _state.inventory
         inventory = _build(listings, stamps, problems)
-        _state.listings, _state.stamps, _state.inventory = listings, stamps, inventory
-        _state.racy = any(s is not None and s.is_racy(now_ns) for s in stamps)
+        if caches.for_later():
+            _state.listings, _state.stamps, _state.inventory = listings, stamps, inventory
+            _state.racy = any(s is not None and s.is_racy(now_ns) for s in stamps)
         return inventory
 
 
@@ -186,8 +187,6 @@ def _candidate(source: Source, listed: ListedFile, stamp: FileStamp | None) -> C
         source=source.label,
         # Said by the stamp where there is one; a file no local path names, by its finder.
         where=None if stamp is not None else listed.location or source.finder,
-        size=stamp.size if stamp else None,
-        mtime_ns=stamp.mtime_ns if stamp else None,
         md5=None,
         # True for whoever ends up the winner; rivals are decided in _record.
         identical_to_winner=True,
@@ -341,8 +340,6 @@ def _with(candidate: Candidate, md5: str | None, identical: bool | None) -> Cand
     return Candidate(
         candidate.source,
         candidate.where,
-        candidate.size,
-        candidate.mtime_ns,
         md5,
         identical,
         candidate.collectable,

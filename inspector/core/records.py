@@ -22,8 +22,6 @@ class Candidate:
     # Where the file is when its stamp does not say (None: ``stamp.location``): a custom
     # finder's file with no local path is named by its finder.
     where: str | None
-    size: int | None
-    mtime_ns: int | None
     # Filled where the status needed it (sizes collided); ``rows.candidate_md5`` computes others.
     md5: str | None
     identical_to_winner: bool | None
@@ -32,6 +30,16 @@ class Candidate:
     # The real file when a symlink leading out of the source folder is on the way (followed,
     # as Django follows it): where the bytes come from.
     symlink: str | None = None
+
+    @property
+    def size(self) -> int | None:
+        """Return the file's size in bytes, if it is a local file."""
+        return self.stamp.size if self.stamp is not None else None
+
+    @property
+    def mtime_ns(self) -> int | None:
+        """Return when the file was last written (ns since the epoch), if it is a local file."""
+        return self.stamp.mtime_ns if self.stamp is not None else None
 
     @property
     def location(self) -> str:

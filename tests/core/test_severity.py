@@ -36,7 +36,7 @@ E, W, INFO, OK = Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.OK
 
 
 def candidate(source: str = "app:a", *, identical: bool | None = True) -> Candidate:
-    return Candidate(source, f"/src/{source}/x.css", 10, 0, None, identical, collectable=True)
+    return Candidate(source, f"/src/{source}/x.css", None, identical, collectable=True)
 
 
 def record(

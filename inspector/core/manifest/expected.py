@@ -255,7 +255,7 @@ def compute_expected(storage: ManifestStorage, files: Mapping[str, SourceFile]) 
             texts[path] = text
             continue
         result.references[path] = _NO_REFERENCES  # rewriting leaves it as it is
-        if stamp is not None and not stamp.is_racy():
+        if stamp is not None and not stamp.is_racy() and caches.for_later():
             with _rewrites_lock:
                 _rewrites[(type(storage), path, stamp)] = (_NOTHING_USED, _NOTHING_USED, name)
     copied = CopiedSources(files, md5_names)
@@ -322,7 +322,7 @@ def _settle(
                     continue
                 seen, hashed = names.seen, set(copied.seen)
                 name = one_copy(_name_from_bytes(storage, path, text.encode()))
-                if memo_key is not None and not memo_key[2].is_racy():
+                if memo_key is not None and not memo_key[2].is_racy() and caches.for_later():
                     with _rewrites_lock:
                         if len(_rewrites) > 200_000:
                             _rewrites.clear()

@@ -142,6 +142,9 @@ def _walk_local(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...
     # Tens of thousands of entries: the loop body is kept to what each file needs, and the
     # named tuples are made by tuple.__new__ (their generated __new__ is a Python call).
     new = tuple.__new__
+    # One int per size, not per file: a file's copy and its hashed copy have the same size,
+    # and a large int is 32 bytes.
+    sizes: dict[int, int] = {}
     while pending:
         prefix, folder = pending.pop()
         fd = None
@@ -180,7 +183,7 @@ def _walk_local(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...
                 mtime = st.st_mtime_ns
                 if mtime > newest:
                     newest = mtime
-                size = st.st_size
+                size = sizes.setdefault(st.st_size, st.st_size)
                 files[name] = new(LocalFile, (root_folder, name, size, mtime, st.st_ino))
         finally:
             if fd is not None:

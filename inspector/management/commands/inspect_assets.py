@@ -13,6 +13,7 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspector.conf import get_config
+from inspector.core import caches
 from inspector.core.layers import current_layers
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
@@ -125,11 +126,14 @@ class Command(BaseCommand):
         add_reference_arguments(parser)
 
     def run_from_argv(self, argv: list[str]) -> None:
-        # The process exits after this command: the cyclic collector's passes over tens of
-        # thousands of acyclic records (and its last one at exit, which skips frozen objects)
-        # would free nothing that exiting does not free anyway. call_command does not come here.
+        # The process exits after this command, and call_command does not come here:
+        # - the cyclic collector's passes over tens of thousands of acyclic records (and its last
+        #   one at exit, which skips frozen objects) would free nothing that exiting does not;
+        # - large freed blocks go back to the system at once (``memory``);
+        # - nothing is kept for a later check that will not come (``caches.checks_once``).
         gc.disable()
         hand_back_large_blocks()
+        caches.checks_once()
         try:
             super().run_from_argv(argv)
         finally:
