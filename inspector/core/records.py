@@ -50,32 +50,54 @@ class Candidate:
         return self.stamp.location
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PathRecord:
     """Everything the sources say about one static path."""
 
     path: str
     status: SourceStatus
     flags: tuple[Flag, ...]
-    # Development precedence (what ``finders.find`` returns first), winner first.
-    candidates: tuple[Candidate, ...]
+    # Development precedence (what ``finders.find`` returns first): the winner (None: no source
+    # has the path), then the candidates it shadows. Kept apart, so that a path with one
+    # candidate, most of them, holds no tuple of its own.
+    winner: Candidate | None
+    shadowed: tuple[Candidate, ...]
     # Index in ``candidates`` of the file collectstatic takes, None if it takes none.
     collect_index: int | None
-    errors: tuple[str, ...] = ()
+    errors: tuple[str, ...]
     # Why a flag holds where its word alone would mislead (a folder listed twice).
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        path: str,
+        status: SourceStatus,
+        flags: tuple[Flag, ...],
+        candidates: tuple[Candidate, ...],
+        collect_index: int | None,
+        errors: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        put = object.__setattr__  # frozen: as the generated __init__ sets its fields
+        put(self, "path", path)
+        put(self, "status", status)
+        put(self, "flags", flags)
+        put(self, "winner", candidates[0] if candidates else None)
+        put(self, "shadowed", candidates[1:])
+        put(self, "collect_index", collect_index)
+        put(self, "errors", errors)
+        put(self, "notes", notes)
 
     @property
-    def winner(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
+    def candidates(self) -> tuple[Candidate, ...]:
+        """Return every candidate, winner first."""
+        return (self.winner, *self.shadowed) if self.winner is not None else ()
 
     @property
     def collect_winner(self) -> Candidate | None:
-        return None if self.collect_index is None else self.candidates[self.collect_index]
-
-    @property
-    def shadowed(self) -> tuple[Candidate, ...]:
-        return self.candidates[1:]
+        if self.collect_index is None:
+            return None
+        return self.winner if self.collect_index == 0 else self.shadowed[self.collect_index - 1]
 
 
 def orphan_record(path: str) -> PathRecord:

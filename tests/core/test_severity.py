@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from inspector.core.live import LiveEntry
@@ -44,15 +42,14 @@ def record(
     flags: tuple[Flag, ...] = (),
     *,
     collected: bool = True,
+    path: str = "css/x.css",
 ) -> PathRecord:
     candidates = (candidate(),)
     if status in (SourceStatus.DUPLICATE, SourceStatus.CONFLICT):
         candidates += (candidate("app:b", identical=status == SourceStatus.DUPLICATE),)
     if status == SourceStatus.ABSENT:
         candidates = ()
-    return PathRecord(
-        "css/x.css", status, flags, candidates, 0 if collected and candidates else None
-    )
+    return PathRecord(path, status, flags, candidates, 0 if collected and candidates else None)
 
 
 def manifest(
@@ -193,7 +190,7 @@ THEME = {"path": "admin/*", "status": "conflict", "source": "app:a", "reason": "
 
 def test_a_matching_rule_accepts_the_row_and_keeps_its_severity() -> None:
     rules = parse_rules([THEME])
-    row = replace(record(SourceStatus.CONFLICT), path="admin/css/base.css")
+    row = record(SourceStatus.CONFLICT, path="admin/css/base.css")
     judgement = judge(row, manifest(), live(), rules=rules, source_label="app:a")
     assert judgement.severity == W
     assert judgement.accepted is not None and judgement.accepted.reason == "our theme"
@@ -212,7 +209,7 @@ def test_a_matching_rule_accepts_the_row_and_keeps_its_severity() -> None:
 )
 def test_every_key_of_a_rule_must_hold(changed: dict[str, str]) -> None:
     rules = parse_rules([{**THEME, **changed}])
-    row = replace(record(SourceStatus.CONFLICT), path="admin/css/base.css")
+    row = record(SourceStatus.CONFLICT, path="admin/css/base.css")
     assert judge(row, manifest(), live(), rules=rules, source_label="app:a").accepted is None
 
 
