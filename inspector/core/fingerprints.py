@@ -33,7 +33,9 @@ from .shared_strings import one_copy
 __all__ = [
     "CHUNK_BYTES",
     "RACY_NS",
+    "NO_DIGESTS",
     "ChangedSinceListed",
+    "Digests",
     "FileStamp",
     "NotRegularFile",
     "TooLargeToHash",
@@ -49,8 +51,40 @@ __all__ = [
 _MEMORY_LIMIT = 500_000
 _BUCKETS = 64
 
+# Emptied by replacing it, never in place: a ``Digests`` answer keeps reading the memory it
+# was answered from.
 _memory: dict[FileStamp, str] = {}
 _lock = threading.Lock()
+
+
+class Digests:
+    """What ``md5_many`` found: the digest of each stamp it was asked, or the ``OSError`` that
+    prevented reading it.
+
+    Most answers are in the process's memory already, and are read from there: a copy of them,
+    asked about every file of a large listing, would be one more large dict. The memory as it
+    was when answered, so that emptying it meanwhile loses none of them. The rest (errors,
+    digests of files too recently changed to remember) are held here.
+    """
+
+    __slots__ = ("_memory", "_own")
+
+    def __init__(self, memory: dict[FileStamp, str], own: dict[FileStamp, str | OSError]) -> None:
+        self._memory, self._own = memory, own
+
+    def get(self, stamp: FileStamp) -> str | OSError | None:
+        """Return the digest of ``stamp`` (None if it was not asked)."""
+        found = self._own.get(stamp)
+        return found if found is not None else self._memory.get(stamp)
+
+    def __getitem__(self, stamp: FileStamp) -> str | OSError:
+        found = self.get(stamp)
+        if found is None:
+            raise KeyError(stamp)
+        return found
+
+
+NO_DIGESTS = Digests({}, {})
 
 
 def peek(stamp: FileStamp) -> str | None:
@@ -58,23 +92,20 @@ def peek(stamp: FileStamp) -> str | None:
     return _memory.get(stamp)
 
 
-def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
+def md5_many(stamps: Iterable[FileStamp]) -> Digests:
     """Return the digest of every stamp, or the ``OSError`` that prevented reading it.
 
     Memory first, then one ``get_many`` on the shared cache, then the bytes themselves.
     """
+    memory = _memory
     results: dict[FileStamp, str | OSError] = {}
-    # Only the stamps still to find are gathered (once each): asked about every file of a
-    # large listing, a deduplicated copy of every stamp asked would be one more large dict.
+    # Only the stamps still to find are gathered (once each).
     unknown: dict[FileStamp, None] = {}
     for stamp in stamps:
-        known = _memory.get(stamp)
-        if known is None:
+        if stamp not in memory:
             unknown[stamp] = None
-        else:
-            results[stamp] = known
     if not unknown:
-        return results
+        return Digests(memory, results)
     missing = list(unknown)
     del unknown
 
@@ -90,13 +121,11 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
         found = cache.get_many([*keyed, *buckets])
         for key, value in found.items():
             if key in keyed:
-                results[keyed[key]] = value = one_copy(value)
-                _remember(keyed[key], value)
+                _keep(memory, results, keyed[key], one_copy(value))
             else:
                 for stamp, digest in zip(buckets.pop(key), value, strict=True):
-                    results[stamp] = digest = one_copy(digest)
-                    _remember(stamp, digest)
-        missing = [stamp for stamp in missing if stamp not in results]
+                    _keep(memory, results, stamp, one_copy(digest))
+        missing = [stamp for stamp in missing if stamp not in memory and stamp not in results]
 
     now_ns = time.time_ns()
     computed: dict[str, object] = {}
@@ -106,20 +135,34 @@ def md5_many(stamps: Iterable[FileStamp]) -> dict[FileStamp, str | OSError]:
         if isinstance(digest, OSError):
             results[stamp] = digest
             continue
-        results[stamp] = digest = one_copy(digest)
-        if not stamp.is_racy(now_ns):
-            _remember(stamp, digest)
-            if stamp.size >= shared_from:
-                computed[stamp.cache_key()] = digest
+        digest = one_copy(digest)
+        if stamp.is_racy(now_ns):
+            results[stamp] = digest
+            continue
+        _keep(memory, results, stamp, digest)
+        if stamp.size >= shared_from:
+            computed[stamp.cache_key()] = digest
+    answer = Digests(memory, results)
     for key, members in buckets.items():
-        bucket = [results.get(stamp) for stamp in members]
+        bucket = [answer.get(stamp) for stamp in members]
         if all(isinstance(d, str) for d in bucket) and not any(
             stamp.is_racy(now_ns) for stamp in members
         ):
             computed[key] = bucket
     if cache is not None and computed:
         cache.set_many(computed, timeout=config["CACHE_TIMEOUT"])
-    return results
+    return answer
+
+
+def _keep(
+    memory: dict[FileStamp, str],
+    results: dict[FileStamp, str | OSError],
+    stamp: FileStamp,
+    digest: str,
+) -> None:
+    """Remember ``digest``; hold it in ``results`` too if the memory was emptied since."""
+    if _remember(stamp, digest) is not memory:
+        results[stamp] = digest
 
 
 def _buckets(stamps: list[FileStamp]) -> dict[str, list[FileStamp]]:
@@ -147,8 +190,9 @@ def md5(stamp: FileStamp) -> str:
 
 def clear_memory_cache() -> None:
     """Forget every digest this process holds (the shared cache is left alone)."""
+    global _memory
     with _lock:
-        _memory.clear()
+        _memory = {}
 
 
 def read_many(stamps: Sequence[FileStamp], limit: int | None = None) -> Iterator[bytes | OSError]:
@@ -194,8 +238,11 @@ caches.register(
 )
 
 
-def _remember(stamp: FileStamp, digest: str) -> None:
+def _remember(stamp: FileStamp, digest: str) -> dict[FileStamp, str]:
+    """Remember ``digest``; return the memory it went into."""
+    global _memory
     with _lock:
         if len(_memory) >= _MEMORY_LIMIT:
-            _memory.clear()
+            _memory = {}
         _memory[stamp] = digest
+        return _memory

@@ -262,7 +262,7 @@ def _stamps_to_compare(drafts: _Drafts) -> Iterator[FileStamp]:
 def _record(
     path: str,
     ranked: list[tuple[int, Candidate]],
-    digests: dict[FileStamp, str | OSError],
+    digests: fingerprints.Digests,
     by_label: dict[str, Source],
 ) -> PathRecord:
     name_errors = (UNSERVABLE_NAME,) if has_undecodable(path) else ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -54,3 +55,36 @@ def test_many_files_read_by_threads_in_order(tmp_path: Path) -> None:
         files.append(FileStamp.of(str(path)))
     read = list(fingerprints.read_many(files))
     assert read == [Path(s.location).read_bytes() for s in files]
+
+
+def written_long_ago(folder: Path, count: int) -> list[FileStamp]:
+    paths = [folder / f"f{n}.css" for n in range(count)]
+    for n, path in enumerate(paths):
+        path.write_text(f"a{n} {{ }}")
+        os.utime(path, ns=(10**18, 10**18))  # not racy: remembered
+    return [FileStamp.of(str(path)) for path in paths]
+
+
+def digests_of(stamps: list[FileStamp]) -> list[str]:
+    return [hashlib.md5(Path(s.location).read_bytes()).hexdigest() for s in stamps]
+
+
+# Most answers are read from the process's memory, not copied out of it: emptying it (a
+# finished collection, a changed setting), or its filling up mid-answer, must lose none.
+def test_an_answer_outlives_the_memory_being_emptied(tmp_path: Path) -> None:
+    fingerprints.clear_memory_cache()
+    stamps = written_long_ago(tmp_path, 30)
+    answer = fingerprints.md5_many(stamps)
+    fingerprints.clear_memory_cache()
+    assert fingerprints.peek(stamps[0]) is None
+    assert [answer[stamp] for stamp in stamps] == digests_of(stamps)
+
+
+def test_an_answer_outlives_the_memory_filling_up_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fingerprints, "_MEMORY_LIMIT", 7)
+    fingerprints.clear_memory_cache()
+    stamps = written_long_ago(tmp_path, 30)
+    answer = fingerprints.md5_many(stamps)
+    assert [answer[stamp] for stamp in stamps] == digests_of(stamps)

@@ -70,18 +70,24 @@ class ExpectedNames:
 
 
 class _RecordingDict(dict[str, str]):
-    """The ``hashed_files`` handed to Django's converter: remembers every key it looks up."""
+    """The ``hashed_files`` handed to Django's converter: remembers every key it looks up while
+    ``seen`` is a set (while one file is rewritten).
 
-    def __init__(self, data: Mapping[str, str]) -> None:
-        super().__init__(data)
-        self.seen: set[str] = set()
+    The expected names are this very dict from the start: a copy of tens of thousands of names
+    on the way in and out of settling would be two more large dicts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] | None = None
 
     def __setitem__(self, key: str, value: str) -> None:
         # Never called by Django's converter; only by _settle, which owns the mapping.
         super().__setitem__(key, value)
 
     def get(self, key: str, default: Any = None) -> Any:
-        self.seen.add(key)
+        if self.seen is not None:
+            self.seen.add(key)
         return super().get(key, default)
 
 
@@ -191,7 +197,7 @@ def compute_expected(storage: ManifestStorage, files: Mapping[str, SourceFile]) 
     """
     md5_names = uses_md5_names(type(storage))
     adjustable = frozenset(p for p in files if is_adjustable(storage, p))
-    result = ExpectedNames(adjustable=adjustable)
+    result = ExpectedNames(names=_RecordingDict(), adjustable=adjustable)
     plain = [p for p in files if p not in adjustable]
 
     # Plain files: one digest each, through the shared fingerprint cache where they are on disk.
@@ -292,7 +298,8 @@ def _settle(
     (its ``texts`` entry is then empty, and the file is read only if a name it uses changed).
     """
     keys = {path: key_of(storage, path) for path in sources}
-    names = _RecordingDict(result.names)
+    names = result.names
+    assert isinstance(names, _RecordingDict)  # as compute_expected made it
     dependants: dict[str, set[str]] = {}
     pending = sorted(sources, key=lambda p: (-len(p.split("/")), p))
     for _ in range(MAX_ROUNDS):
@@ -320,7 +327,7 @@ def _settle(
                         result.fatal.add(path)
                     names.pop(keys[path], None)
                     continue
-                seen, hashed = names.seen, set(copied.seen)
+                seen, hashed = names.seen or set(), set(copied.seen)
                 name = one_copy(_name_from_bytes(storage, path, text.encode()))
                 if memo_key is not None and not memo_key[2].is_racy() and caches.for_later():
                     with _rewrites_lock:
@@ -345,7 +352,7 @@ def _settle(
         )
         result.fatal.add(path)
         names.pop(keys[path], None)
-    result.names = dict(names)
+    names.seen = None  # settled: the layers' lookups are not recorded
 
 
 def _still_holds(

@@ -143,18 +143,29 @@ class Judge:
 
     def verify_hashed_files(self, verdicts: dict[str, Verdict]) -> None:
         """Turn ``ok`` into ``stale`` where the hashed file's bytes no longer give its name."""
-        to_check = {
-            path: self.snapshot.files[v.hashed_name]
+        # The paths only: each one's stored file is looked up again rather than kept in one
+        # more dict of every OK path.
+        to_check = [
+            path
             for path, v in verdicts.items()
             if v.status == ManifestStatus.OK and v.hashed_name is not None
-        }
+        ]
+
+        def stored_copy(path: str) -> StoredFile:
+            hashed = verdicts[path].hashed_name
+            assert hashed is not None  # to_check holds only paths that have one
+            return self.snapshot.files[hashed]
+
         md5_names = uses_md5_names(type(self.storage))
         digests = (
-            fingerprints.md5_many(f.stamp for f in to_check.values() if f.stamp is not None)
+            fingerprints.md5_many(
+                stamp for path in to_check if (stamp := stored_copy(path).stamp) is not None
+            )
             if md5_names
-            else {}
+            else fingerprints.NO_DIGESTS
         )
-        for path, stored in to_check.items():
+        for path in to_check:
+            stored = stored_copy(path)
             try:
                 local = digests.get(stored.stamp) if stored.stamp is not None else None
                 good = self._verify(path, stored, local, md5_names)
