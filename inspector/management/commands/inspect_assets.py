@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
@@ -13,13 +12,12 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspector.conf import get_config
-from inspector.core import caches
 from inspector.core.layers import current_layers
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from inspector.management.answers import write_answer, write_diff, write_rows
 from inspector.management.columns import warning_writer
-from inspector.management.memory import hand_back_large_blocks
+from inspector.management.process import owned_process
 from inspector.management.references import add_reference_arguments, run_references
 from inspector.management.text import EXIT_CODES, warnings
 from inspector.management.timings import step, timings_to
@@ -126,19 +124,8 @@ class Command(BaseCommand):
         add_reference_arguments(parser)
 
     def run_from_argv(self, argv: list[str]) -> None:
-        # The process exits after this command, and call_command does not come here:
-        # - the cyclic collector's passes over tens of thousands of acyclic records (and its last
-        #   one at exit, which skips frozen objects) would free nothing that exiting does not;
-        # - large freed blocks go back to the system at once (``memory``);
-        # - nothing is kept for a later check that will not come (``caches.checks_once``).
-        gc.disable()
-        hand_back_large_blocks()
-        caches.checks_once()
-        try:
+        with owned_process():
             super().run_from_argv(argv)
-        finally:
-            gc.freeze()
-            gc.enable()
 
     def handle(self, *args: Any, **options: Any) -> None:
         with timings_to(self.stderr if options["verbosity"] >= 2 else None):

@@ -1,5 +1,6 @@
-"""``inspect_assets`` run from the command line hands large freed blocks back to the system at
-once, where glibc would otherwise keep them for the rest of the run."""
+"""``inspect_assets`` run from the command line owns its process: it hands large freed blocks back
+to the system at once, where glibc would otherwise keep them for the rest of the run, and keeps
+nothing for a later check."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ import django
 django.setup()
 from inspector.management.commands.inspect_assets import Command
 Command().run_from_argv(["manage.py", "inspect_assets", "--no-live", "--format", "json"])
+from inspector.core import caches
+assert not caches.for_later()  # it checks once: nothing is kept for a later check
 """
 
 CALL_COMMAND = """
