@@ -61,10 +61,11 @@ class Digests:
     """What ``md5_many`` found: the digest of each stamp it was asked, or the ``OSError`` that
     prevented reading it.
 
-    Most answers are in the process's memory already, and are read from there: a copy of them,
-    asked about every file of a large listing, would be one more large dict. The memory as it
-    was when answered, so that emptying it meanwhile loses none of them. The rest (errors,
-    digests of files too recently changed to remember) are held here.
+    Most answers are in the process's memory, and are read from there: a copy of them, asked
+    about every file of a large listing, would be one more large dict. They are read from the
+    memory as it was when answered, since emptying the memory replaces it: none of them is lost
+    meanwhile. The rest (errors, digests of files changed too recently to remember, digests
+    found after the memory was replaced) are held here.
     """
 
     __slots__ = ("_memory", "_own")
