@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.staticfiles import finders
 
 from . import caches, fingerprints, generators
+from .bulk import collector_paused
 from .fingerprints import FileStamp
 from .paths import UNSERVABLE_NAME, has_undecodable
 from .records import Candidate, Inventory, PathRecord, Problem, SourceSummary
@@ -52,7 +53,7 @@ def current_inventory() -> Inventory:
     is the same as last time (and none changed within the last clock tick).
     """
     global _state
-    with _lock:
+    with _lock, collector_paused():
         found = tuple(finder for _, finder in configured_finders())
         if len(found) != len(_state.finders) or any(
             a is not b for a, b in zip(found, _state.finders, strict=False)

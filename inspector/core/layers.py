@@ -31,6 +31,7 @@ from django.core.files.storage import Storage
 
 from ..conf import get_config
 from . import caches, fingerprints
+from .bulk import collector_paused
 from .freshness import NOW, MaxAge
 from .inventory import current_inventory
 from .live import LiveReport, build_live_report
@@ -413,11 +414,14 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
         # either report: the previous layers stand.
         layers = previous if live else replace(previous, live=None)
         return layers, (previous, storage, manifest_text, last.snapshot)
-    _say("reading sources and collected files for the manifest")
-    manifest = build_manifest_report(inventory, backend, storage, error, manifest_text, snapshot)
-    report = None
-    if live:
-        _say("comparing the sources with the collected copies")
-        report = build_live_report(inventory, manifest, storage, error, snapshot)
+    with collector_paused():
+        _say("reading sources and collected files for the manifest")
+        manifest = build_manifest_report(
+            inventory, backend, storage, error, manifest_text, snapshot
+        )
+        report = None
+        if live:
+            _say("comparing the sources with the collected copies")
+            report = build_live_report(inventory, manifest, storage, error, snapshot)
     layers = Layers(inventory, manifest, report)
     return layers, (layers, storage, manifest_text, snapshot)

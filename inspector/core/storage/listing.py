@@ -23,6 +23,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 
 from ...conf import get_config
 from .. import fingerprints
+from ..bulk import collector_paused
 from ..reading import LocalFile
 from ..shared_strings import one_copy
 from ..sources import source_folders, source_roots
@@ -86,7 +87,8 @@ def take_snapshot(storage: Storage, s3_client: Any = None) -> Snapshot:
     connection per thread, and a new one costs a boto3 session.
     """
     if isinstance(storage, FileSystemStorage) and storage.location:
-        return _walk_local(str(storage.location), source_roots(), source_folders())
+        with collector_paused():
+            return _walk_local(str(storage.location), source_roots(), source_folders())
     s3 = as_s3(storage)
     if s3 is not None:
         return _list_s3(s3, s3_client)
