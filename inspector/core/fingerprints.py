@@ -14,6 +14,8 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from functools import partial
 
 from ..conf import cross_process_cache, get_config
 from . import caches
@@ -24,10 +26,14 @@ from .reading import (
     FileStamp,
     NotRegularFile,
     TooLargeToHash,
+    batches_of,
     digests,
+    hash_batch,
     md5_stream,
     read_recorded,
+    send,
 )
+from .screening import Needles, Screened, screen_many
 from .shared_strings import one_copy
 
 __all__ = [
@@ -40,12 +46,14 @@ __all__ = [
     "NotRegularFile",
     "TooLargeToHash",
     "files_read",
+    "hash_ahead",
     "md5",
     "md5_many",
     "md5_stream",
     "peek",
     "read_many",
     "read_recorded",
+    "screen",
 ]
 
 _MEMORY_LIMIT = 500_000
@@ -105,6 +113,8 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
     for stamp in stamps:
         if stamp not in memory:
             unknown[stamp] = None
+    if unknown:
+        _wait_for_ahead(memory, unknown, results)
     if not unknown:
         return Digests(memory, results)
     missing = list(unknown)
@@ -153,6 +163,99 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
     if cache is not None and computed:
         cache.set_many(computed, timeout=config["CACHE_TIMEOUT"])
     return answer
+
+
+class _Ahead:
+    """Files one thread sent to be hashed before it asks for their digests (``hash_ahead``).
+
+    Their digests are remembered as each batch comes back, in the pool's own thread; the job is
+    settled once every batch has been.
+    """
+
+    __slots__ = ("_left", "_lock", "settled")
+
+    def __init__(self, batches: int) -> None:
+        self._left = batches
+        self._lock = threading.Lock()
+        self.settled = threading.Event()
+
+    def arrived(
+        self, batch: Sequence[FileStamp], now_ns: int, future: Future[list[str | OSError]]
+    ) -> None:
+        try:
+            answers = future.result()
+        except Exception:  # a broken pool or a cancelled batch: the asker reads the files itself
+            answers = []
+        # An error is not remembered: the asker meets it again, and says so.
+        _remember_all(
+            (stamp, one_copy(digest))
+            for stamp, digest in zip(batch, answers, strict=False)
+            if isinstance(digest, str) and not stamp.is_racy(now_ns)
+        )
+        _count_read(len(batch))
+        with self._lock:
+            self._left -= 1
+            if self._left == 0:
+                self.settled.set()
+
+
+# A job is cut into this many batches at most: the pool's results come back through a thread
+# of this process, which needs the GIL while this thread works; few large batches need it least.
+_AHEAD_PARTS = 32
+
+# Per thread: a check runs in one thread, and waits only for what it sent itself (a request
+# asking for one file meanwhile does not wait for a check's thousands).
+_sent_ahead = threading.local()
+
+
+def hash_ahead(stamps: Iterable[FileStamp]) -> None:
+    """Start hashing ``stamps`` in the hashing processes, and return at once.
+
+    Their digests are remembered as they come back, while this thread does other work; an
+    ``md5_many`` of this thread first waits for what it sent ahead, in the order it was sent,
+    until none of the files it asks for is still on its way. Worth it only for many files: for
+    fewer than ``PROCESS_MIN_FILES`` not yet known, or with no pool, nothing is sent, and the
+    files are read when asked for.
+    """
+    memory = _memory
+    missing = [s for s in stamps if s not in memory]
+    if not missing:
+        return
+    config = get_config()
+    limit = int(config["MAX_HASH_BYTES"])
+    batches = [batch for _, batch in batches_of(missing, parts=_AHEAD_PARTS)]
+    del missing
+    sent = send(hash_batch, [(batch, limit) for batch in batches], config["HASH_PROCESSES"])
+    if not sent.futures:
+        return
+    job = _Ahead(len(batches))
+    jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
+    _sent_ahead.jobs = [*(j for j in jobs if not j.settled.is_set()), job]
+    now_ns = time.time_ns()
+    for batch, future in zip(batches, sent.futures, strict=True):
+        future.add_done_callback(partial(job.arrived, batch, now_ns))
+
+
+def _wait_for_ahead(
+    memory: dict[FileStamp, str],
+    unknown: dict[FileStamp, None],
+    results: dict[FileStamp, str | OSError],
+) -> None:
+    """Wait for what this thread sent ahead, job after job, until no stamp of ``unknown`` can
+    still be on its way; take out of ``unknown`` every stamp whose digest came."""
+    jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
+    for job in jobs:
+        job.settled.wait()
+        now = _memory
+        for stamp in list(unknown):
+            found = now.get(stamp)
+            if found is not None:
+                del unknown[stamp]
+                if now is not memory:  # the memory was emptied since: held in the answer
+                    results[stamp] = found
+        if not unknown:
+            break
+    _sent_ahead.jobs = [job for job in jobs if not job.settled.is_set()]
 
 
 def _keep(
@@ -219,6 +322,29 @@ def read_many(stamps: Sequence[FileStamp], limit: int | None = None) -> Iterator
         yield data
 
 
+def screen(stamps: Sequence[FileStamp], needles: Sequence[Needles]) -> Iterator[Screened | OSError]:
+    """Return what each CSS or JS file tells (``screening``), in order, read on every core.
+
+    The files are sent to be read at once. Each file's md5 is remembered as its answer is
+    taken, so hashing it later costs no second read.
+    """
+    now_ns = time.time_ns()
+    config = get_config()
+    found = screen_many(
+        stamps, needles, int(config["MAX_HASH_BYTES"]), _count_read, config["HASH_PROCESSES"]
+    )
+    return _remembering(stamps, found, now_ns)
+
+
+def _remembering(
+    stamps: Sequence[FileStamp], found: Iterator[Screened | OSError], now_ns: int
+) -> Iterator[Screened | OSError]:
+    for stamp, screened in zip(stamps, found, strict=True):
+        if not isinstance(screened, OSError) and not stamp.is_racy(now_ns) and screened.whole:
+            _remember(stamp, one_copy(screened.md5))
+        yield screened
+
+
 _files_read = 0
 
 
@@ -237,6 +363,16 @@ caches.register(
     clear_memory_cache,
     fresh_while="the file's stamp (path, size, mtime, inode) is unchanged and was not racy",
 )
+
+
+def _remember_all(found: Iterable[tuple[FileStamp, str]]) -> None:
+    """Remember many digests at once."""
+    global _memory
+    with _lock:
+        for stamp, digest in found:
+            if len(_memory) >= _MEMORY_LIMIT:
+                _memory = {}
+            _memory[stamp] = digest
 
 
 def _remember(stamp: FileStamp, digest: str) -> dict[FileStamp, str]:

@@ -34,7 +34,7 @@ from . import caches, fingerprints
 from .bulk import collector_paused
 from .freshness import NOW, MaxAge
 from .inventory import current_inventory
-from .live import LiveReport, build_live_report
+from .live import LiveReport, build_live_report, copies_to_compare
 from .manifest.reading import ManifestText, read_manifest_text
 from .manifest.report import ManifestReport, build_manifest_report
 from .paths import extension_of
@@ -417,7 +417,14 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     with collector_paused():
         _say("reading sources and collected files for the manifest")
         manifest = build_manifest_report(
-            inventory, backend, storage, error, manifest_text, snapshot
+            inventory,
+            backend,
+            storage,
+            error,
+            manifest_text,
+            snapshot,
+            # The live report's reads are sent right after the manifest report's.
+            read_next=copies_to_compare(inventory, snapshot) if live else (),
         )
         report = None
         if live:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import SuspiciousOperation
@@ -47,7 +47,7 @@ from .storage.instance import (
 )
 from .storage.listing import Snapshot, StoredFile, gunzipped, read_bytes
 
-__all__ = ["LiveEntry", "LiveReport", "build_live_report"]
+__all__ = ["LiveEntry", "LiveReport", "build_live_report", "copies_to_compare"]
 
 
 def build_live_report(
@@ -65,6 +65,19 @@ def build_live_report(
     if storage is None:
         return _unknown_for_all(inventory, "", "", False, [str(storage_error)])
     return _compare(inventory, manifest, storage, snapshot)
+
+
+def copies_to_compare(inventory: Inventory, snapshot: Snapshot) -> Iterator[FileStamp]:
+    """Yield the stamp of every local collected copy whose size is its source's: what the
+    live report hashes to compare them."""
+    files = snapshot.files
+    for record in inventory:
+        stored = files.get(record.path)
+        if stored is None or stored.stamp is None:
+            continue
+        source = record.collect_winner or record.winner
+        if source is not None and source.stamp is not None and stored.size == source.size:
+            yield stored.stamp
 
 
 def _unknown_for_all(

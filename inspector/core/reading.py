@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import IO, NamedTuple
+from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
 CHUNK_BYTES = 1024 * 1024
 # A file modified less than this long before it was stat'ed could be modified again within the
@@ -32,6 +32,18 @@ RACY_NS = 2_000_000_000
 PROCESS_MIN_FILES = 2_000
 # Files per task sent to a hashing process: enough to pay for the task's round trip.
 BATCH_FILES = 256
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+Answer_co = TypeVar("Answer_co", covariant=True)
+
+
+class Answers(Protocol[Answer_co]):
+    """A batch's answers, one per item, in order (a list, or something more compact)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Answer_co]: ...
 
 
 class FileStamp(NamedTuple):
@@ -228,25 +240,91 @@ def digests(
     it break (a process killed, or none can be started here), the files it did not answer for
     are hashed in this process.
     """
-    batches = [stamps[start : start + BATCH_FILES] for start in range(0, len(stamps), BATCH_FILES)]
-    pool = _process_pool(processes) if len(stamps) >= PROCESS_MIN_FILES else None
-    futures: list[Future[list[str | OSError]] | None] = []
-    if pool is not None:
-        try:
-            futures = [pool.submit(hash_batch, batch, limit) for batch in batches]
-        except (BrokenProcessPool, RuntimeError):
-            _forget_pool(pool)
-    for index, batch in enumerate(batches):
+    return in_batches(hash_batch, stamps, (limit,), done, processes)
+
+
+class Sent(NamedTuple, Generic[Answer]):
+    """Batches sent to the hashing processes: the pool, and one future per batch."""
+
+    pool: ProcessPoolExecutor | None
+    futures: list[Future[Answers[Answer]]]
+
+
+def in_batches(
+    function: Callable[..., Answers[Answer]],
+    items: Sequence[Item],
+    args: tuple[object, ...],
+    done: Callable[[int], None],
+    processes: int | None = None,
+) -> Iterator[Answer]:
+    """Return ``function(batch, *args)``'s answers for every batch of ``items``, in order: in
+    the pool of hashing processes for many items (``digests``), in this process otherwise.
+
+    An item of ``args`` that is a ``Aligned`` list goes with the items: each batch is given
+    its own slice of it. The batches are sent at once, before the first answer is asked for:
+    what a caller sends next is read after them.
+    """
+    calls = [(batch, *_slices(args, start, len(batch))) for start, batch in batches_of(items)]
+    return _answers(function, calls, send(function, calls, processes), done)
+
+
+class Aligned(list[Any]):
+    """A list with one entry per item of ``in_batches``: each batch gets its own slice."""
+
+
+def _slices(args: tuple[object, ...], start: int, count: int) -> tuple[object, ...]:
+    return tuple(a[start : start + count] if isinstance(a, Aligned) else a for a in args)
+
+
+def send(
+    function: Callable[..., Answers[Answer]],
+    calls: Sequence[tuple[Any, ...]],
+    processes: int | None = None,
+) -> Sent[Answer]:
+    """Send ``function(*call)`` for each call (a batch of items, then the other arguments) to
+    the hashing processes and return the pool and the futures at once; no future for fewer
+    than ``PROCESS_MIN_FILES`` items, or where there is no pool (or it broke): the caller then
+    does the work itself."""
+    if sum(len(call[0]) for call in calls) < PROCESS_MIN_FILES:
+        return Sent(None, [])
+    pool = _process_pool(processes)
+    if pool is None:
+        return Sent(None, [])
+    try:
+        return Sent(pool, [pool.submit(function, *call) for call in calls])
+    except (BrokenProcessPool, RuntimeError):
+        _forget_pool(pool)
+        return Sent(None, [])
+
+
+def batches_of(items: Sequence[Item], parts: int | None = None) -> list[tuple[int, Sequence[Item]]]:
+    """Return ``items`` cut into the batches a hashing process is sent one at a time, each
+    with where it starts: of ``BATCH_FILES`` items, or into at most ``parts`` larger ones."""
+    size = BATCH_FILES if parts is None else max(BATCH_FILES, -(-len(items) // parts))
+    return [(start, items[start : start + size]) for start in range(0, len(items), size)]
+
+
+def _answers(
+    function: Callable[..., Answers[Answer]],
+    calls: list[tuple[Any, ...]],
+    sent: Sent[Answer],
+    done: Callable[[int], None],
+) -> Iterator[Answer]:
+    pool = sent.pool
+    # Each answer is held here only while it is yielded.
+    futures: list[Future[Answers[Answer]] | None] = list(sent.futures)
+    del sent
+    for index, call in enumerate(calls):
         result = None
         future = futures[index] if index < len(futures) else None
         if future is not None:
-            futures[index] = None  # its answer is held here only while it is yielded
+            futures[index] = None
             try:
                 result = future.result()
             except BrokenProcessPool:
                 _forget_pool(pool)
         if result is None:
-            result = hash_batch(batch, limit)
+            result = function(*call)
         done(len(result))
         yield from result
 

@@ -1,5 +1,6 @@
-"""The fast cold path (one read per file, threads, the reference-literal shortcut, fingerprint
-shortcuts) never changes an answer: the CLI's JSON against a plain reference computation.
+"""The fast cold path (one read per file, the hashing processes, files sent ahead, the
+reference-literal shortcut, fingerprint shortcuts) never changes an answer: the CLI's JSON
+against a plain reference computation.
 
 On generated layouts (CSS reference chains, source maps, shadowed files, edits after
 collection, Django's and whitenoise's manifest storages) every file is read and hashed naively,
@@ -20,7 +21,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from inspector.core import caches
+from inspector.core import caches, reading
 from tests.support.layout import Layout, age
 
 STORAGES = [
@@ -58,6 +59,8 @@ layouts = st.fixed_dictionaries(
         ),
         "shadowed": st.lists(st.sampled_from(IMAGES + SHEETS + SCRIPTS), max_size=3),
         "same_bytes": st.booleans(),
+        # Read by the hashing processes (sent ahead, CSS and JS screened there) or here.
+        "through_pool": st.booleans(),
         "edited": st.lists(st.sampled_from(IMAGES + SHEETS + SCRIPTS), max_size=2),
         "salt": st.integers(0, 1000),
     }
@@ -149,7 +152,11 @@ def test_the_fast_path_answers_as_the_naive_reference(tmp_path_factory, spec: di
             call_command("collectstatic", interactive=False, verbosity=0)
         caches.clear()
         out = StringIO()
-        call_command("inspect_assets", "--format", "json", stdout=out, stderr=StringIO())
+        with pytest.MonkeyPatch.context() as patch:
+            if spec["through_pool"]:
+                patch.setattr(reading, "PROCESS_MIN_FILES", 1)
+                patch.setattr(reading, "BATCH_FILES", 3)
+            call_command("inspect_assets", "--format", "json", stdout=out, stderr=StringIO())
     rows = {row["path"]: row for row in json.loads(out.getvalue())}
     expected = reference(static, rival, collected, throwaway)
     for path, want in expected.items():

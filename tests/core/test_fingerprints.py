@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
-from inspector.core import fingerprints
+from inspector.core import fingerprints, reading
 from inspector.core.fingerprints import ChangedSinceListed, FileStamp, NotRegularFile
 
 
@@ -88,3 +90,64 @@ def test_an_answer_outlives_the_memory_filling_up_meanwhile(
     stamps = written_long_ago(tmp_path, 30)
     answer = fingerprints.md5_many(stamps)
     assert [answer[stamp] for stamp in stamps] == digests_of(stamps)
+
+
+@pytest.fixture
+def busy_pool(monkeypatch: pytest.MonkeyPatch) -> list[Future[None]]:
+    """The hashing processes, each busy for a second: what is sent next waits its turn."""
+    pool = reading._process_pool()
+    if pool is None:
+        pytest.skip("one core: no hashing processes")
+    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 1)
+    monkeypatch.setattr(reading, "BATCH_FILES", 3)
+    return [pool.submit(time.sleep, 1.0) for _ in range(reading._cores())]
+
+
+def stamped(tmp_path: Path, count: int) -> list[FileStamp]:
+    stamps = []
+    for n in range(count):
+        path = tmp_path / f"ahead {n} ‹é›.png"
+        path.write_bytes(b"\x89PNG" * (n + 1))
+        os.utime(path, (1_000_000, 1_000_000))  # long ago: a digest taken is remembered
+        stamps.append(FileStamp.of(str(path)))
+    return stamps
+
+
+def test_files_sent_ahead_are_waited_for_not_read_again(
+    tmp_path: Path, busy_pool: list[Future[None]]
+) -> None:
+    stamps = stamped(tmp_path, 12)
+    before = fingerprints.files_read()
+    fingerprints.hash_ahead(stamps)
+    digests = fingerprints.md5_many(stamps)
+    assert [digests[s] for s in stamps] == [
+        hashlib.md5(Path(s.location).read_bytes()).hexdigest() for s in stamps
+    ]
+    assert fingerprints.files_read() - before == len(stamps), "each file is read once"
+
+
+def test_a_file_that_failed_ahead_is_read_again_and_its_error_said(
+    tmp_path: Path, busy_pool: list[Future[None]]
+) -> None:
+    stamps = stamped(tmp_path, 4)
+    os.unlink(stamps[0].location)
+    fingerprints.hash_ahead(stamps)
+    digests = fingerprints.md5_many(stamps)
+    assert isinstance(digests[stamps[0]], FileNotFoundError)
+    assert digests[stamps[3]] == hashlib.md5(Path(stamps[3].location).read_bytes()).hexdigest()
+
+
+def test_a_thread_never_waits_for_what_another_sent_ahead(
+    tmp_path: Path, busy_pool: list[Future[None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fingerprints.hash_ahead(stamped(tmp_path, 12))
+    other = tmp_path / "asked by a request.css"
+    other.write_text("a { color: red }")
+    stamp = FileStamp.of(str(other))
+    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 2_000)  # one file: read by its asker
+    answers: list[object] = []
+    asker = threading.Thread(target=lambda: answers.append(fingerprints.md5_many([stamp])[stamp]))
+    asker.start()
+    asker.join(10)
+    assert answers == [hashlib.md5(other.read_bytes()).hexdigest()]
+    assert not all(f.done() for f in busy_pool), "answered while the pool was still busy"

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import chain
 from types import MappingProxyType
 from typing import Any
 
@@ -26,11 +25,12 @@ from django.core.files.base import ContentFile, File
 
 from .. import caches, fingerprints
 from ..fingerprints import FileStamp
+from ..screening import Screened, screen_bytes
 from ..shared_strings import one_copy
 from ..storage.instance import CopiedContent, KnownDigest, ManifestStorage, copied_content
 from ..storage.listing import StoredFile
 from .naming import hashed_name_for, is_adjustable, key_of, pattern_globs, uses_md5_names
-from .prefilter import might_refer
+from .prefilter import needles_for
 
 # A chain of N files that import each other needs N rounds; Django gives up after 1 + 5 passes,
 # so a longer wait can only mean a reference cycle that post_process could never have resolved.
@@ -187,22 +187,62 @@ caches.register(
 )
 
 
-def compute_expected(storage: ManifestStorage, files: Mapping[str, SourceFile]) -> ExpectedNames:
+def compute_expected(
+    storage: ManifestStorage, files: Mapping[str, SourceFile], then: Iterable[FileStamp] = ()
+) -> ExpectedNames:
     """Return what post_process would name every path of ``files`` (the file collectstatic
     takes for each path) if collectstatic ran now.
 
-    Each source is read once: plain files through the fingerprint cache; CSS and JS by a few
-    threads, their md5 remembered for the other layers, and their text kept only when it may
-    hold a reference (``might_refer``): the rest already have their final name.
+    Each source is read once: plain files for their digest; CSS and JS for their digest and,
+    only when it may hold a reference, their text (``screening``): the rest already have their
+    final name. ``then`` names the files the next steps will hash: they are sent to be hashed
+    after these, and read while this thread names the files.
     """
     md5_names = uses_md5_names(type(storage))
     adjustable = frozenset(p for p in files if is_adjustable(storage, p))
     result = ExpectedNames(names=_RecordingDict(), adjustable=adjustable)
     plain = [p for p in files if p not in adjustable]
+    on_disk = [s for p in plain if (s := files[p].stamp) is not None] if md5_names else []
+    remembered = {
+        path: known
+        for path in sorted(adjustable)
+        if (stamp := files[path].stamp) is not None
+        and (known := _rewrites.get((type(storage), path, stamp))) is not None
+    }
+    unread = [path for path in sorted(adjustable) if path not in remembered]
+    # Sent in the order they are taken: the CSS and JS (their answers are taken as they come,
+    # not left to pile up), the plain files, then ``then``, read while this thread names files.
+    screened = _screened(storage, files, unread, md5_names)
+    fingerprints.hash_ahead(on_disk)
+    fingerprints.hash_ahead(then)
+
+    texts: dict[str, str] = {}
+    for path, known in remembered.items():
+        # Any starting name converges to the same fixed point; the last one gets there at once.
+        result.names[key_of(storage, path)] = known[2]
+        texts[path] = ""  # settled from the memo unless a name it looked up changed
+    # Read where they are hashed: only the texts that may hold a reference come back.
+    for path, seen, name in screened:
+        if isinstance(seen, OSError):
+            result.errors[path] = f"cannot read the source: {seen}"
+            continue
+        if seen.undecodable is not None:
+            result.errors[path] = f"collectstatic would fail: not UTF-8: {seen.undecodable}"
+            result.fatal.add(path)
+            continue
+        result.names[key_of(storage, path)] = name = one_copy(name)
+        if seen.text is not None:
+            texts[path] = seen.text
+            continue
+        result.references[path] = _NO_REFERENCES  # rewriting leaves it as it is
+        stamp = files[path].stamp
+        if stamp is not None and not stamp.is_racy() and caches.for_later():
+            with _rewrites_lock:
+                _rewrites[(type(storage), path, stamp)] = (_NOTHING_USED, _NOTHING_USED, name)
 
     # Plain files: one digest each, through the shared fingerprint cache where they are on disk.
-    on_disk = [files[p].stamp for p in plain if files[p].stamp is not None and md5_names]
-    digests = fingerprints.md5_many(s for s in on_disk if s is not None)
+    digests = fingerprints.md5_many(on_disk)
+    del on_disk
     for path in plain:
         source = files[path]
         try:
@@ -219,54 +259,56 @@ def compute_expected(storage: ManifestStorage, files: Mapping[str, SourceFile]) 
         # The manifest and the listing hold this very name: one string for the three.
         result.names[key_of(storage, path)] = one_copy(name)
 
-    texts: dict[str, str] = {}
-    unread: list[str] = []
-    for path in sorted(adjustable):
-        stamp = files[path].stamp
-        known = _rewrites.get((type(storage), path, stamp)) if stamp is not None else None
-        if known is not None:
-            # Any starting name converges to the same fixed point; the last one gets there at once.
-            result.names[key_of(storage, path)] = known[2]
-            texts[path] = ""  # settled from the memo unless a name it looked up changed
-        else:
-            unread.append(path)
-    local = [p for p in unread if files[p].stamp is not None]
-    stamps = [files[p].stamp for p in local]
-    read = fingerprints.read_many([s for s in stamps if s is not None])
-    # One file's bytes at a time: only the texts that may hold a reference are kept.
-    contents: Iterable[tuple[str, bytes | OSError]] = chain(
-        zip(local, read, strict=True),
-        ((p, _read_or_error(files[p])) for p in unread if files[p].stamp is None),
-    )
-    for path, data in contents:
-        if isinstance(data, OSError):
-            result.errors[path] = f"cannot read the source: {data}"
-            continue
-        # Django's first pass names a not-yet-processed target after its raw bytes.
-        stamp = files[path].stamp
-        known_digest = fingerprints.peek(stamp) if stamp is not None and md5_names else None
-        if known_digest is not None:
-            name = hashed_name_for(storage, path, KnownDigest(known_digest))
-        else:
-            name = _name_from_bytes(storage, path, data)
-        result.names[key_of(storage, path)] = name = one_copy(name)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            result.errors[path] = f"collectstatic would fail: not UTF-8: {exc}"
-            result.fatal.add(path)
-            result.names.pop(key_of(storage, path), None)
-            continue
-        if might_refer(storage, path, data):
-            texts[path] = text
-            continue
-        result.references[path] = _NO_REFERENCES  # rewriting leaves it as it is
-        if stamp is not None and not stamp.is_racy() and caches.for_later():
-            with _rewrites_lock:
-                _rewrites[(type(storage), path, stamp)] = (_NOTHING_USED, _NOTHING_USED, name)
     copied = CopiedSources(files, md5_names)
     _settle(storage, {p: files[p] for p in texts}, texts, result, copied)
     return result
+
+
+def _screened(
+    storage: ManifestStorage, files: Mapping[str, SourceFile], paths: list[str], md5_names: bool
+) -> Iterator[tuple[str, Screened | OSError, str]]:
+    """Return each CSS or JS path of ``paths`` with what its bytes tell (``screening``) and the
+    name Django's first pass gives it, after its raw bytes ("" when it cannot be read). The
+    local files are sent to be read at once, not when the first answer is asked for."""
+    local = [p for p in paths if files[p].stamp is not None]
+    stamps = [stamp for p in local if (stamp := files[p].stamp) is not None]
+    found = None
+    if md5_names:
+        # The md5 names the file: its bytes need not come back.
+        found = fingerprints.screen(stamps, [needles_for(storage, p) for p in local])
+    return _named(storage, files, paths, local, found)
+
+
+def _named(
+    storage: ManifestStorage,
+    files: Mapping[str, SourceFile],
+    paths: list[str],
+    local: list[str],
+    found: Iterator[Screened | OSError] | None,
+) -> Iterator[tuple[str, Screened | OSError, str]]:
+    if found is not None:
+        for path, seen in zip(local, found, strict=True):
+            name = (
+                ""
+                if isinstance(seen, OSError)
+                else hashed_name_for(storage, path, KnownDigest(seen.md5))
+            )
+            yield path, seen, name
+    else:
+        stamps = [stamp for p in local if (stamp := files[p].stamp) is not None]
+        for path, data in zip(local, fingerprints.read_many(stamps), strict=True):
+            yield path, *_screen_here(storage, path, data)
+    for path in paths:
+        if files[path].stamp is None:
+            yield path, *_screen_here(storage, path, _read_or_error(files[path]))
+
+
+def _screen_here(
+    storage: ManifestStorage, path: str, data: bytes | OSError
+) -> tuple[Screened | OSError, str]:
+    if isinstance(data, OSError):
+        return data, ""
+    return screen_bytes(data, needles_for(storage, path)), _name_from_bytes(storage, path, data)
 
 
 def _read_or_error(source: SourceFile) -> bytes | OSError:

@@ -1,8 +1,8 @@
 """A cheap test of whether a CSS or JS file can hold a reference ``post_process`` rewrites.
 
 Each reference pattern's longest required literal (``url(``, ``@import``, ``sourceMappingURL``) is
-looked for in the bytes, far faster than running the pattern: a file without any is already at
-its final name and needs no rewriting.
+looked for in the bytes (``screening.may_refer``, where the file is read), far faster than running
+the pattern: a file without any is already at its final name and needs no rewriting.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from re import Pattern
 from typing import Any
 
+from ..screening import Needles
 from ..storage.instance import ManifestStorage
 from .naming import pattern_globs
 
@@ -19,37 +20,38 @@ from .naming import pattern_globs
 _literals: dict[Pattern[str], tuple[str, bool] | None] = {}
 
 
-def might_refer(storage: ManifestStorage, path: str, data: bytes) -> bool:
-    """Return False only if no reference pattern of ``storage`` can match ``data``'s text.
+def needles_for(storage: ManifestStorage, path: str) -> Needles:
+    """Return what to look for in ``path``'s bytes to tell whether a reference pattern of
+    ``storage`` can match its text (``screening.may_refer``).
 
-    Each pattern's longest required literal (``url(``, ``@import``, ``sourceMappingURL``) is
-    looked for in the bytes, far faster than the pattern itself; text that is not ASCII, or a
-    pattern without such a literal, is always rewritten.
+    Each pattern gives its longest required literal; None when a pattern has none, so the text
+    is always rewritten. A path no pattern applies to gets no needle: nothing to rewrite. The
+    paths the same globs match share one answer.
     """
-    lowered: bytes | None = None
-    for glob, extension in pattern_globs(storage):
-        if not glob.match(path):
-            continue
+    globs = pattern_globs(storage)
+    matched = tuple(index for index, (glob, _) in enumerate(globs) if glob.match(path))
+    known: dict[tuple[int, ...], Needles] | None = getattr(storage, "_inspector_needles", None)
+    if known is None:
+        known = {}
+        setattr(storage, "_inspector_needles", known)  # noqa: B010 (a memo on the instance)
+    if matched not in known:
+        known[matched] = _needles(storage, [globs[index][1] for index in matched])
+    return known[matched]
+
+
+def _needles(storage: ManifestStorage, extensions: list[str]) -> Needles:
+    needles: list[tuple[bytes, bool]] = []
+    for extension in extensions:
         for entry in storage._patterns[extension]:
             pattern = entry[0]
             if pattern not in _literals:
                 _literals[pattern] = _required_literal(pattern)
             literal = _literals[pattern]
             if literal is None:
-                return True
+                return None
             text, folded = literal
-            if not folded:
-                if text.encode() in data:
-                    return True
-                continue
-            # Case-insensitive Unicode matching folds a few non-ASCII letters onto ASCII ones.
-            if not data.isascii():
-                return True
-            if lowered is None:
-                lowered = data.lower()
-            if text.lower().encode() in lowered:
-                return True
-    return False
+            needles.append(((text.lower() if folded else text).encode(), folded))
+    return tuple(needles)
 
 
 def _required_literal(pattern: Pattern[str]) -> tuple[str, bool] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.files.storage import Storage
@@ -176,18 +177,20 @@ def build_manifest_report(
     storage_error: str | None,
     manifest: ManifestText | None,
     snapshot: Snapshot,
+    read_next: Iterable[FileStamp] = (),
 ) -> ManifestReport:
     """Return the manifest report of ``inventory`` against what was read of the storage.
 
     ``manifest`` is ``reading.read_manifest_text()``'s answer (None for a storage that keeps no
     manifest). Never raises for a broken manifest or storage: the report's ``problems`` carry
-    the message instead, and every path is ``unknown``.
+    the message instead, and every path is ``unknown``. ``read_next`` names the files the next
+    report will hash: they are sent to be hashed once this report's own are.
     """
     if storage is None:
         return _broken(backend, None, None, [str(storage_error)], inventory)
     if as_manifest_storage(storage) is None or manifest is None:
         return ManifestReport(backend, False, None, None, None, 0, None, built_at=time.time())
-    return _build(backend, storage, manifest, snapshot, inventory)
+    return _build(backend, storage, manifest, snapshot, inventory, read_next)
 
 
 def _broken(
@@ -234,6 +237,7 @@ def _build(
     manifest_text: ManifestText,
     snapshot: Snapshot,
     inventory: Inventory,
+    read_next: Iterable[FileStamp],
 ) -> ManifestReport:
     hashing = hashing_view(storage)
     location = manifest_location(hashing)
@@ -278,7 +282,9 @@ def _build(
                 releases=releases,
             )
     manifest = parsed.paths
-    verdicts, findings, fatal = judge_paths(storage, hashing, manifest, snapshot, inventory)
+    verdicts, findings, fatal = judge_paths(
+        storage, hashing, manifest, snapshot, inventory, read_next
+    )
     kept = {
         hashed: path
         for release in releases

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 
 from django.core.files.storage import Storage
 
@@ -211,13 +212,17 @@ def judge_paths(
     manifest: dict[str, str],
     snapshot: Snapshot,
     inventory: Inventory,
+    read_next: Iterable[FileStamp] = (),
 ) -> tuple[dict[str, Verdict], list[Finding], frozenset[str]]:
     """Return every path's verdict, the entries no source backs, and the paths collectstatic
     fails on. A function of its own so that the expected names and the sources' files, one per
     path, are let go before the storage-wide findings run."""
     strict = bool(hashing.manifest_strict)
     sources = _collected_sources(inventory, storage, snapshot)
-    expected = compute_expected(hashing, sources) if manifest else ExpectedNames()
+    # The hashed copies are read while the expected names are worked out, then ``read_next``.
+    verified = copies_to_verify(manifest, snapshot) if uses_md5_names(type(storage)) else ()
+    then = chain(verified, read_next)
+    expected = compute_expected(hashing, sources, then) if manifest else ExpectedNames()
     judge = Judge(storage, manifest, snapshot, expected, strict)
     verdicts: dict[str, Verdict] = {}
     findings: list[Finding] = []
@@ -263,6 +268,16 @@ def judge_paths(
             )
     judge.verify_hashed_files(verdicts)
     return verdicts, findings, frozenset(expected.fatal)
+
+
+def copies_to_verify(manifest: Mapping[str, str], snapshot: Snapshot) -> Iterator[FileStamp]:
+    """Yield the stamp of every local hashed copy the manifest names: what verifying the
+    hashed copies reads."""
+    files = snapshot.files
+    for hashed in manifest.values():
+        stored = files.get(hashed)
+        if stored is not None and stored.stamp is not None:
+            yield stored.stamp
 
 
 def _collected_sources(
