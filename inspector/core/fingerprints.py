@@ -31,6 +31,7 @@ from .reading import (
     hash_batch,
     md5_stream,
     read_recorded,
+    read_within,
     send,
 )
 from .screening import Needles, Screened, screen_many
@@ -307,11 +308,7 @@ def read_many(stamps: Sequence[FileStamp], limit: int | None = None) -> Iterator
     cap = int(get_config()["MAX_HASH_BYTES"]) if limit is None else limit
     for stamp in stamps:
         try:
-            if stamp.size > cap:
-                raise TooLargeToHash(
-                    f"not read: {stamp.size:,} bytes is over the {cap:,}-byte limit"
-                )
-            data = read_recorded(stamp)
+            data = read_within(stamp, cap)
         except OSError as exc:
             yield exc
             continue

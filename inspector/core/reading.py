@@ -178,6 +178,14 @@ def read_recorded(stamp: FileStamp, limit: int | None = None) -> bytes:
         os.close(fd)
 
 
+def read_within(stamp: FileStamp, limit: int) -> bytes:
+    """Return the bytes of the very file ``stamp`` recorded; ``TooLargeToHash`` over ``limit``
+    bytes (as listed), without opening it."""
+    if stamp.size > limit:
+        raise TooLargeToHash(f"not read: {stamp.size:,} bytes is over the {limit:,}-byte limit")
+    return read_recorded(stamp)
+
+
 def _open_recorded(stamp: FileStamp) -> int:
     fd = os.open(stamp.location, _OPEN_FLAGS)
     try:

@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from .reading import Aligned, FileStamp, TooLargeToHash, in_batches, read_recorded
+from .reading import Aligned, FileStamp, in_batches, read_within
 
 # The literals to look for, each with whether it is matched ignoring case (then held in lower
 # case); None where a pattern has no such literal, so any text may hold a reference.
@@ -127,11 +127,7 @@ def screen_batch(
     out = ScreenedBatch()
     for stamp, looked_for in zip(stamps, needles, strict=True):
         try:
-            if stamp.size > limit:
-                raise TooLargeToHash(
-                    f"not read: {stamp.size:,} bytes is over the {limit:,}-byte limit"
-                )
-            data = read_recorded(stamp)
+            data = read_within(stamp, limit)
         except OSError as exc:
             out.fail(exc)
             continue

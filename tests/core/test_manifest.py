@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import shutil
 import sys
@@ -45,10 +46,23 @@ class LenientManifestStorage(ManifestStaticFilesStorage):
     manifest_strict = False
 
 
+class Sha256ManifestStorage(ManifestStaticFilesStorage):
+    """Names after a sha256 of the content: no md5 digest can name a file."""
+
+    def file_hash(self, name: str, content: Any = None) -> str | None:
+        if content is None:
+            return None
+        digest = hashlib.sha256()
+        for chunk in content.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()[:12]
+
+
 DJANGO = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 WHITENOISE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 RELEASED = f"{__name__}.ReleaseManifestStorage"
 LENIENT = f"{__name__}.LenientManifestStorage"
+SHA256 = f"{__name__}.Sha256ManifestStorage"
 FS_STORAGES = [DJANGO, WHITENOISE, RELEASED]
 
 
@@ -126,6 +140,34 @@ def test_an_untouched_collection_reports_zero_findings(project: Project) -> None
     raw = (project.static / "css/site.css").read_bytes()
     assert md5_12(raw) not in manifest["css/site.css"]
     assert md5_12((project.static / "img/bg.png").read_bytes()) in manifest["img/bg.png"]
+
+
+@pytest.mark.parametrize("project", [SHA256], indirect=True)
+def test_a_storage_naming_files_its_own_way_is_expected_as_it_collects(project: Project) -> None:
+    """Its CSS and JS are read in this process (no md5 names them) and named by its own
+    ``file_hash``: what collectstatic writes, before and after an edit of a referenced file."""
+    manifest = project.manifest()
+    report = project.report()
+    for path in FILES:
+        entry = report.entry(path)
+        assert entry.status == ManifestStatus.OK, (path, entry.note)
+        assert entry.expected_hashed_name == manifest[path]
+    touch_later(project.static / "css/base.css", 'h1 { background: url("../img/bg.png"); }\n')
+    caches.clear()
+    report = project.report()
+    stale = {p for p in FILES if report.entry(p).status == ManifestStatus.STALE}
+    expected = {p: report.entry(p).expected_hashed_name for p in FILES}
+    collect(project.layout)
+    after = project.manifest()
+    assert expected == {p: after[p] for p in FILES}
+    assert (
+        stale
+        == {p for p in FILES if after[p] != manifest[p]}
+        == {
+            "css/base.css",
+            "css/site.css",
+        }
+    )
 
 
 def test_the_shared_staticfiles_storage_is_never_touched(project: Project) -> None:

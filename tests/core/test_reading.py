@@ -25,15 +25,6 @@ from inspector.core.storage.listing import take_snapshot
 from inspector.core.treewalk import fingerprint
 
 
-@pytest.fixture
-def through_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Send even a handful of files to the hashing processes."""
-    if reading._process_pool() is None:
-        pytest.skip("one core: no hashing processes")
-    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 1)
-    monkeypatch.setattr(reading, "BATCH_FILES", 3)
-
-
 def kill_the_hashing_processes(pool: ProcessPoolExecutor) -> None:
     """A fault: every hashing process dies. Once one is dead, Python 3.12 and later may kill
     and reap the others itself before this loop reaches them."""

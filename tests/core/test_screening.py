@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core import fingerprints, reading
+from inspector.core import fingerprints
 from inspector.core.reading import FileStamp, TooLargeToHash
-from inspector.core.screening import Needles, Screened, may_refer, screen_bytes, screen_many
+from inspector.core.screening import (
+    Needles,
+    Screened,
+    may_refer,
+    screen_batch,
+    screen_bytes,
+    screen_many,
+)
 
 CSS: Needles = ((b"url(", False), (b"@import", True))
 JS: Needles = ((b"sourcemappingurl", True),)
@@ -26,15 +33,6 @@ FILES: dict[str, tuple[bytes, Needles]] = {
     "latin1 ‹é› '<script>'.css": ("p { content: 'é' }".encode("latin-1"), CSS),
     "big.css": (b"url(" * 64, CSS),
 }
-
-
-@pytest.fixture
-def through_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Send even a handful of files to the hashing processes."""
-    if reading._process_pool() is None:
-        pytest.skip("one core: no hashing processes")
-    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 1)
-    monkeypatch.setattr(reading, "BATCH_FILES", 3)
 
 
 def written(tmp_path: Path) -> tuple[list[FileStamp], list[Needles]]:
@@ -61,6 +59,8 @@ def test_the_pool_tells_what_reading_here_tells(tmp_path: Path) -> None:
     counted: list[int] = []
     limit = len(FILES["big.css"][0]) - 1
     found = list(screen_many(stamps, needles, limit, counted.append))
+    here = list(screen_batch(stamps, needles, limit))
+    assert [repr(a) for a in found] == [repr(a) for a in here], "as read in this process"
 
     assert sum(counted) == len(FILES), "progress counts every file"
     by_name = dict(zip((os.path.basename(s.location) for s in stamps), found, strict=True))
