@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from functools import partial
 
 from ..conf import cross_process_cache, get_config
-from . import caches
+from . import caches, reading
 from .reading import (
     CHUNK_BYTES,
     RACY_NS,
@@ -114,7 +114,8 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
     for stamp in stamps:
         if stamp not in memory:
             unknown[stamp] = None
-    if unknown:
+    # A few files are read at once rather than after the thousands this thread sent ahead.
+    if len(unknown) >= reading.PROCESS_MIN_FILES:
         _wait_for_ahead(memory, unknown, results)
     if not unknown:
         return Digests(memory, results)

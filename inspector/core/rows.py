@@ -190,22 +190,27 @@ def write_objects(objects: Iterable[dict[str, Any]], stream: Writable) -> None:
     """Write one JSON array to ``stream``, one object per line (greppable, and written as it
     goes: json's C encoder per object, not one document built in memory)."""
     # Every write ends a line, so a stream that ends lines itself (Django's OutputWrapper) adds
-    # nothing: each object is written once the next one shows whether a comma follows it.
+    # nothing: the last object of a write is held back until the next shows whether a comma
+    # follows it.
     stream.write("[\n")
-    pending: str | None = None
+    chunk: list[str] = []
     for row in objects:
-        if pending is not None:
-            stream.write(pending + ",\n")
-        pending = _ENCODER.encode(row)
-        if has_undecodable(pending):
+        text = _ENCODER.encode(row)
+        if has_undecodable(text):
             # A name that is not UTF-8 cannot be written as it is: JSON escapes it (\udcff),
             # which json.loads reads back to the very name.
-            pending = json.dumps(row)
-    if pending is not None:
-        stream.write(pending + "\n")
+            text = json.dumps(row)
+        chunk.append(text)
+        if len(chunk) > _ROWS_PER_WRITE:
+            stream.write(",\n".join(chunk[:-1]) + ",\n")
+            del chunk[:-1]
+    if chunk:
+        stream.write(",\n".join(chunk) + "\n")
     stream.write("]\n")
 
 
+# Rows written at once (one write per row costs as much as encoding it), as the rows go.
+_ROWS_PER_WRITE = 256
 # Rows are fresh trees of dicts and lists: no cycle to look for in tens of thousands of them.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 

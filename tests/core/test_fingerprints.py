@@ -151,3 +151,15 @@ def test_a_thread_never_waits_for_what_another_sent_ahead(
     asker.join(10)
     assert answers == [hashlib.md5(other.read_bytes()).hexdigest()]
     assert not all(f.done() for f in busy_pool), "answered while the pool was still busy"
+
+
+def test_a_few_files_are_read_at_once_not_after_those_sent_ahead(
+    tmp_path: Path, busy_pool: list[Future[None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fingerprints.hash_ahead(stamped(tmp_path, 12))
+    other = tmp_path / "a variant's original.css"
+    other.write_text("a { color: red }")
+    stamp = FileStamp.of(str(other))
+    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 2_000)  # a few files: read by the asker
+    assert fingerprints.md5_many([stamp])[stamp] == hashlib.md5(other.read_bytes()).hexdigest()
+    assert not all(f.done() for f in busy_pool), "answered while the pool was still busy"

@@ -305,6 +305,17 @@ def test_a_gz_that_does_not_match_is_reported_on_its_path(project: Project) -> N
     assert finding.file == hashed + ".gz"
 
 
+def test_a_gz_left_beside_a_file_by_another_tool_is_checked_too(project: Project) -> None:
+    """Django's own storage compresses nothing, but a ``.gz`` some other step wrote beside a
+    collected file is served by a front server that prefers it: it must match its original."""
+    hashed = project.manifest()["css/site.css"]
+    original = (project.root / hashed).read_bytes()
+    touch_later(project.root / (hashed + ".gz"), gzip.compress(original))
+    touch_later(project.root / "img/logo.svg.gz", gzip.compress(b"<svg>old</svg>"))
+    report = project.report()
+    assert findings_by_path(report) == {"img/logo.svg": {"compressed-mismatch"}}
+
+
 @pytest.mark.parametrize("project", [WHITENOISE], indirect=True)
 def test_a_missing_gz_is_reported_on_its_path(project: Project) -> None:
     hashed = project.manifest()["js/standalone.js"]

@@ -131,7 +131,11 @@ def check_variants(
     compressor = _compressor(storage)
     findings: list[VariantFinding] = []
     problems: set[str] = set()
+    # The names a variant is stored beside: without a compressor, only theirs are looked at.
+    beside = {n.rpartition(".")[0] for n in snapshot.files if n.endswith(COMPRESSED_SUFFIXES)}
     for name in names:
+        if compressor is None and name not in beside:
+            continue
         original = snapshot.files.get(name)
         if original is None:
             continue
