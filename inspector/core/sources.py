@@ -1,10 +1,10 @@
 """Sources: every place a configured finder reads static files from, listed through Django's API.
 
-The built-in finders are listed storage by storage with Django's own ``utils.get_files`` (exactly
-what their ``list()`` does) so that an error in one folder is reported on that source and the rest
-carries on. Any other finder is listed through its own ``list()``, and probed with its own
-``find(path, find_all=True)`` because some (django-compressor's ``CompressorFinder``) list nothing
-yet serve files in development.
+The built-in finders are listed storage by storage as Django's ``utils.get_files`` lists them
+(exactly what their ``list()`` does), so that an error in one folder is reported on that source
+and the rest carries on. Any other finder is listed through its own ``list()``, and probed with
+its own ``find(path, find_all=True)`` because some (django-compressor's ``CompressorFinder``)
+list nothing yet serve files in development.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from typing import Literal, NamedTuple, cast
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.staticfiles import finders, utils
+from django.contrib.staticfiles import finders
 from django.core.files.storage import Storage
 
 from ..conf import cross_process_cache, get_config
 from .fingerprints import RACY_NS
 from .shared_strings import one_copy
-from .walk import RecordingStorage, ReplayStorage, every_file, linked_target
+from .walk import RecordingStorage, every_file, linked_target, not_ignored
 
 SourceKind = Literal["dir", "app", "finder"]
 
@@ -248,9 +248,7 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         return listing
     recorder = RecordingStorage(storage, root)
     every = every_file(recorder)
-    # get_files only calls listdir(): the replay is a storage as far as it can tell, and the
-    # ignore patterns are applied by Django's own code.
-    collected = set(utils.get_files(cast(Storage, ReplayStorage(recorder.tree)), patterns))
+    collected = not_ignored(recorder.tree, patterns)
     # The served prefix is the entry's own (what find() matches): a folder listed twice keeps
     # the last entry's storage, and collection never takes the other entries' paths.
     prefix = source.prefix

@@ -5,9 +5,12 @@ the symlinks that lead out of the folder (followed, as Django follows them).
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
+from collections.abc import Callable
 
-from django.core.files.storage import Storage
+from django.core.files.storage import FileSystemStorage, Storage
 
 
 def linked_target(relative: str, links: dict[str, str]) -> str | None:
@@ -39,6 +42,38 @@ def every_file(recorder: RecordingStorage) -> list[str]:
     return every
 
 
+def not_ignored(tree: dict[str, tuple[list[str], list[str]]], patterns: list[str]) -> set[str]:
+    """Return what ``utils.get_files`` yields over a recorded ``tree`` with ignore ``patterns``:
+    a file whose name, or (below the top) whose relative path, matches one is left out, and so
+    is a folder whose name matches one. As Django matches them (``fnmatchcase``), with the
+    patterns compiled into one expression instead of one call per pattern and name."""
+    ignored = _matching_any(patterns)
+    found: set[str] = set()
+    stack = [""]
+    while stack:
+        location = stack.pop()
+        directories, files = tree.get(location, ([], []))
+        for name in files:
+            if ignored(name):
+                continue
+            if location:
+                name = os.path.join(location, name)
+                if ignored(name):
+                    continue
+            found.add(name)
+        stack.extend(
+            os.path.join(location, d) if location else d for d in directories if not ignored(d)
+        )
+    return found
+
+
+def _matching_any(patterns: list[str]) -> Callable[[str], bool]:
+    if not patterns:
+        return lambda name: False
+    match = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+    return lambda name: match(name) is not None
+
+
 class RecordingStorage:
     """Stands in for a folder storage during ``get_files``: delegates ``listdir``, records what
     it saw (for replays and change detection) and turns a failing folder into a reported error
@@ -54,6 +89,9 @@ class RecordingStorage:
         # (device, inode) of each listed folder: a folder that is its own ancestor is a loop.
         self._identity: dict[str, tuple[int, int]] = {}
         self._real_root: str | None = None
+        # The stock listdir is one scandir: done here, it also finds the symlinks (one scandir
+        # of the folder, not two). A storage with its own listdir is asked itself.
+        self._stock = getattr(type(storage), "listdir", None) is FileSystemStorage.listdir
 
     def listdir(self, relative: str) -> tuple[list[str], list[str]]:
         folder = os.path.join(self._root, relative) if relative else self._root
@@ -67,8 +105,12 @@ class RecordingStorage:
                     "collectstatic would fail here"
                 )
                 return [], []
-            directories, files = self._storage.listdir(relative)
-            escaping = self._links_leaving_root(folder)
+            if self._stock:
+                directories, files, links = _listed(folder)
+                escaping = self._escaping(folder, links) if links else {}
+            else:
+                directories, files = self._storage.listdir(relative)
+                escaping = self._links_leaving_root(folder)
         except OSError as exc:
             self.errors.append(f"cannot list {relative or '.'!r}: {exc.strerror or exc}")
             return [], []
@@ -86,8 +128,11 @@ class RecordingStorage:
         """Return ``{name: target}`` of the symlinks in ``folder`` that resolve outside the root."""
         with os.scandir(folder) as entries:
             links = [entry.name for entry in entries if entry.is_symlink()]
-        if not links:
-            return {}
+        return self._escaping(folder, links) if links else {}
+
+    def _escaping(self, folder: str, links: list[str]) -> dict[str, str]:
+        """Return ``{name: target}`` of the symlinks ``links`` of ``folder`` that resolve
+        outside the root."""
         if self._real_root is None:
             self._real_root = os.path.realpath(self._root)
         escaping = {}
@@ -106,11 +151,15 @@ class RecordingStorage:
         return None
 
 
-class ReplayStorage:
-    """Replays a recorded folder tree so ``get_files`` can apply ignore patterns without I/O."""
-
-    def __init__(self, tree: dict[str, tuple[list[str], list[str]]]) -> None:
-        self._tree = tree
-
-    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
-        return self._tree.get(relative, ([], []))
+def _listed(folder: str) -> tuple[list[str], list[str], list[str]]:
+    """Return ``FileSystemStorage.listdir``'s answer for ``folder``, and its symlinks."""
+    directories: list[str] = []
+    files: list[str] = []
+    links: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            # As Django's listdir: a symlink to a folder is a folder (followed).
+            (directories if entry.is_dir() else files).append(entry.name)
+            if entry.is_symlink():
+                links.append(entry.name)
+    return directories, files, links
