@@ -137,29 +137,27 @@ def test_a_file_that_failed_ahead_is_read_again_and_its_error_said(
     assert digests[stamps[3]] == hashlib.md5(Path(stamps[3].location).read_bytes()).hexdigest()
 
 
-def test_a_thread_never_waits_for_what_another_sent_ahead(
-    tmp_path: Path, busy_pool: list[Future[None]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fingerprints.hash_ahead(stamped(tmp_path, 12))
-    other = tmp_path / "asked by a request.css"
-    other.write_text("a { color: red }")
-    stamp = FileStamp.of(str(other))
-    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 2_000)  # one file: read by its asker
-    answers: list[object] = []
-    asker = threading.Thread(target=lambda: answers.append(fingerprints.md5_many([stamp])[stamp]))
-    asker.start()
-    asker.join(10)
-    assert answers == [hashlib.md5(other.read_bytes()).hexdigest()]
-    assert not all(f.done() for f in busy_pool), "answered while the pool was still busy"
-
-
+@pytest.mark.parametrize("asker", ["a request's thread", "the thread that sent them"])
 def test_a_few_files_are_read_at_once_not_after_those_sent_ahead(
-    tmp_path: Path, busy_pool: list[Future[None]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, busy_pool: list[Future[None]], monkeypatch: pytest.MonkeyPatch, asker: str
 ) -> None:
+    """A request asking for one file while a check's files are on their way, or the check
+    asking for a few (a variant's original), reads them itself."""
     fingerprints.hash_ahead(stamped(tmp_path, 12))
-    other = tmp_path / "a variant's original.css"
+    other = tmp_path / "asked for ‹é›.css"
     other.write_text("a { color: red }")
     stamp = FileStamp.of(str(other))
     monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 2_000)  # a few files: read by the asker
-    assert fingerprints.md5_many([stamp])[stamp] == hashlib.md5(other.read_bytes()).hexdigest()
+    answers: list[object] = []
+
+    def ask() -> None:
+        answers.append(fingerprints.md5_many([stamp])[stamp])
+
+    if asker == "the thread that sent them":
+        ask()
+    else:
+        thread = threading.Thread(target=ask)
+        thread.start()
+        thread.join(10)
+    assert answers == [hashlib.md5(other.read_bytes()).hexdigest()]
     assert not all(f.done() for f in busy_pool), "answered while the pool was still busy"
