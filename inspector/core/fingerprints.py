@@ -194,7 +194,7 @@ class _Ahead:
             for stamp, digest in zip(batch, answers, strict=False)
             if isinstance(digest, str) and not stamp.is_racy(now_ns)
         )
-        _count_read(len(batch))
+        _count_read(len(answers))
         with self._lock:
             self._left -= 1
             if self._left == 0:

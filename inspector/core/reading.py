@@ -268,7 +268,7 @@ def in_batches(
     """Return ``function(batch, *args)``'s answers for every batch of ``items``, in order: in
     the pool of hashing processes for many items (``digests``), in this process otherwise.
 
-    An item of ``args`` that is a ``Aligned`` list goes with the items: each batch is given
+    An item of ``args`` that is an ``Aligned`` list goes with the items: each batch is given
     its own slice of it. The batches are sent at once, before the first answer is asked for:
     what a caller sends next is read after them.
     """

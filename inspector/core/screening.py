@@ -74,6 +74,7 @@ class ScreenedBatch:
         return self._count
 
     def __iter__(self) -> Iterator[Screened | OSError]:
+        """Yield each file's answer in order, once: each text is let go as it is taken."""
         unwhole = set(self._unwhole)
         for index in range(self._count):
             error = self._errors.get(index)

@@ -203,13 +203,14 @@ def compute_expected(
     result = ExpectedNames(names=_RecordingDict(), adjustable=adjustable)
     plain = [p for p in files if p not in adjustable]
     on_disk = [s for p in plain if (s := files[p].stamp) is not None] if md5_names else []
+    ordered = sorted(adjustable)
     remembered = {
         path: known
-        for path in sorted(adjustable)
+        for path in ordered
         if (stamp := files[path].stamp) is not None
         and (known := _rewrites.get((type(storage), path, stamp))) is not None
     }
-    unread = [path for path in sorted(adjustable) if path not in remembered]
+    unread = [path for path in ordered if path not in remembered]
     # Sent in the order they are taken: the CSS and JS (their answers are taken as they come,
     # not left to pile up), the plain files, then ``then``, read while this thread names files.
     screened = _screened(storage, files, unread, md5_names)
