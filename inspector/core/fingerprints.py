@@ -363,21 +363,17 @@ caches.register(
 )
 
 
-def _remember_all(found: Iterable[tuple[FileStamp, str]]) -> None:
-    """Remember many digests at once."""
+def _remember_all(found: Iterable[tuple[FileStamp, str]]) -> dict[FileStamp, str]:
+    """Remember many digests under one hold of the lock; return the memory the last went into."""
     global _memory
     with _lock:
         for stamp, digest in found:
             if len(_memory) >= _MEMORY_LIMIT:
                 _memory = {}
             _memory[stamp] = digest
+        return _memory
 
 
 def _remember(stamp: FileStamp, digest: str) -> dict[FileStamp, str]:
     """Remember ``digest``; return the memory it went into."""
-    global _memory
-    with _lock:
-        if len(_memory) >= _MEMORY_LIMIT:
-            _memory = {}
-        _memory[stamp] = digest
-        return _memory
+    return _remember_all(((stamp, digest),))

@@ -209,7 +209,8 @@ def write_objects(objects: Iterable[dict[str, Any]], stream: Writable) -> None:
     stream.write("]\n")
 
 
-# Rows written at once (one write per row costs as much as encoding it), as the rows go.
+# Rows written at once, as the rows go: each write goes through the stream's wrapper (Django's
+# OutputWrapper, a response), a call per write rather than per row.
 _ROWS_PER_WRITE = 256
 # Rows are fresh trees of dicts and lists: no cycle to look for in tens of thousands of them.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)

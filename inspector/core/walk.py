@@ -75,9 +75,9 @@ def _matching_any(patterns: list[str]) -> Callable[[str], bool]:
 
 
 class RecordingStorage:
-    """Stands in for a folder storage during ``get_files``: delegates ``listdir``, records what
-    it saw (for replays and change detection) and turns a failing folder into a reported error
-    instead of an aborted walk."""
+    """Lists a folder storage's folders as its ``listdir`` does, records what it saw (the tree
+    the ignore patterns are applied to, and what change detection compares) and turns a failing
+    folder into a reported error instead of an aborted walk."""
 
     def __init__(self, storage: Storage, root: str) -> None:
         self._storage = storage
