@@ -46,7 +46,7 @@ from .severity import AcceptRule, InvalidRule, Judgement, judge, parse_rules
 from .status import Severity
 from .storage.instance import as_manifest_storage, collected_storage, is_remote, staticfiles_params
 from .storage.kept import snapshot_of
-from .storage.listing import Snapshot
+from .storage.listing import ListingAhead, Snapshot
 
 T = TypeVar("T")
 
@@ -382,8 +382,9 @@ _Inputs = tuple[Layers, Storage | None, ManifestText | None, Snapshot]
 def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     """Check every input now; rebuild only the reports whose inputs changed."""
     _say("listing and stat'ing the sources")
-    inventory = current_inventory()
     storage, error = collected_storage()
+    ahead = ListingAhead(storage)  # a large project's collected folder is walked meanwhile
+    inventory = current_inventory(ahead.start)
     backend = str(staticfiles_params().get("BACKEND", ""))
     hashing = as_manifest_storage(storage)
     _say("reading the manifest")
@@ -398,7 +399,8 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
         elif manifest_text is not None and manifest_text.error:
             snapshot = Snapshot(errors=[manifest_text.error])
         else:
-            snapshot = snapshot_of(storage, max_age=max_age)
+            snapshot = snapshot_of(storage, max_age=max_age, ahead=ahead)
+    ahead.drop()  # not taken: the manifest could not be read
     last = _last
     previous = last.layers
     if (

@@ -20,7 +20,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -338,18 +338,43 @@ def _answers(
 
 
 def in_pool(
-    function: Callable[[Sequence[str]], str | None],
-    folders: Sequence[str],
-    processes: int | None = None,
-) -> str | None:
-    """Return ``function(folders)`` computed in one of the hashing processes, waiting for it
+    function: Callable[..., Answer], args: tuple[Any, ...], processes: int | None = None
+) -> Answer | None:
+    """Return ``function(*args)`` computed in one of the hashing processes, waiting for it
     without holding the GIL; None where there is no pool (one core, ``processes`` 1) or it
     broke: the caller then does the work itself, the way it would have."""
+    started = start(function, args, processes)
+    return None if started is None else started.outcome()
+
+
+class Started(NamedTuple, Generic[Answer]):
+    """One call ``start``ed in a hashing process: its pool and its future."""
+
+    pool: ProcessPoolExecutor
+    future: Future[Answer]
+
+    def outcome(self) -> Answer | None:
+        """Wait for the call's answer; None if its pool broke (or it was cancelled): the
+        caller then does the work itself."""
+        try:
+            return self.future.result()
+        except BrokenProcessPool:
+            _forget_pool(self.pool)
+            return None
+        except CancelledError:
+            return None
+
+
+def start(
+    function: Callable[..., Answer], args: tuple[Any, ...], processes: int | None = None
+) -> Started[Answer] | None:
+    """Start ``function(*args)`` in one of the hashing processes and return at once; None
+    where there is no pool (one core, ``processes`` 1) or it broke."""
     pool = _process_pool(processes)
     if pool is None:
         return None
     try:
-        return pool.submit(function, folders).result()
+        return Started(pool, pool.submit(function, *args))
     except (BrokenProcessPool, RuntimeError):
         _forget_pool(pool)
         return None

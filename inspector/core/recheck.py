@@ -38,4 +38,4 @@ def digest_before_check(last_files: int | None) -> str | None:
         folders = (*folders, os.path.abspath(storage.location))
     if last_files is None:
         return fingerprint(folders)
-    return in_pool(fingerprint, folders, get_config()["HASH_PROCESSES"])
+    return in_pool(fingerprint, (folders,), get_config()["HASH_PROCESSES"])

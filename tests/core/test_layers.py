@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -50,9 +51,9 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counted: list[int] = []
     inventory_now = layers_module.current_inventory
 
-    def counting() -> Inventory:
+    def counting(listed: Callable[[int], object] | None = None) -> Inventory:
         counted.append(1)
-        return inventory_now()
+        return inventory_now(listed)
 
     monkeypatch.setattr(layers_module, "current_inventory", counting)
     return counted

@@ -116,9 +116,9 @@ def test_a_walk_elsewhere_gives_what_it_gives_here_and_none_once_the_pool_broke(
         os.utime(path, (1_000_000, 1_000_000))  # long ago: the digest proves something
     here = fingerprint([str(tmp_path)])
     assert here is not None
-    assert reading.in_pool(fingerprint, [str(tmp_path)]) == here
+    assert reading.in_pool(fingerprint, ([str(tmp_path)],)) == here
     pool = reading._process_pool()
     assert pool is not None
     kill_the_hashing_processes(pool)
-    assert reading.in_pool(fingerprint, [str(tmp_path)]) is None, "the caller checks itself"
-    assert reading.in_pool(fingerprint, [str(tmp_path)]) == here, "a new pool next time"
+    assert reading.in_pool(fingerprint, ([str(tmp_path)],)) is None, "the caller checks itself"
+    assert reading.in_pool(fingerprint, ([str(tmp_path)],)) == here, "a new pool next time"

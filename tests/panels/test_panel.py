@@ -400,7 +400,9 @@ def test_a_warm_request_does_not_rebuild_the_inventory(
     first, second = conflict_layout(layout)
     calls = []
     real = assembly.current_inventory
-    monkeypatch.setattr(assembly, "current_inventory", lambda: calls.append(1) or real())
+    monkeypatch.setattr(
+        assembly, "current_inventory", lambda listed=None: calls.append(1) or real(listed)
+    )
     monkeypatch.setattr(assembly, "BACKGROUND_SHARE", 10**9)
     view = page_view("{% load static %}<link href=\"{% static 'css/app.css' %}\">")
     with layout.settings(dirs=[first, second]):

@@ -24,28 +24,36 @@ from ...conf import cross_process_cache, get_config
 from .. import caches
 from ..freshness import NOW, MaxAge
 from .instance import as_s3, describe, is_remote, params_key
-from .listing import Snapshot, take_snapshot
+from .listing import ListingAhead, Snapshot, take_snapshot
 
 _snapshots: dict[str, Snapshot] = {}
 _snapshots_lock = threading.Lock()
 _listing: dict[str, threading.Thread] = {}
 
 
-def snapshot_of(storage: Storage, *, max_age: MaxAge = NOW, wait: float | None = None) -> Snapshot:
+def snapshot_of(
+    storage: Storage,
+    *,
+    max_age: MaxAge = NOW,
+    wait: float | None = None,
+    ahead: ListingAhead | None = None,
+) -> Snapshot:
     """Return a listing of ``storage`` no older than ``max_age`` allows.
 
     Remote listings are shared through the cache too, so the CLI and every web worker reuse
     one. A remote listing that takes longer than ``wait`` (default ``TIMEOUT``) is not waited
     for: the caller gets an empty snapshot that says so, and the listing, once done, serves the
-    next call.
+    next call. ``ahead``: a local listing already started (``listing.ListingAhead``).
     """
     remote = is_remote(storage)
     key = _snapshot_key()
     kept = _kept(key, remote)
     if kept is not None and time.time() - kept.taken_at <= max_age.of_listing(remote):
+        if ahead is not None:
+            ahead.drop()
         return kept
     if not remote:
-        return _store(key, _timed(storage), remote=False)
+        return _store(key, take_snapshot(storage, ahead=ahead), remote=False)
     timeout = float(get_config()["TIMEOUT"])
     return _remote_snapshot(storage, key, timeout if wait is None else max(0.0, wait))
 

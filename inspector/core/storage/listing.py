@@ -1,32 +1,31 @@
 """Listing the collected storage, and reading the files a listing named.
 
 Three adapters behind one ``take_snapshot``, fastest first: an ``os.scandir`` walk for local
-folders (whose stamps let digests be cached by file version); one paginated ListObjectsV2 over the
-``location`` of django-storages' S3 backends (1,000 keys a request, with sizes and ETags, where
-the Storage API would cost a ListObjects per folder and then a HEAD and a GET per object); and
-the Storage API (``listdir``) for anything else, bounded in files.
+folders (``folder``; their stamps let digests be cached by file version), in a hashing process
+while this one lists the sources when the project is large (``ListingAhead``); one paginated
+ListObjectsV2 over the ``location`` of django-storages' S3 backends (1,000 keys a request, with
+sizes and ETags, where the Storage API would cost a ListObjects per folder and then a HEAD and a
+GET per object); and the Storage API (``listdir``) for anything else, bounded in files.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import re
-import stat
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard, cast
 
 from django.core.files.storage import FileSystemStorage, Storage
 
 from ...conf import get_config
 from .. import fingerprints
 from ..bulk import collector_paused
-from ..reading import LocalFile
-from ..shared_strings import one_copy
+from ..reading import LocalFile, Started, start
 from ..sources import source_folders, source_roots
+from .folder import Packed, unpacked, walk, walk_packed
 from .instance import S3Storage, as_s3
 
 
@@ -80,19 +79,74 @@ class Snapshot:
         return other is not None and self.local and other.local and self.files == other.files
 
 
-def take_snapshot(storage: Storage, s3_client: Any = None) -> Snapshot:
+def take_snapshot(
+    storage: Storage, s3_client: Any = None, ahead: ListingAhead | None = None
+) -> Snapshot:
     """List the whole storage once; errors are reported, never raised.
 
     ``s3_client`` lets another thread list with the caller's client: django-storages keeps one
-    connection per thread, and a new one costs a boto3 session.
+    connection per thread, and a new one costs a boto3 session. ``ahead`` is the same listing
+    started earlier in a hashing process (``ListingAhead``).
     """
-    if isinstance(storage, FileSystemStorage) and storage.location:
-        with collector_paused():
-            return _walk_local(str(storage.location), source_roots(), source_folders())
+    if _is_local(storage):
+        packed = ahead.take() if ahead is not None else None
+        if packed is not None:
+            walked = unpacked(packed)
+        else:
+            with collector_paused():
+                walked = walk(str(storage.location), source_roots(), source_folders())
+        return Snapshot(
+            cast(dict[str, StoredFile], walked.files),  # a local folder's files are LocalFiles
+            local=True,
+            errors=walked.errors,
+            racy=walked.racy,
+            taken_at=walked.taken_at,
+            duration=walked.duration,
+            refused=walked.refused,
+        )
     s3 = as_s3(storage)
     if s3 is not None:
         return _list_s3(s3, s3_client)
     return _list_generic(storage, get_config()["GENERIC_MAX_FILES"])
+
+
+# Below this many source files, starting the hashing processes to walk a local folder would
+# cost more than walking it alongside the sources saves.
+LIST_AHEAD_MIN_FILES = 10_000
+
+
+@dataclass
+class ListingAhead:
+    """A local storage's listing, started in a hashing process once the sources show the
+    project is large (``start``, given as ``current_inventory``'s ``listed``), for
+    ``take_snapshot`` to take while this process went on with the sources."""
+
+    storage: Storage | None
+    started: Started[Packed] | None = None
+
+    def start(self, sources: int) -> None:
+        """Start the walk for a project of ``sources`` source files, unless it is too small to
+        gain from it, the storage is not a local folder, or there is no pool."""
+        storage = self.storage
+        if self.started is None and sources >= LIST_AHEAD_MIN_FILES and _is_local(storage):
+            where = (str(storage.location), source_roots(), source_folders())
+            self.started = start(walk_packed, where, get_config()["HASH_PROCESSES"])
+
+    def take(self) -> Packed | None:
+        """Wait for the walk's answer and hold it no longer here (its future holds it): None
+        when it was never started, or its pool broke."""
+        started, self.started = self.started, None
+        return started.outcome() if started is not None else None
+
+    def drop(self) -> None:
+        """Let go of a walk nobody will take (one still running finishes unread)."""
+        started, self.started = self.started, None
+        if started is not None:
+            started.future.cancel()
+
+
+def _is_local(storage: Storage | None) -> TypeGuard[FileSystemStorage]:
+    return isinstance(storage, FileSystemStorage) and bool(storage.location)
 
 
 def _list_generic(storage: Storage, max_files: int) -> Snapshot:
@@ -120,93 +174,6 @@ def _list_generic(storage: Storage, max_files: int) -> Snapshot:
         for name in names:
             snapshot.files[prefix + name] = RemoteFile(prefix + name, None)
     return snapshot
-
-
-# Stat'ing by name inside an open folder spares the kernel resolving every file's full path:
-# a quarter of a local listing's time.
-_FD_WALK = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
-
-
-def _walk_local(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...] = ()) -> Snapshot:
-    """Walk the folder ``root``; a symlink is followed only where it leads inside ``root`` or
-    one of the ``allowed`` folders (``collectstatic --link`` links to the sources), or names a
-    path inside one of the ``linked`` source folders as configured (a source file the source
-    reaches through a symlink of its own, which Django follows)."""
-    snapshot = Snapshot(local=True)
-    files = snapshot.files
-    newest = 0
-    now_ns = time.time_ns()  # before any stat: stamps are judged as of the earliest moment
-    inside = (os.path.realpath(root), *allowed)
-    pending = [("", root)]
-    # Every file's stamp is this folder and its storage name: one string for the whole walk.
-    root_folder = root if root.endswith(os.sep) else root + os.sep
-    seen: set[tuple[int, int]] = set()  # folders walked: a linked folder is walked once
-    # Tens of thousands of entries: the loop body is kept to what each file needs, and the
-    # named tuples are made by tuple.__new__ (their generated __new__ is a Python call).
-    new = tuple.__new__
-    # One int per size, not per file: a file's copy and its hashed copy have the same size,
-    # and a large int is 32 bytes.
-    sizes: dict[int, int] = {}
-    while pending:
-        prefix, folder = pending.pop()
-        fd = None
-        try:
-            try:
-                if _FD_WALK:
-                    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-                    folder_stat = os.fstat(fd)
-                else:
-                    folder_stat = os.stat(folder)
-                identity = (folder_stat.st_dev, folder_stat.st_ino)
-                if identity in seen:
-                    continue
-                seen.add(identity)
-                entries = list(os.scandir(fd if fd is not None else folder))
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                snapshot.errors.append(f"cannot list {folder}: {exc.strerror or exc}")
-                continue
-            base = folder if folder.endswith(os.sep) else folder + os.sep
-            for entry in entries:
-                name = one_copy(prefix + entry.name)
-                try:
-                    if entry.is_symlink() and not _leads_inside(base + entry.name, inside, linked):
-                        snapshot.refused[name] = os.path.realpath(base + entry.name)
-                        continue
-                    if entry.is_dir():
-                        pending.append((name + "/", base + entry.name))
-                        continue
-                    st = entry.stat()  # through the folder's descriptor when it has one
-                except OSError:
-                    continue  # deleted while walking: it is simply not there
-                if not stat.S_ISREG(st.st_mode):
-                    continue  # a FIFO or a device: nothing a storage serves
-                mtime = st.st_mtime_ns
-                if mtime > newest:
-                    newest = mtime
-                size = sizes.setdefault(st.st_size, st.st_size)
-                files[name] = new(LocalFile, (root_folder, name, size, mtime, st.st_ino))
-        finally:
-            if fd is not None:
-                os.close(fd)
-    # Racy if the newest file changed within the last tick, as FileStamp.is_racy decides.
-    snapshot.racy = bool(files) and now_ns - newest < fingerprints.RACY_NS
-    return snapshot
-
-
-def _leads_inside(link: str, folders: tuple[str, ...], named: tuple[str, ...] = ()) -> bool:
-    target = os.path.realpath(link)
-    if any(target == f or target.startswith(f + os.sep) for f in folders):
-        return True
-    if not named:
-        return False
-    # collectstatic --link writes the source's path as Django builds it (absolute, no "..");
-    # beyond it a symlink of the source folder may lead out, and that file is a source.
-    literal = os.readlink(link)
-    if not os.path.isabs(literal) or ".." in literal.split(os.sep):
-        return False
-    return any(literal.startswith(f + os.sep) for f in named)
 
 
 _MD5_ETAG = re.compile(r'^"?([0-9a-f]{32})"?$')
