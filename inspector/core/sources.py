@@ -24,7 +24,7 @@ from django.core.files.storage import Storage
 from ..conf import cross_process_cache, get_config
 from .fingerprints import RACY_NS
 from .shared_strings import one_copy
-from .walk import RecordingStorage, every_file, linked_target, not_ignored
+from .walk import RecordingStorage, files_of, linked_target
 
 SourceKind = Literal["dir", "app", "finder"]
 
@@ -247,13 +247,11 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         listing.errors.append(f"folder does not exist: {root}")
         return listing
     recorder = RecordingStorage(storage, root)
-    every = every_file(recorder)
-    collected = not_ignored(recorder.tree, patterns)
+    every, left_out = files_of(recorder.listdir, patterns)
     # The served prefix is the entry's own (what find() matches): a folder listed twice keeps
     # the last entry's storage, and collection never takes the other entries' paths.
     prefix = source.prefix
-    if source.never_collected:
-        collected = set()
+    collected = not source.never_collected
     links = recorder.links
     folder = os.path.join(root, "")
     for relative in every:
@@ -262,7 +260,8 @@ def _list_folder(source: Source, storage: Storage, patterns: list[str]) -> Sourc
         else:
             relative = served = one_copy(relative)
         link = linked_target(relative, links) if links else None
-        listing.files.append(ListedFile(served, relative, folder, relative in collected, link))
+        taken = collected and relative not in left_out
+        listing.files.append(ListedFile(served, relative, folder, taken, link))
     listing.errors.extend(recorder.errors)
     listing.links = links
     listing.folder_mtimes = recorder.mtimes

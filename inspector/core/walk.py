@@ -1,6 +1,6 @@
-"""Walking one source folder the way Django's ``utils.get_files`` does, recording what it saw:
-the tree (replayed to apply ignore patterns without I/O), each folder's mtime, symlink loops, and
-the symlinks that lead out of the folder (followed, as Django follows them).
+"""Walking one source folder the way Django's ``utils.get_files`` does, once for development
+and collection both, recording what it saw: each folder's mtime, symlink loops, and the symlinks
+that lead out of the folder (followed, as Django follows them).
 """
 
 from __future__ import annotations
@@ -25,46 +25,34 @@ def linked_target(relative: str, links: dict[str, str]) -> str | None:
     return None
 
 
-def every_file(recorder: RecordingStorage) -> list[str]:
-    """Return what ``get_files(storage, [])`` yields, in its order (a folder's files, then each
-    subfolder in turn), without its generator per folder level for every file."""
-    every: list[str] = []
-    stack = [""]
-    while stack:
-        location = stack.pop()
-        directories, files = recorder.listdir(location)
-        if location:
-            every.extend(os.path.join(location, name) for name in files)
-            stack.extend(os.path.join(location, d) for d in reversed(directories))
-        else:
-            every.extend(files)
-            stack.extend(reversed(directories))
-    return every
+def files_of(
+    listdir: Callable[[str], tuple[list[str], list[str]]], patterns: list[str]
+) -> tuple[list[str], set[str]]:
+    """Return what ``utils.get_files`` yields from a storage that lists as ``listdir`` does:
+    every file in its order without ignore patterns (a folder's files, then each subfolder in
+    turn), and the files it leaves out with ``patterns``.
 
-
-def not_ignored(tree: dict[str, tuple[list[str], list[str]]], patterns: list[str]) -> set[str]:
-    """Return what ``utils.get_files`` yields over a recorded ``tree`` with ignore ``patterns``:
-    a file whose name, or (below the top) whose relative path, matches one is left out, and so
-    is a folder whose name matches one. As Django matches them (``fnmatchcase``), with the
-    patterns compiled into one expression instead of one call per pattern and name."""
+    One walk for both, each path joined once. A file whose name, or (below the top) whose
+    relative path, matches a pattern is left out, and so is every file under a folder whose
+    name matches one; matched as Django matches them (``fnmatchcase``), with the patterns
+    compiled into one expression instead of one call per pattern and name.
+    """
     ignored = _matching_any(patterns)
-    found: set[str] = set()
-    stack = [""]
+    every: list[str] = []
+    left_out: set[str] = set()
+    stack: list[tuple[str, bool]] = [("", True)]  # a folder, and whether collection walks it
     while stack:
-        location = stack.pop()
-        directories, files = tree.get(location, ([], []))
+        location, walked = stack.pop()
+        directories, files = listdir(location)
+        # os.path.join of a folder that does not end with a separator and a name
+        base = location + os.sep if location else ""
         for name in files:
-            if ignored(name):
-                continue
-            if location:
-                name = os.path.join(location, name)
-                if ignored(name):
-                    continue
-            found.add(name)
-        stack.extend(
-            os.path.join(location, d) if location else d for d in directories if not ignored(d)
-        )
-    return found
+            path = base + name
+            every.append(path)
+            if not walked or ignored(name) or (location and ignored(path)):
+                left_out.add(path)
+        stack.extend((base + d, walked and not ignored(d)) for d in reversed(directories))
+    return every, left_out
 
 
 def _matching_any(patterns: list[str]) -> Callable[[str], bool]:
@@ -75,14 +63,13 @@ def _matching_any(patterns: list[str]) -> Callable[[str], bool]:
 
 
 class RecordingStorage:
-    """Lists a folder storage's folders as its ``listdir`` does, records what it saw (the tree
-    the ignore patterns are applied to, and what change detection compares) and turns a failing
-    folder into a reported error instead of an aborted walk."""
+    """Lists a folder storage's folders as its ``listdir`` does, records what change detection
+    compares and the links that leave the folder, and turns a failing folder into a reported
+    error instead of an aborted walk."""
 
     def __init__(self, storage: Storage, root: str) -> None:
         self._storage = storage
         self._root = root
-        self.tree: dict[str, tuple[list[str], list[str]]] = {}
         self.mtimes: dict[str, int] = {}
         self.errors: list[str] = []
         self.links: dict[str, str] = {}
@@ -121,7 +108,6 @@ class RecordingStorage:
             self.links[os.path.join(relative, name) if relative else name] = target
         self._identity[relative] = identity
         self.mtimes[folder] = stat.st_mtime_ns
-        self.tree[relative] = (directories, files)
         return directories, files
 
     def _links_leaving_root(self, folder: str) -> dict[str, str]:

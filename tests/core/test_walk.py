@@ -11,7 +11,7 @@ from django.core.files.storage import FileSystemStorage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.core.walk import RecordingStorage, every_file, not_ignored
+from inspector.core.walk import RecordingStorage, files_of
 
 Tree = dict[str, tuple[list[str], list[str]]]
 
@@ -24,6 +24,18 @@ class Replay:
 
     def listdir(self, relative: str) -> tuple[list[str], list[str]]:
         return self.tree.get(relative, ([], []))
+
+
+class Recorded:
+    """What a listing answered, folder by folder."""
+
+    def __init__(self, recorder: RecordingStorage) -> None:
+        self.recorder = recorder
+        self.tree: Tree = {}
+
+    def listdir(self, relative: str) -> tuple[list[str], list[str]]:
+        self.tree[relative] = self.recorder.listdir(relative)
+        return self.tree[relative]
 
 
 NAMES = st.sampled_from(
@@ -53,10 +65,14 @@ def trees(draw: st.DrawFn) -> Tree:
 
 @settings(max_examples=300, deadline=None)
 @given(tree=trees(), patterns=PATTERNS)
-def test_the_ignore_patterns_leave_out_what_djangos_get_files_leaves_out(
+def test_every_file_comes_in_djangos_order_and_the_patterns_leave_out_what_get_files_does(
     tree: Tree, patterns: list[str]
 ) -> None:
-    assert not_ignored(tree, patterns) == set(utils.get_files(Replay(tree), patterns))  # type: ignore[arg-type]
+    replay = Replay(tree)
+    every, left_out = files_of(replay.listdir, patterns)
+    assert every == list(utils.get_files(replay, []))  # type: ignore[arg-type]
+    kept = [path for path in every if path not in left_out]
+    assert kept == list(utils.get_files(replay, patterns))  # type: ignore[arg-type]
 
 
 def test_one_scandir_lists_as_django_and_finds_the_links_that_leave(tmp_path: Path) -> None:
@@ -81,8 +97,9 @@ def test_one_scandir_lists_as_django_and_finds_the_links_that_leave(tmp_path: Pa
     answers = []
     for used in (storage, OwnListdir(location=str(root))):
         recorder = RecordingStorage(used, str(root))
-        listed = every_file(recorder)
-        for location, (folders, files) in recorder.tree.items():
+        seen = Recorded(recorder)
+        listed, _ = files_of(seen.listdir, [])
+        for location, (folders, files) in seen.tree.items():
             assert (sorted(folders), sorted(files)) == tuple(
                 sorted(x) for x in storage.listdir(location)
             ), location
