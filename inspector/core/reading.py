@@ -19,9 +19,11 @@ import os
 import stat
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
 CHUNK_BYTES = 1024 * 1024
@@ -33,7 +35,6 @@ PROCESS_MIN_FILES = 2_000
 # Files per task sent to a hashing process: enough to pay for the task's round trip.
 BATCH_FILES = 256
 
-Item = TypeVar("Item")
 Answer = TypeVar("Answer")
 Answer_co = TypeVar("Answer_co", covariant=True)
 
@@ -260,7 +261,7 @@ class Sent(NamedTuple, Generic[Answer]):
 
 def in_batches(
     function: Callable[..., Answers[Answer]],
-    items: Sequence[Item],
+    items: Sequence[FileStamp],
     args: tuple[object, ...],
     done: Callable[[int], None],
     processes: int | None = None,
@@ -305,11 +306,35 @@ def send(
         return Sent(None, [])
 
 
-def batches_of(items: Sequence[Item], parts: int | None = None) -> list[tuple[int, Sequence[Item]]]:
-    """Return ``items`` cut into the batches a hashing process is sent one at a time, each
-    with where it starts: of ``BATCH_FILES`` items, or into at most ``parts`` larger ones."""
-    size = BATCH_FILES if parts is None else max(BATCH_FILES, -(-len(items) // parts))
-    return [(start, items[start : start + size]) for start in range(0, len(items), size)]
+def batches_of(stamps: Sequence[FileStamp], parts: int | None = None) -> list[tuple[int, Stamps]]:
+    """Return ``stamps`` cut into the batches a hashing process is sent one at a time, each
+    with where it starts: of ``BATCH_FILES`` stamps, or into at most ``parts`` larger ones."""
+    size = BATCH_FILES if parts is None else max(BATCH_FILES, -(-len(stamps) // parts))
+    return [(start, Stamps(stamps[start : start + size])) for start in range(0, len(stamps), size)]
+
+
+class Stamps(list[FileStamp]):
+    """A batch of stamps: a list here, sent to a hashing process as a few lists and arrays
+    (roots, names, sizes, mtimes, inodes). Pickled one by one, each named tuple would cost a
+    Python call here and another there, in a thread that shares this process's GIL."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Callable[..., list[FileStamp]], tuple[Any, ...]]:
+        return _unpacked, (
+            [s.root for s in self],  # one string per folder: pickle sends each once
+            [s.name for s in self],
+            array("q", [s.size for s in self]),
+            array("q", [s.mtime_ns for s in self]),  # before 1970: negative
+            array("Q", [s.inode for s in self]),
+        )
+
+
+def _unpacked(
+    roots: list[str], names: list[str], sizes: Any, mtimes: Any, inodes: Any
+) -> list[FileStamp]:
+    fields = zip(roots, names, sizes, mtimes, inodes, strict=True)
+    return list(map(partial(tuple.__new__, FileStamp), fields))
 
 
 def _answers(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pickle
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -122,3 +123,16 @@ def test_a_walk_elsewhere_gives_what_it_gives_here_and_none_once_the_pool_broke(
     kill_the_hashing_processes(pool)
     assert reading.in_pool(fingerprint, ([str(tmp_path)],)) is None, "the caller checks itself"
     assert reading.in_pool(fingerprint, ([str(tmp_path)],)) == here, "a new pool next time"
+
+
+def test_a_batch_crosses_to_a_hashing_process_as_the_same_stamps() -> None:
+    stamps = [
+        FileStamp("/srv/static/", "css/a b ‹é›.css", 12, 1_700_000_000_123_456_789, 7),
+        FileStamp("/srv/static/", os.fsdecode(b"not utf-8 \xff.js"), 0, -86_400 * 10**9, 2**64 - 1),
+        FileStamp("", "/elsewhere/x.css", 2**40, 0, 1),
+    ]
+    batches = reading.batches_of(stamps)
+    assert [start for start, _ in batches] == [0]
+    arrived = pickle.loads(pickle.dumps(batches[0][1], protocol=pickle.HIGHEST_PROTOCOL))
+    assert arrived == stamps and all(type(s) is FileStamp for s in arrived)
+    assert [s.location for s in arrived] == [s.location for s in stamps]
