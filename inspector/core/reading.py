@@ -163,17 +163,18 @@ def read_recorded(stamp: FileStamp, limit: int | None = None) -> bytes:
 
     Raises ``NotRegularFile`` or ``ChangedSinceListed`` instead of reading anything else.
     """
-    fd = _open_recorded(stamp)
+    fd, size = _open_recorded(stamp)
     try:
-        size = os.fstat(fd).st_size
         wanted = size + 1 if limit is None else min(size, limit) + 1
         chunks = []
         while wanted > 0:
-            chunk = os.read(fd, min(wanted, CHUNK_BYTES * 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            wanted -= len(chunk)
+            asked = min(wanted, CHUNK_BYTES * 16)
+            chunk = os.read(fd, asked)
+            if chunk:
+                chunks.append(chunk)
+                wanted -= len(chunk)
+            if len(chunk) < asked:
+                break  # a regular file reads short only at its end: no read to see it
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
@@ -187,7 +188,8 @@ def read_within(stamp: FileStamp, limit: int) -> bytes:
     return read_recorded(stamp)
 
 
-def _open_recorded(stamp: FileStamp) -> int:
+def _open_recorded(stamp: FileStamp) -> tuple[int, int]:
+    """Open the very file ``stamp`` recorded; return its descriptor and its size now."""
     fd = os.open(stamp.location, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
@@ -201,7 +203,7 @@ def _open_recorded(stamp: FileStamp) -> int:
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st.st_size
 
 
 def md5_stream(stream: IO[bytes]) -> str:
@@ -220,7 +222,7 @@ def hash_file(stamp: FileStamp, limit: int) -> str:
         )
     if stamp.size <= CHUNK_BYTES:
         return hashlib.md5(read_recorded(stamp), usedforsecurity=False).hexdigest()
-    fd = _open_recorded(stamp)
+    fd, _ = _open_recorded(stamp)
     with os.fdopen(fd, "rb") as stream:
         return md5_stream(stream)
 
