@@ -84,7 +84,8 @@ class Digests:
 
     def get(self, stamp: FileStamp) -> str | OSError | None:
         """Return the digest of ``stamp`` (None if it was not asked)."""
-        found = self._own.get(stamp)
+        own = self._own  # mostly empty: a stamp's tuple hash is not computed for nothing
+        found = own.get(stamp) if own else None
         return found if found is not None else self._memory.get(stamp)
 
     def __getitem__(self, stamp: FileStamp) -> str | OSError:
