@@ -44,7 +44,8 @@ def files_of(
     while stack:
         location, walked = stack.pop()
         directories, files = listdir(location)
-        # os.path.join of a folder that does not end with a separator and a name
+        # What os.path.join gives: a folder here never ends with a separator, nor does a name
+        # hold one.
         base = location + os.sep if location else ""
         for name in files:
             path = base + name

@@ -13,8 +13,8 @@ from inspector.core import reading
 from inspector.core.storage import listing
 from inspector.core.storage.folder import unpacked, walk, walk_packed
 from inspector.core.storage.listing import ListingAhead, take_snapshot
-from tests.core.test_reading import kill_the_hashing_processes
 from tests.support.layout import age
+from tests.support.pool import kill_the_hashing_processes
 
 ODD_NAMES = ("x y ‹é›.css", "quote'\"<script>.js", "deep/er/ünï.txt", "λ/site.css")
 

@@ -3,12 +3,9 @@ reading them here; a pool that breaks costs nothing but time."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
-import signal
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -24,15 +21,7 @@ from inspector.core.reading import (
 )
 from inspector.core.storage.listing import take_snapshot
 from inspector.core.treewalk import fingerprint
-
-
-def kill_the_hashing_processes(pool: ProcessPoolExecutor) -> None:
-    """A fault: every hashing process dies. Once one is dead, Python 3.12 and later may kill
-    and reap the others itself before this loop reaches them."""
-    for process in list(pool._processes.values()):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGKILL)
-        process.join(10)
+from tests.support.pool import kill_the_hashing_processes
 
 
 def listed(tmp_path: Path, count: int) -> list[FileStamp]:

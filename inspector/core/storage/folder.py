@@ -54,7 +54,7 @@ def walk(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...] = ())
     inside = (os.path.realpath(root), *allowed)
     pending = [("", root)]
     # Every file's stamp is this folder and its storage name: one string for the whole walk.
-    root_folder = root if root.endswith(os.sep) else root + os.sep
+    root_folder = _as_folder(root)
     seen: set[tuple[int, int]] = set()  # folders walked: a linked folder is walked once
     # Tens of thousands of entries: the loop body is kept to what each file needs, and the
     # named tuples are made by tuple.__new__ (their generated __new__ is a Python call).
@@ -82,7 +82,7 @@ def walk(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...] = ())
             except OSError as exc:
                 errors.append(f"cannot list {folder}: {exc.strerror or exc}")
                 continue
-            base = folder if folder.endswith(os.sep) else folder + os.sep
+            base = _as_folder(folder)
             for entry in entries:
                 name = one_copy(prefix + entry.name)
                 try:
@@ -108,6 +108,10 @@ def walk(root: str, allowed: tuple[str, ...] = (), linked: tuple[str, ...] = ())
     # Racy if the newest file changed within the last tick, as FileStamp.is_racy decides.
     racy = bool(files) and now_ns - newest < RACY_NS
     return Walked(files, errors, refused, racy, taken_at, time.monotonic() - started)
+
+
+def _as_folder(path: str) -> str:
+    return path if path.endswith(os.sep) else path + os.sep
 
 
 def _leads_inside(link: str, folders: tuple[str, ...], named: tuple[str, ...] = ()) -> bool:
@@ -146,9 +150,8 @@ def walk_packed(root: str, allowed: tuple[str, ...], linked: tuple[str, ...]) ->
     with collector_paused():
         walked = walk(root, allowed, linked)
     stamps = walked.files.values()
-    root_folder = root if root.endswith(os.sep) else root + os.sep
     return Packed(
-        root_folder,
+        _as_folder(root),
         list(walked.files),
         array("q", [s.size for s in stamps]),
         array("q", [s.mtime_ns for s in stamps]),  # before 1970: negative

@@ -1,0 +1,17 @@
+"""The hashing processes, for tests that need them to fail."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+
+
+def kill_the_hashing_processes(pool: ProcessPoolExecutor) -> None:
+    """A fault: every hashing process dies. Once one is dead, Python 3.12 and later may kill
+    and reap the others itself before this loop reaches them."""
+    for process in list(pool._processes.values()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGKILL)
+        process.join(10)
