@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 from . import fingerprints
@@ -14,7 +15,6 @@ from .manifest.releases import PathChange
 from .manifest.report import ManifestEntry
 from .paths import has_undecodable, without_undecodable
 from .records import Candidate, PathRecord
-from .references.model import Reference
 from .served import ServedResult
 
 CSV_COLUMNS = (
@@ -109,6 +109,95 @@ def record_to_dict(
     }
 
 
+def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = False) -> str | None:
+    """Return ``json.dumps(record_to_dict(...), ensure_ascii=False)``, spelt directly: the CLI
+    writes one per path, and building the dicts to encode them costs half as much again.
+
+    None for a row it does not spell, which the caller encodes from ``record_to_dict``: one
+    with a served probe result, a value not of its declared type, a name that is not UTF-8.
+    """
+    path = record.path
+    if layers.served is not None and layers.served.get(path) is not None:
+        return None
+    try:
+        files = [_file_json(c, force_hash) for c in record.candidates]
+        live = layers.live.entry(path) if layers.live else None
+        judgement = layers.judgement(path)
+        accepted = judgement.accepted
+        entry = layers.manifest.entry(path)
+        collected = record.collect_winner
+        candidates = ", ".join(
+            f'{{{file}, "identical_to_winner": {_boolean(c.identical_to_winner)}}}'
+            for file, c in zip(files, record.candidates, strict=True)
+        )
+        findings = ", ".join(
+            f'{{"kind": {_q(f.kind)}, "file": {_q(f.file)}, "size": {_number(f.size)}, '
+            f'"detail": {_q(f.detail)}}}'
+            for f in entry.findings
+        )
+        stored = (
+            f'{{"stored_name": {_text(live.stored_name)}, '
+            f'"stored_size": {_number(live.stored_size)}, "note": {_q(live.note)}}}'
+            if live
+            else "null"
+        )
+        origin = (
+            f'{{"source": {_q(collected.source)}, "location": {_q(collected.location)}}}'
+            if collected
+            else "null"
+        )
+        reason = f'{{"reason": {_q(accepted.reason)}}}' if accepted is not None else "null"
+        winner = f"{{{files[0]}}}" if files else "null"
+        text = (
+            f'{{"path": {_q(path)}, "status": {_q(record.status)}, '
+            f'"flags": [{", ".join(map(_q, record.flags))}], '
+            f'"winner": {winner}, "candidates": [{candidates}], '
+            f'"live_status": {_q(live.status) if live else "null"}, '
+            f'"manifest": {{"status": {_q(entry.status)}, '
+            f'"hashed_name": {_text(entry.hashed_name)}, "url": {_text(entry.url)}, '
+            f'"expected_hashed_name": {_text(entry.expected_hashed_name)}, '
+            f'"note": {_q(entry.note)}, "findings": [{findings}]}}, '
+            f'"live": {stored}, "served": null, "collected_from": {origin}, '
+            f'"errors": [{", ".join(map(_q, record.errors))}], '
+            f'"notes": [{", ".join(map(_q, record.notes))}], '
+            f'"severity": {_q(judgement.severity)}, "accepted": {reason}}}'
+        )
+    except TypeError:  # a value json would write, but not of the type the records declare
+        return None
+    return None if has_undecodable(text) else text
+
+
+def _file_json(candidate: Candidate, force_hash: bool) -> str:
+    """Return the members of ``_file_dict(candidate)`` as JSON, without the braces."""
+    mtime = _mtime(candidate)
+    return (
+        f'"source": {_q(candidate.source)}, "location": {_q(candidate.location)}, '
+        f'"size": {_number(candidate.size)}, '
+        f'"md5": {_text(candidate_md5(candidate, force=force_hash))}, '
+        f'"mtime": {_text(mtime)}, "symlink": {_text(candidate.symlink)}'
+    )
+
+
+# json's own string encoder (C): quotes and escapes as ``_ENCODER`` does.
+_q: Callable[[str], str] = encode_basestring
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _q(value)
+
+
+def _number(value: int | None) -> str:
+    if value is None:
+        return "null"
+    if type(value) is not int:
+        raise TypeError(value)  # a bool or a float: the encoder's spelling, not str()'s
+    return str(value)
+
+
+def _boolean(value: bool | None) -> str:
+    return "null" if value is None else ("true" if value else "false")
+
+
 def manifest_to_dict(entry: ManifestEntry) -> dict[str, Any]:
     """Return the ``manifest`` object of one path: the contract's two keys, then extensions."""
     return {
@@ -183,23 +272,39 @@ def write_json(
     force_hash: bool = False,
 ) -> None:
     """Write one JSON array to ``stream``, one object per path."""
-    write_objects((record_to_dict(r, layers, force_hash=force_hash) for r in records), stream)
+    texts = (
+        record_to_json(r, layers, force_hash=force_hash)
+        or encode(record_to_dict(r, layers, force_hash=force_hash))
+        for r in records
+    )
+    write_lines(texts, stream)
 
 
 def write_objects(objects: Iterable[dict[str, Any]], stream: Writable) -> None:
-    """Write one JSON array to ``stream``, one object per line (greppable, and written as it
-    goes: json's C encoder per object, not one document built in memory)."""
+    """Write one JSON array to ``stream``, one object per line (json's C encoder per object,
+    not one document built in memory)."""
+    write_lines(map(encode, objects), stream)
+
+
+def encode(row: dict[str, Any]) -> str:
+    """Return one object as JSON on one line, as UTF-8 can write it."""
+    text = _ENCODER.encode(row)
+    if has_undecodable(text):
+        # A name that is not UTF-8 cannot be written as it is: JSON escapes it (\udcff),
+        # which json.loads reads back to the very name.
+        text = json.dumps(row)
+    return text
+
+
+def write_lines(texts: Iterable[str], stream: Writable) -> None:
+    """Write one JSON array of encoded objects to ``stream``, one per line (greppable, and
+    written as it goes)."""
     # Every write ends a line, so a stream that ends lines itself (Django's OutputWrapper) adds
     # nothing: the last object of a write is held back until the next shows whether a comma
     # follows it.
     stream.write("[\n")
     chunk: list[str] = []
-    for row in objects:
-        text = _ENCODER.encode(row)
-        if has_undecodable(text):
-            # A name that is not UTF-8 cannot be written as it is: JSON escapes it (\udcff),
-            # which json.loads reads back to the very name.
-            text = json.dumps(row)
+    for text in texts:
         chunk.append(text)
         if len(chunk) > _ROWS_PER_WRITE:
             stream.write(",\n".join(chunk[:-1]) + ",\n")
@@ -233,50 +338,6 @@ def write_rows(rows: Iterable[dict[str, str]], columns: tuple[str, ...], stream:
     writer.writerows(rows)
 
 
-# design.md's references, flattened: the origin's file, line and app in three columns.
-REFERENCE_CSV_COLUMNS = (
-    "kind",
-    "origin_file",
-    "origin_line",
-    "reference",
-    "path",
-    "problem",
-    "severity",
-    # Extensions: the installed app whose folder holds the file ("" for the project), and why.
-    "origin_app",
-    "why",
-)
-
-
-def reference_to_dict(ref: Reference) -> dict[str, Any]:
-    """Return the JSON object of one reference: design.md's keys, then extensions."""
-    return {
-        "kind": str(ref.kind),
-        "origin": {"file": ref.origin.file, "line": ref.origin.line, "app": ref.origin.app},
-        "reference": ref.reference,
-        "path": ref.path,
-        "problem": str(ref.problem) if ref.problem else None,
-        "severity": str(ref.severity),
-        "why": ref.why,
-    }
-
-
-def reference_to_row(ref: Reference) -> dict[str, str]:
-    """Return the flattened CSV row of one reference, every cell formula-safe."""
-    row = {
-        "kind": ref.kind,
-        "origin_file": ref.origin.file,
-        "origin_line": ref.origin.line,
-        "reference": ref.reference,
-        "path": ref.path or "",
-        "problem": ref.problem or "",
-        "severity": ref.severity,
-        "origin_app": ref.origin.app,
-        "why": ref.why,
-    }
-    return {column: csv_safe(row[column]) for column in REFERENCE_CSV_COLUMNS}
-
-
 def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:
     """Return the candidate's md5: known already, or computed now when ``force`` is set."""
     if candidate.md5 or not force or candidate.stamp is None:
@@ -287,18 +348,18 @@ def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:
         return None
 
 
+def _mtime(candidate: Candidate) -> str | None:
+    mtime_ns = candidate.mtime_ns
+    return None if mtime_ns is None else datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).isoformat()
+
+
 def _file_dict(candidate: Candidate, force_hash: bool) -> dict[str, Any]:
-    mtime = (
-        datetime.fromtimestamp(candidate.mtime_ns / 1e9, tz=UTC).isoformat()
-        if candidate.mtime_ns is not None
-        else None
-    )
     return {
         "source": candidate.source,
         "location": candidate.location,
         "size": candidate.size,
         "md5": candidate_md5(candidate, force=force_hash),
-        "mtime": mtime,
+        "mtime": _mtime(candidate),
         # Extension: the real file behind a symlink leading out of the source folder.
         "symlink": candidate.symlink,
     }

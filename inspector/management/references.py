@@ -9,14 +9,9 @@ from django.core.management.base import CommandError, OutputWrapper
 
 from ..core.layers import current_layers
 from ..core.references.current import current_references
+from ..core.references.rows import REFERENCE_CSV_COLUMNS, reference_to_dict, reference_to_row
 from ..core.references.selection import ReferenceFilter, failing, parse_fail_on
-from ..core.rows import (
-    REFERENCE_CSV_COLUMNS,
-    reference_to_dict,
-    reference_to_row,
-    write_objects,
-    write_rows,
-)
+from ..core.rows import write_objects, write_rows
 from ..core.selection import UnknownWords
 from ..core.status import ReferenceKind, ReferenceProblem
 from .columns import table_style, table_width, warning_writer

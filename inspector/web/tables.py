@@ -18,15 +18,13 @@ from django_tables2.utils import OrderBy
 from ..core.layers import Layers
 from ..core.records import PathRecord
 from ..core.references.model import Reference
+from ..core.references.rows import REFERENCE_CSV_COLUMNS, reference_to_dict, reference_to_row
 from ..core.rows import (
     CSV_COLUMNS,
-    REFERENCE_CSV_COLUMNS,
     csv_boolean,
     csv_safe,
     record_to_dict,
     record_to_row,
-    reference_to_dict,
-    reference_to_row,
     write_objects,
 )
 from ..core.status import SourceStatus

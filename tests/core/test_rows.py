@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
-from inspector.core.rows import write_objects
+from inspector.core.layers import current_layers
+from inspector.core.rows import encode, record_to_dict, record_to_json, write_objects
+from tests.support.layout import Layout, age, collect
+from tests.support.manifest import FILES
 
 
 class Lines:
@@ -39,3 +43,47 @@ def test_a_name_that_is_not_utf8_is_escaped_and_read_back() -> None:
     stream = Lines()
     write_objects(iter([{"path": name}, {"path": "ok.css"}]), stream)
     assert json.loads("".join(stream.writes)) == [{"path": name}, {"path": "ok.css"}]
+
+
+def test_every_row_is_spelt_as_json_would_encode_its_object(layout: Layout) -> None:
+    app, static = layout.app("spelt")
+    rival_app, rival = layout.app("rival")
+    for name, content in FILES.items():
+        layout.write(static, name, content)
+    layout.write(rival, "css/base.css", FILES["css/base.css"])  # identical: a duplicate
+    layout.write(rival, "js/app.js", "console.log('other');\n")  # a conflict
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    accept = [{"path": "js/*", "reason": 'vendor\'s "own" <script> ‹é›'}]
+    with layout.settings(
+        apps=[app, rival_app],
+        STORAGES=storages,
+        ASSET_INSPECTOR={"CACHE": None, "ACCEPT": accept},
+    ):
+        collected = layout.root / "collected"
+        collect(layout)
+        layout.write(static, "css/print.css", "@media print { p { color: red } }\n")  # stale
+        manifest = json.loads((collected / "staticfiles.json").read_text())["paths"]
+        (collected / manifest["img/logo.svg"]).unlink()  # hashed-file-missing
+        (collected / "js/standalone.js").unlink()  # missing from the collected storage
+        layout.write(collected, "orphan.css", "p {}\n")
+        odd = os.fsdecode(b"css/not utf-8 \xff.css")
+        layout.write(static, odd, "a {}\n")
+        (static / "linked.txt").symlink_to(layout.folder("elsewhere") / "real.txt")
+        layout.write(layout.root / "elsewhere", "real.txt", "out there\n")
+        age(layout.root)
+        layers = current_layers()
+        spelt = {r.path: record_to_json(r, layers) for r in layers.records}
+        for record in layers.records:
+            text = spelt[record.path]
+            if text is not None:
+                assert text == encode(record_to_dict(record, layers)), record.path
+        assert spelt[odd] is None, "a name that is not UTF-8 goes through the encoder"
+        assert [path for path, text in spelt.items() if text is None] == [odd]
+        rows = {row["path"]: row for row in map(json.loads, filter(None, spelt.values()))}
+        assert rows["js/app.js"]["accepted"] == {"reason": accept[0]["reason"]}
+        assert rows["img/logo.svg"]["manifest"]["status"] == "hashed-file-missing"
+        assert rows["css/print.css"]["manifest"]["status"] == "stale"
+        assert rows["linked.txt"]["winner"]["symlink"].endswith("real.txt")

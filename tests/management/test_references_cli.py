@@ -15,7 +15,7 @@ from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from inspector.core.rows import REFERENCE_CSV_COLUMNS
+from inspector.core.references.rows import REFERENCE_CSV_COLUMNS
 from tests.support.layout import Layout, age
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from inspector.core.layers import PAGE_SHARE
 from inspector.core.references import current
-from inspector.core.rows import REFERENCE_CSV_COLUMNS
+from inspector.core.references.rows import REFERENCE_CSV_COLUMNS
 from tests.support.layout import Layout
 
 pytestmark = pytest.mark.django_db
