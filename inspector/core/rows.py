@@ -114,56 +114,53 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
     writes one per path, and building the dicts to encode them costs half as much again.
 
     None for a row it does not spell, which the caller encodes from ``record_to_dict``: one
-    with a served probe result, a value not of its declared type, a name that is not UTF-8.
+    with a served probe result, or a name that is not UTF-8.
     """
     path = record.path
     if layers.served is not None and layers.served.get(path) is not None:
         return None
-    try:
-        files = [_file_json(c, force_hash) for c in record.candidates]
-        live = layers.live.entry(path) if layers.live else None
-        judgement = layers.judgement(path)
-        accepted = judgement.accepted
-        entry = layers.manifest.entry(path)
-        collected = record.collect_winner
-        candidates = ", ".join(
-            f'{{{file}, "identical_to_winner": {_boolean(c.identical_to_winner)}}}'
-            for file, c in zip(files, record.candidates, strict=True)
-        )
-        findings = ", ".join(
-            f'{{"kind": {_q(f.kind)}, "file": {_q(f.file)}, "size": {_number(f.size)}, '
-            f'"detail": {_q(f.detail)}}}'
-            for f in entry.findings
-        )
-        stored = (
-            f'{{"stored_name": {_text(live.stored_name)}, '
-            f'"stored_size": {_number(live.stored_size)}, "note": {_q(live.note)}}}'
-            if live
-            else "null"
-        )
-        origin = (
-            f'{{"source": {_q(collected.source)}, "location": {_q(collected.location)}}}'
-            if collected
-            else "null"
-        )
-        reason = f'{{"reason": {_q(accepted.reason)}}}' if accepted is not None else "null"
-        winner = f"{{{files[0]}}}" if files else "null"
-        text = (
-            f'{{"path": {_q(path)}, "status": {_q(record.status)}, '
-            f'"flags": [{", ".join(map(_q, record.flags))}], '
-            f'"winner": {winner}, "candidates": [{candidates}], '
-            f'"live_status": {_q(live.status) if live else "null"}, '
-            f'"manifest": {{"status": {_q(entry.status)}, '
-            f'"hashed_name": {_text(entry.hashed_name)}, "url": {_text(entry.url)}, '
-            f'"expected_hashed_name": {_text(entry.expected_hashed_name)}, '
-            f'"note": {_q(entry.note)}, "findings": [{findings}]}}, '
-            f'"live": {stored}, "served": null, "collected_from": {origin}, '
-            f'"errors": [{", ".join(map(_q, record.errors))}], '
-            f'"notes": [{", ".join(map(_q, record.notes))}], '
-            f'"severity": {_q(judgement.severity)}, "accepted": {reason}}}'
-        )
-    except TypeError:  # a value json would write, but not of the type the records declare
-        return None
+    files = [_file_json(c, force_hash) for c in record.candidates]
+    live = layers.live.entry(path) if layers.live else None
+    judgement = layers.judgement(path)
+    accepted = judgement.accepted
+    entry = layers.manifest.entry(path)
+    collected = record.collect_winner
+    candidates = ", ".join(
+        f'{{{file}, "identical_to_winner": {_boolean(c.identical_to_winner)}}}'
+        for file, c in zip(files, record.candidates, strict=True)
+    )
+    findings = ", ".join(
+        f'{{"kind": {_q(f.kind)}, "file": {_q(f.file)}, "size": {_number(f.size)}, '
+        f'"detail": {_q(f.detail)}}}'
+        for f in entry.findings
+    )
+    stored = (
+        f'{{"stored_name": {_text(live.stored_name)}, '
+        f'"stored_size": {_number(live.stored_size)}, "note": {_q(live.note)}}}'
+        if live
+        else "null"
+    )
+    origin = (
+        f'{{"source": {_q(collected.source)}, "location": {_q(collected.location)}}}'
+        if collected
+        else "null"
+    )
+    reason = f'{{"reason": {_q(accepted.reason)}}}' if accepted is not None else "null"
+    winner = f"{{{files[0]}}}" if files else "null"
+    text = (
+        f'{{"path": {_q(path)}, "status": {_q(record.status)}, '
+        f'"flags": [{", ".join(map(_q, record.flags))}], '
+        f'"winner": {winner}, "candidates": [{candidates}], '
+        f'"live_status": {_q(live.status) if live else "null"}, '
+        f'"manifest": {{"status": {_q(entry.status)}, '
+        f'"hashed_name": {_text(entry.hashed_name)}, "url": {_text(entry.url)}, '
+        f'"expected_hashed_name": {_text(entry.expected_hashed_name)}, '
+        f'"note": {_q(entry.note)}, "findings": [{findings}]}}, '
+        f'"live": {stored}, "served": null, "collected_from": {origin}, '
+        f'"errors": [{", ".join(map(_q, record.errors))}], '
+        f'"notes": [{", ".join(map(_q, record.notes))}], '
+        f'"severity": {_q(judgement.severity)}, "accepted": {reason}}}'
+    )
     return None if has_undecodable(text) else text
 
 
@@ -187,11 +184,7 @@ def _text(value: str | None) -> str:
 
 
 def _number(value: int | None) -> str:
-    if value is None:
-        return "null"
-    if type(value) is not int:
-        raise TypeError(value)  # a bool or a float: the encoder's spelling, not str()'s
-    return str(value)
+    return "null" if value is None else str(value)
 
 
 def _boolean(value: bool | None) -> str:
