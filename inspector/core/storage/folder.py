@@ -1,9 +1,9 @@
 """Walking a local collected folder (``STATIC_ROOT``), here or in a hashing process.
 
 Django-free, so a spawned process imports it without settings. A large project's folder is
-walked in one of the hashing processes while this process lists and stats the sources
-(``listing.start_listing``); the walk comes back packed (names in one list, numbers in one array)
-and is unpacked here into the same records a walk in this process makes.
+walked in one of the hashing processes while this process stats the sources
+(``listing.ListingAhead``); the walk comes back packed (the names in one list, sizes, mtimes and
+inodes in arrays) and is unpacked here into the same records a walk in this process makes.
 """
 
 from __future__ import annotations

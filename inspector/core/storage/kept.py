@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import threading
 import time
-from typing import Any
 
 from django.core.files.storage import Storage
 
@@ -154,13 +153,6 @@ def _store(key: str, snapshot: Snapshot, *, remote: bool) -> Snapshot:
     return snapshot
 
 
-def _timed(storage: Storage, s3_client: Any = None) -> Snapshot:
-    started = time.monotonic()
-    snapshot = take_snapshot(storage, s3_client)
-    snapshot.duration = time.monotonic() - started
-    return snapshot
-
-
 def _remote_snapshot(storage: Storage, key: str, timeout: float) -> Snapshot:
     result: list[Snapshot] = []
     client = None
@@ -172,7 +164,7 @@ def _remote_snapshot(storage: Storage, key: str, timeout: float) -> Snapshot:
             return Snapshot(errors=[f"cannot connect to {describe(storage)}: {exc}"])
 
     def run() -> None:
-        snapshot = _timed(storage, client)
+        snapshot = take_snapshot(storage, client)
         result.append(snapshot)
         _store(key, snapshot, remote=True)
         with _snapshots_lock:

@@ -104,10 +104,14 @@ def take_snapshot(
             duration=walked.duration,
             refused=walked.refused,
         )
+    started = time.monotonic()  # a local walk times itself, wherever it ran
     s3 = as_s3(storage)
     if s3 is not None:
-        return _list_s3(s3, s3_client)
-    return _list_generic(storage, get_config()["GENERIC_MAX_FILES"])
+        snapshot = _list_s3(s3, s3_client)
+    else:
+        snapshot = _list_generic(storage, get_config()["GENERIC_MAX_FILES"])
+    snapshot.duration = time.monotonic() - started
+    return snapshot
 
 
 # Below this many source files, starting the hashing processes to walk a local folder would
