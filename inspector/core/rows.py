@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any, Protocol
 
@@ -343,7 +345,28 @@ def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:
 
 def _mtime(candidate: Candidate) -> str | None:
     mtime_ns = candidate.mtime_ns
-    return None if mtime_ns is None else datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).isoformat()
+    return None if mtime_ns is None else iso_time(mtime_ns)
+
+
+def iso_time(mtime_ns: int) -> str:
+    """Return ``datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).isoformat()``, each row's
+    ``mtime``: a tree's files share few seconds, so the date and time of day are spelt once
+    per second, and only the microseconds per file, rounded as ``fromtimestamp`` rounds them
+    (the float's fraction, half to even)."""
+    if mtime_ns < 0:  # before 1970: fromtimestamp's own rounding, for the rare file
+        return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).isoformat()
+    fraction, whole = math.modf(mtime_ns / 1e9)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, micro - 1_000_000
+    second = _second(int(whole))
+    return f"{second}.{micro:06d}+00:00" if micro else f"{second}+00:00"
+
+
+@lru_cache(maxsize=1024)
+def _second(whole: int) -> str:
+    """Return the date and time of day of ``whole`` seconds since the epoch (UTC), to the second."""
+    return datetime.fromtimestamp(whole, tz=UTC).isoformat()[:19]
 
 
 def _file_dict(candidate: Candidate, force_hash: bool) -> dict[str, Any]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inspector.core.layers import current_layers
-from inspector.core.rows import encode, record_to_dict, record_to_json, write_objects
+from inspector.core.rows import encode, iso_time, record_to_dict, record_to_json, write_objects
 from tests.support.layout import Layout, age, collect
 from tests.support.manifest import FILES
 
@@ -87,3 +90,21 @@ def test_every_row_is_spelt_as_json_would_encode_its_object(layout: Layout) -> N
         assert rows["img/logo.svg"]["manifest"]["status"] == "hashed-file-missing"
         assert rows["css/print.css"]["manifest"]["status"] == "stale"
         assert rows["linked.txt"]["winner"]["symlink"].endswith("real.txt")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    mtime_ns=st.one_of(
+        st.integers(min_value=-(10**18), max_value=2**63 - 1),
+        # Around whole seconds and half microseconds, where the rounding decides.
+        st.builds(
+            lambda s, d: max(0, s * 10**9 + d),
+            st.integers(min_value=0, max_value=4 * 10**9),
+            st.sampled_from([-1, 0, 1, 499, 500, 501, 999_499, 999_500, 999_501, 999_999_999]),
+        ),
+    )
+)
+def test_a_modified_time_is_spelt_as_datetime_spells_it(mtime_ns: int) -> None:
+    expected = datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).isoformat()
+    assert iso_time(mtime_ns) == expected
+    assert iso_time(mtime_ns) == expected, "and again, from the second already spelt"
