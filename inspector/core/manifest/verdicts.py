@@ -18,10 +18,10 @@ from ..fingerprints import FileStamp
 from ..paths import file_of_name
 from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
-from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_hashed
+from ..storage.instance import KnownDigest, ManifestStorage, as_manifest_storage, keeps_only_hashed
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of, read_bytes
 from .expected import ExpectedNames, SourceFile, compute_expected, verify_hashed_file
-from .naming import key_of, uses_md5_names
+from .naming import hashed_name_for, key_of, uses_md5_names
 from .variants import check_variants, old_versions
 
 
@@ -144,32 +144,27 @@ class Judge:
 
     def verify_hashed_files(self, verdicts: dict[str, Verdict]) -> None:
         """Turn ``ok`` into ``stale`` where the hashed file's bytes no longer give its name."""
-        # The paths only: each one's stored file is looked up again rather than kept in one
-        # more dict of every OK path.
-        to_check = [
-            path
-            for path, v in verdicts.items()
-            if v.status == ManifestStatus.OK and v.hashed_name is not None
-        ]
-
-        def stored_copy(path: str) -> StoredFile:
-            hashed = verdicts[path].hashed_name
-            assert hashed is not None  # to_check holds only paths that have one
-            return self.snapshot.files[hashed]
-
+        files, hashing = self.snapshot.files, self.hashing
+        # Side by side, not paired: two lists of references, not one tuple per path.
+        to_check: list[str] = []
+        stored_files: list[StoredFile] = []
+        for path, v in verdicts.items():
+            if v.status is ManifestStatus.OK and v.hashed_name is not None:
+                to_check.append(path)
+                stored_files.append(files[v.hashed_name])
         md5_names = uses_md5_names(type(self.storage))
         digests = (
-            fingerprints.md5_many(
-                stamp for path in to_check if (stamp := stored_copy(path).stamp) is not None
-            )
+            fingerprints.md5_many(s.stamp for s in stored_files if s.stamp is not None)
             if md5_names
             else fingerprints.NO_DIGESTS
         )
-        for path in to_check:
-            stored = stored_copy(path)
+        for path, stored in zip(to_check, stored_files, strict=True):
             try:
                 local = digests.get(stored.stamp) if stored.stamp is not None else None
-                good = self._verify(path, stored, local, md5_names)
+                if isinstance(local, str):  # most: a local copy, hashed
+                    good = hashed_name_for(hashing, path, KnownDigest(local)) == stored.name
+                else:
+                    good = self._verify(path, stored, local, md5_names)
             except Exception as exc:  # unreadable file or backend error
                 old = verdicts[path]
                 verdicts[path] = Verdict(
