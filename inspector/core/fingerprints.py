@@ -189,11 +189,13 @@ class _Ahead:
             answers = future.result()
         except Exception:  # a broken pool or a cancelled batch: the asker reads the files itself
             answers = []
-        # An error is not remembered: the asker meets it again, and says so.
+        # An error is not remembered: the asker meets it again, and says so. Nor is a racy
+        # stamp's digest (``FileStamp.is_racy``, spelt once for the batch).
+        settled = now_ns - RACY_NS
         _remember_all(
             (stamp, one_copy(digest))
             for stamp, digest in zip(batch, answers, strict=False)
-            if isinstance(digest, str) and not stamp.is_racy(now_ns)
+            if stamp.mtime_ns <= settled and isinstance(digest, str)
         )
         _count_read(len(answers))
         with self._lock:
