@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from django.core.files.storage import Storage
@@ -23,12 +24,8 @@ from ..status import ManifestFinding, ManifestStatus
 from ..storage.instance import ManifestStorage, as_manifest_storage
 from ..storage.listing import Snapshot
 from .naming import production_url
-from .reading import (
-    ManifestText,
-    ParsedManifest,
-    hash_matches,
-    manifest_location,
-)
+from .reading import ManifestText, ParsedManifest, manifest_location
+from .reading import hash_matches as stored_hash_matches
 from .releases import (
     Release,
     ReleaseLayout,
@@ -80,8 +77,6 @@ class ManifestReport:
     findings: tuple[Finding, ...] = ()
     # Set when no path could be checked (no storage, an unreadable or unloadable manifest).
     unchecked: str | None = None
-    # Informational: the stored "hash" no longer matches the stored paths (edited by hand?).
-    hash_matches: bool | None = None
     built_at: float = 0.0
     # The local manifest file as it was when read (None: remote, absent or no manifest).
     manifest_stamp: FileStamp | None = None
@@ -97,6 +92,15 @@ class ManifestReport:
     # and every release found, the configured one among them (newest first).
     release_layout: ReleaseLayout | None = None
     releases: tuple[Release, ...] = ()
+
+    @cached_property
+    def hash_matches(self) -> bool | None:
+        """Return whether the stored "hash" still matches the stored paths (None: no hash, or
+        no manifest); informational, a manifest edited by hand. Worked out when first asked
+        (the overview page asks, the CLI does not): it encodes and hashes every entry."""
+        if self._storage is None or self.parsed is None:
+            return None
+        return stored_hash_matches(self._storage, self.parsed)
 
     def entry(self, path: str, *, url: bool = True) -> ManifestEntry:
         """Return the entry of ``path`` (status ``n/a`` when there is no manifest storage or
@@ -308,7 +312,6 @@ def _build(
         strict=strict,
         problems=tuple(problems),
         findings=tuple(sorted(findings, key=lambda f: (f.path, f.kind, f.file))),
-        hash_matches=hash_matches(hashing, parsed),
         manifest_stamp=manifest_text.stamp,
         built_at=time.time(),
         _verdicts=verdicts,
