@@ -31,7 +31,18 @@ def uses_md5_names(cls: type) -> bool:
 
 def is_adjustable(storage: ManifestStorage, path: str) -> bool:
     """Return True if post_process rewrites references inside ``path`` (CSS, JS by default)."""
-    return any(glob.match(path) for glob, _ in pattern_globs(storage))
+    return adjustable_match(storage)(path) is not None
+
+
+def adjustable_match(storage: ManifestStorage) -> Callable[[str], re.Match[str] | None]:
+    """Return the ``match`` of one expression for every ``_patterns`` glob: a path matches
+    (``is_adjustable``) if any glob does. One C call per path, or a C loop with ``filter``."""
+    known = getattr(storage, "_inspector_adjustable", None)
+    if known is None:
+        either = "|".join(f"(?:{glob.pattern})" for glob, _ in pattern_globs(storage))
+        known = re.compile(either or "(?!)").match  # no pattern: nothing is adjustable
+        setattr(storage, "_inspector_adjustable", known)  # noqa: B010 (a memo on the instance)
+    return known
 
 
 def pattern_globs(storage: ManifestStorage) -> list[tuple[re.Pattern[str], str]]:
