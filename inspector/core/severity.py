@@ -11,7 +11,7 @@ statuses and severity, carries the rule's reason, and never fails ``--fail-on``.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .live import LiveEntry
@@ -157,11 +157,11 @@ def judge(
     source_label: str | None = None,
 ) -> Judgement:
     """Return how bad ``record`` is over every layer given, and the first rule accepting it."""
-    reasons = [*_source_reasons(record)]
+    reasons = _source_reasons(record)
     if manifest is not None:
-        reasons.extend(_manifest_reasons(manifest))
+        reasons += _manifest_reasons(manifest)
     if live is not None:
-        reasons.extend(_live_reasons(record, live))
+        reasons += _live_reasons(record, live)
     if served is not None:
         severity = SERVED_SEVERITY[served.status]
         if severity is not OK:
@@ -227,7 +227,9 @@ def _reason(severity: Severity, layer: str, word: str, note: str) -> Reason:
     return Reason(severity, layer, str(word), why)
 
 
-def _source_reasons(record: PathRecord) -> Iterable[Reason]:
+def _source_reasons(record: PathRecord) -> list[Reason]:
+    # Lists, not generators: most rows have nothing to say, and say it at once.
+    reasons: list[Reason] = []
     severity = SOURCE_SEVERITY[record.status]
     if severity is not OK:
         shadowed = ", ".join(
@@ -239,7 +241,7 @@ def _source_reasons(record: PathRecord) -> Iterable[Reason]:
             if record.status == SourceStatus.CONFLICT
             else f"{winner} and {shadowed} hold the same bytes"
         )
-        yield _reason(severity, "source", record.status, note)
+        reasons.append(_reason(severity, "source", record.status, note))
     for flag in record.flags:
         note = {
             Flag.IGNORED_BY_COLLECT: "; ".join(record.notes)
@@ -247,10 +249,12 @@ def _source_reasons(record: PathRecord) -> Iterable[Reason]:
             Flag.ORDER_MISMATCH: "development serves one file, collectstatic takes another",
             Flag.UNVERIFIED: "a candidate of the winner's size could not be compared",
         }[flag]
-        yield _reason(FLAG_SEVERITY[flag], "source", flag, note)
+        reasons.append(_reason(FLAG_SEVERITY[flag], "source", flag, note))
+    return reasons
 
 
-def _manifest_reasons(entry: ManifestEntry) -> Iterable[Reason]:
+def _manifest_reasons(entry: ManifestEntry) -> list[Reason]:
+    reasons: list[Reason] = []
     severity = MANIFEST_SEVERITY[entry.status]
     if entry.status == ManifestStatus.MISSING_ENTRY and not entry.raises:
         severity = WARNING  # a lenient manifest hashes the collected copy instead
@@ -259,20 +263,22 @@ def _manifest_reasons(entry: ManifestEntry) -> Iterable[Reason]:
     if entry.breaks_collection:
         severity = ERROR
     if severity is not OK:
-        yield _reason(severity, "manifest", entry.status, entry.note)
+        reasons.append(_reason(severity, "manifest", entry.status, entry.note))
     for finding in entry.findings:
         kind = ManifestFinding(finding.kind)
         found = FINDING_SEVERITY[kind]
         if found is not OK:
-            yield _reason(found, "manifest", kind, f"{finding.file}: {finding.detail}")
+            reasons.append(_reason(found, "manifest", kind, f"{finding.file}: {finding.detail}"))
+    return reasons
 
 
-def _live_reasons(record: PathRecord, entry: LiveEntry) -> Iterable[Reason]:
+def _live_reasons(record: PathRecord, entry: LiveEntry) -> list[Reason]:
     severity = LIVE_SEVERITY[entry.status]
     if entry.status == LiveStatus.MISSING and record.collect_winner is None:
         severity = INFO  # collection ignores it: never collected, by design
     if severity is not OK:
-        yield _reason(severity, "live", entry.status, entry.note)
+        return [_reason(severity, "live", entry.status, entry.note)]
+    return []
 
 
 # --- accepted findings --------------------------------------------------------------------------
