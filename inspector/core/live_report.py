@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from django.core.files.storage import Storage
 
@@ -17,9 +18,9 @@ from .status import LiveStatus
 from .storage.listing import Snapshot, gunzipped, read_bytes
 
 
-@dataclass(frozen=True, slots=True)
-class LiveEntry:
-    """What the collected storage holds for one path, against its source."""
+class LiveEntry(NamedTuple):
+    """What the collected storage holds for one path, against its source (a named tuple: a
+    check makes one per path)."""
 
     path: str
     status: LiveStatus
