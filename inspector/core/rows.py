@@ -121,15 +121,21 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
     path = record.path
     if layers.served is not None and layers.served.get(path) is not None:
         return None
-    files = [_file_json(c, force_hash) for c in record.candidates]
+    candidates_of = record.candidates
+    # Each file's source and location, spelt once: also the "collected_from" of the one
+    # collectstatic takes.
+    origins = [_origin_json(c) for c in candidates_of]
+    files = [
+        f"{origin}, {_file_json(c, force_hash)}"
+        for origin, c in zip(origins, candidates_of, strict=True)
+    ]
     live = layers.live.entry(path) if layers.live else None
     judgement = layers.judgement(path)
     accepted = judgement.accepted
     entry = layers.manifest.entry(path)
-    collected = record.collect_winner
     candidates = ", ".join(
         f'{{{file}, "identical_to_winner": {_boolean(c.identical_to_winner)}}}'
-        for file, c in zip(files, record.candidates, strict=True)
+        for file, c in zip(files, candidates_of, strict=True)
     )
     findings = ", ".join(
         f'{{"kind": {_q(f.kind)}, "file": {_q(f.file)}, "size": {_number(f.size)}, '
@@ -142,11 +148,8 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
         if live
         else "null"
     )
-    origin = (
-        f'{{"source": {_q(collected.source)}, "location": {_q(collected.location)}}}'
-        if collected
-        else "null"
-    )
+    taken = record.collect_index
+    origin = f"{{{origins[taken]}}}" if taken is not None else "null"
     reason = f'{{"reason": {_q(accepted.reason)}}}' if accepted is not None else "null"
     winner = f"{{{files[0]}}}" if files else "null"
     text = (
@@ -166,14 +169,20 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
     return None if has_undecodable(text) else text
 
 
+def _origin_json(candidate: Candidate) -> str:
+    """Return the source and location members of ``_file_dict(candidate)`` as JSON."""
+    return f'"source": {_q(candidate.source)}, "location": {_q(candidate.location)}'
+
+
 def _file_json(candidate: Candidate, force_hash: bool) -> str:
-    """Return the members of ``_file_dict(candidate)`` as JSON, without the braces."""
-    mtime = _mtime(candidate)
+    """Return the other members of ``_file_dict(candidate)`` as JSON, without the braces."""
+    stamp = candidate.stamp
+    size, mtime = (
+        ("null", "null") if stamp is None else (str(stamp.size), _q(iso_time(stamp.mtime_ns)))
+    )
     return (
-        f'"source": {_q(candidate.source)}, "location": {_q(candidate.location)}, '
-        f'"size": {_number(candidate.size)}, '
-        f'"md5": {_text(candidate_md5(candidate, force=force_hash))}, '
-        f'"mtime": {_text(mtime)}, "symlink": {_text(candidate.symlink)}'
+        f'"size": {size}, "md5": {_text(candidate_md5(candidate, force=force_hash))}, '
+        f'"mtime": {mtime}, "symlink": {_text(candidate.symlink)}'
     )
 
 
