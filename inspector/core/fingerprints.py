@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from functools import partial
+from operator import attrgetter
+from typing import cast
 
 from ..conf import cross_process_cache, get_config
 from . import caches, reading
@@ -189,14 +191,7 @@ class _Ahead:
             answers = future.result()
         except Exception:  # a broken pool or a cancelled batch: the asker reads the files itself
             answers = []
-        # An error is not remembered: the asker meets it again, and says so. Nor is a racy
-        # stamp's digest (``FileStamp.is_racy``, spelt once for the batch).
-        settled = now_ns - RACY_NS
-        _remember_all(
-            (stamp, one_copy(digest))
-            for stamp, digest in zip(batch, answers, strict=False)
-            if stamp.mtime_ns <= settled and isinstance(digest, str)
-        )
+        _remember_batch(batch, answers, now_ns - RACY_NS)
         _count_read(len(answers))
         with self._lock:
             self._left -= 1
@@ -367,14 +362,40 @@ caches.register(
 
 
 def _remember_all(found: Iterable[tuple[FileStamp, str]]) -> dict[FileStamp, str]:
-    """Remember many digests under one hold of the lock; return the memory the last went into."""
+    """Remember many digests under one hold of the lock; return the memory they went into.
+
+    The memory is emptied when full before they go in, not while: it may pass its limit by
+    one batch."""
     global _memory
     with _lock:
-        for stamp, digest in found:
-            if len(_memory) >= _MEMORY_LIMIT:
-                _memory = {}
-            _memory[stamp] = digest
+        if len(_memory) >= _MEMORY_LIMIT:
+            _memory = {}
+        _memory.update(found)
         return _memory
+
+
+_MTIME = attrgetter("mtime_ns")
+
+
+def _remember_batch(
+    stamps: Sequence[FileStamp], answers: Sequence[str | OSError], settled_ns: int
+) -> None:
+    """Remember what a batch found. An error is not remembered (the asker meets it again, and
+    says so), nor the digest of a file changed after ``settled_ns`` (``FileStamp.is_racy``).
+    Most batches hold neither: theirs go in through C loops, not one Python step per file."""
+    if (
+        len(answers) == len(stamps)
+        and set(map(type, answers)) == {str}
+        and max(map(_MTIME, stamps), default=0) <= settled_ns
+    ):
+        digests = cast("Sequence[str]", answers)  # every one a str: the line above
+        _remember_all(zip(stamps, map(one_copy, digests), strict=True))
+        return
+    _remember_all(
+        (stamp, one_copy(digest))
+        for stamp, digest in zip(stamps, answers, strict=False)
+        if stamp.mtime_ns <= settled_ns and isinstance(digest, str)
+    )
 
 
 def _remember(stamp: FileStamp, digest: str) -> dict[FileStamp, str]:

@@ -137,6 +137,23 @@ def test_a_file_that_failed_ahead_is_read_again_and_its_error_said(
     assert digests[stamps[3]] == hashlib.md5(Path(stamps[3].location).read_bytes()).hexdigest()
 
 
+def test_a_file_changed_just_now_is_not_remembered_with_those_sent_ahead(
+    tmp_path: Path, busy_pool: list[Future[None]]
+) -> None:
+    stamps = stamped(tmp_path, 6)
+    fresh = tmp_path / "changed just now ‹é›.css"
+    fresh.write_text("a { color: red }")
+    stamps.insert(1, FileStamp.of(str(fresh)))  # racy, in a batch with two settled files
+    fingerprints.hash_ahead(stamps)
+    digests = fingerprints.md5_many(stamps)
+    assert [digests[s] for s in stamps] == [
+        hashlib.md5(Path(s.location).read_bytes()).hexdigest() for s in stamps
+    ]
+    assert fingerprints.peek(stamps[1]) is None, "its digest is not kept for a later check"
+    kept = [s for s in stamps if s != stamps[1]]
+    assert all(fingerprints.peek(s) == digests[s] for s in kept)
+
+
 @pytest.mark.parametrize("asker", ["a request's thread", "the thread that sent them"])
 def test_a_few_files_are_read_at_once_not_after_those_sent_ahead(
     tmp_path: Path, busy_pool: list[Future[None]], monkeypatch: pytest.MonkeyPatch, asker: str
