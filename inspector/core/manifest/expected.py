@@ -42,9 +42,8 @@ _NOTHING_USED: Mapping[str, str | None] = MappingProxyType({})
 
 
 class SourceFile(NamedTuple):
-    """The bytes collectstatic takes for one path: a local file, or a reader for anything else.
-
-    A named tuple: a check makes one per collected path, at a third of a dataclass's cost."""
+    """The bytes collectstatic takes for one path: a local file, or a reader for anything else
+    (a named tuple: a check makes one per collected path, at a third of a dataclass's cost)."""
 
     path: str
     stamp: FileStamp | None
