@@ -18,10 +18,10 @@ from ..fingerprints import FileStamp
 from ..paths import file_of_name
 from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
-from ..storage.instance import KnownDigest, ManifestStorage, as_manifest_storage, keeps_only_hashed
+from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_hashed
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of, read_bytes
 from .expected import ExpectedNames, SourceFile, compute_expected, verify_hashed_file
-from .naming import hashed_name_for, key_of, uses_md5_names
+from .naming import key_of, uses_md5_names
 from .variants import check_variants, old_versions
 
 
@@ -162,7 +162,7 @@ class Judge:
             try:
                 local = digests.get(stored.stamp) if stored.stamp is not None else None
                 if isinstance(local, str):  # most: a local copy, hashed
-                    good = hashed_name_for(hashing, path, KnownDigest(local)) == stored.name
+                    good = verify_hashed_file(hashing, path, stored.name, local)
                 else:
                     good = self._verify(path, stored, local, md5_names)
             except Exception as exc:  # unreadable file or backend error
