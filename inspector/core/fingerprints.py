@@ -3,7 +3,8 @@
 A file version is identified by its :class:`FileStamp` (path, size, mtime, inode). Digests are kept
 in process memory and, when ``ASSET_INSPECTOR["CACHE"]`` names a cache alias, in Django's cache
 framework, so web workers and CLI runs share the work. The bytes themselves are read by
-``core.reading`` (only the very files a listing recorded; many of them on every core).
+``core.reading`` (only the very files a listing recorded), many of them on every core by
+``core.pool``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from operator import attrgetter
 from typing import cast
 
 from ..conf import cross_process_cache, get_config
-from . import caches, reading
+from . import caches, pool
+from .pool import batches_of, digests, send
 from .reading import (
     CHUNK_BYTES,
     RACY_NS,
@@ -28,13 +30,10 @@ from .reading import (
     FileStamp,
     NotRegularFile,
     TooLargeToHash,
-    batches_of,
-    digests,
     hash_batch,
     md5_stream,
     read_recorded,
     read_within,
-    send,
 )
 from .screening import Needles, Screened, screen_many
 from .shared_strings import one_copy
@@ -118,7 +117,7 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
         if stamp not in memory:
             unknown[stamp] = None
     # A few files are read at once rather than after the thousands this thread sent ahead.
-    if len(unknown) >= reading.PROCESS_MIN_FILES:
+    if len(unknown) >= pool.PROCESS_MIN_FILES:
         _wait_for_ahead(memory, unknown, results)
     if not unknown:
         return Digests(memory, results)

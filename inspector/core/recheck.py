@@ -12,7 +12,7 @@ import os
 from django.core.files.storage import FileSystemStorage
 
 from ..conf import get_config
-from .reading import PROCESS_MIN_FILES, in_pool
+from .pool import PROCESS_MIN_FILES, in_pool
 from .sources import folder_sources
 from .storage.instance import collected_storage
 from .treewalk import fingerprint

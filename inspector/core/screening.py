@@ -17,7 +17,8 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from .reading import Aligned, FileStamp, in_batches, read_within
+from .pool import Aligned, in_batches
+from .reading import FileStamp, read_within
 
 # The literals to look for, each with whether it is matched ignoring case (then held in lower
 # case); None where a pattern has no such literal, so any text may hold a reference.

@@ -2,7 +2,7 @@
 
 A re-check stats every source and collected file (hundreds of thousands at a large site), and in
 a web process that Python work holds the GIL its requests need. The same walk run in one of the
-hashing processes (``reading.in_pool``) returns one digest instead: equal to the digest taken
+hashing processes (``pool.in_pool``) returns one digest instead: equal to the digest taken
 before the last full check, it proves that no file was added, removed, replaced or rewritten
 since, so the layers stand and the web process stat'ed nothing. A file changed within the last
 clock tick proves nothing (``RACY_NS``, as ``FileStamp.is_racy`` decides): the walk then returns

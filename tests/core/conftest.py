@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.core import reading
+from inspector.core import pool
 from inspector.core.storage import listing
 
 
@@ -12,8 +12,8 @@ from inspector.core.storage import listing
 def through_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     """Send even a handful of files to the hashing processes, a few per batch, and walk the
     collected folder there."""
-    if reading._process_pool() is None:
+    if pool._process_pool() is None:
         pytest.skip("one core: no hashing processes")
-    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 1)
-    monkeypatch.setattr(reading, "BATCH_FILES", 3)
+    monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 1)
+    monkeypatch.setattr(pool, "BATCH_FILES", 3)
     monkeypatch.setattr(listing, "LIST_AHEAD_MIN_FILES", 1)

@@ -21,7 +21,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from inspector.core import caches, reading
+from inspector.core import caches, pool
 from inspector.core.storage import listing
 from tests.support.layout import Layout, age
 
@@ -155,8 +155,8 @@ def test_the_fast_path_answers_as_the_naive_reference(tmp_path_factory, spec: di
         out = StringIO()
         with pytest.MonkeyPatch.context() as patch:
             if spec["through_pool"]:
-                patch.setattr(reading, "PROCESS_MIN_FILES", 1)
-                patch.setattr(reading, "BATCH_FILES", 3)
+                patch.setattr(pool, "PROCESS_MIN_FILES", 1)
+                patch.setattr(pool, "BATCH_FILES", 3)
                 patch.setattr(listing, "LIST_AHEAD_MIN_FILES", 1)
             call_command("inspect_assets", "--format", "json", stdout=out, stderr=StringIO())
     rows = {row["path"]: row for row in json.loads(out.getvalue())}

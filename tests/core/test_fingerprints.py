@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core import fingerprints, reading
+from inspector.core import fingerprints, pool
 from inspector.core.fingerprints import ChangedSinceListed, FileStamp, NotRegularFile
 
 
@@ -95,12 +95,12 @@ def test_an_answer_outlives_the_memory_filling_up_meanwhile(
 @pytest.fixture
 def busy_pool(monkeypatch: pytest.MonkeyPatch) -> list[Future[None]]:
     """The hashing processes, each busy for a second: what is sent next waits its turn."""
-    pool = reading._process_pool()
-    if pool is None:
+    running = pool._process_pool()
+    if running is None:
         pytest.skip("one core: no hashing processes")
-    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 1)
-    monkeypatch.setattr(reading, "BATCH_FILES", 3)
-    return [pool.submit(time.sleep, 1.0) for _ in range(reading._cores())]
+    monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 1)
+    monkeypatch.setattr(pool, "BATCH_FILES", 3)
+    return [running.submit(time.sleep, 1.0) for _ in range(pool._cores())]
 
 
 def stamped(tmp_path: Path, count: int) -> list[FileStamp]:
@@ -164,7 +164,7 @@ def test_a_few_files_are_read_at_once_not_after_those_sent_ahead(
     other = tmp_path / "asked for ‹é›.css"
     other.write_text("a { color: red }")
     stamp = FileStamp.of(str(other))
-    monkeypatch.setattr(reading, "PROCESS_MIN_FILES", 2_000)  # a few files: read by the asker
+    monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 2_000)  # a few files: read by the asker
     answers: list[object] = []
 
     def ask() -> None:

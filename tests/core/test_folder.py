@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
 
-from inspector.core import reading
+from inspector.core import pool, reading
 from inspector.core.storage import listing
 from inspector.core.storage.folder import unpacked, walk, walk_packed
 from inspector.core.storage.listing import ListingAhead, take_snapshot
@@ -40,7 +40,7 @@ def collected(tmp_path: Path) -> Path:
 @pytest.mark.usefixtures("through_the_pool")
 def test_a_walk_in_a_hashing_process_lists_what_a_walk_here_lists(tmp_path: Path) -> None:
     root = str(collected(tmp_path))
-    started = reading.start(walk_packed, (root, (), ()))
+    started = pool.start(walk_packed, (root, (), ()))
     assert started is not None
     packed = started.outcome()
     assert packed is not None

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from inspector.core import layers as layers_module
-from inspector.core import reading, recheck
+from inspector.core import pool, recheck
 from inspector.core.freshness import NOW
 from inspector.core.layers import DERIVED_KEPT, Layers, current_layers, layers_or_building
 from inspector.core.records import Inventory
@@ -46,7 +46,7 @@ def test_derived_answers_are_kept_per_layers_and_bounded(layout: Layout) -> None
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per full check of the files in this process (each starts with the inventory)."""
-    if reading._process_pool() is None:
+    if pool._process_pool() is None:
         pytest.skip("one core: no hashing process to walk in")
     counted: list[int] = []
     inventory_now = layers_module.current_inventory

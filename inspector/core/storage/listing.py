@@ -23,7 +23,8 @@ from django.core.files.storage import FileSystemStorage, Storage
 from ...conf import get_config
 from .. import fingerprints
 from ..bulk import collector_paused
-from ..reading import LocalFile, Started, start
+from ..pool import Started, start
+from ..reading import LocalFile
 from ..sources import source_folders, source_roots
 from .folder import Packed, unpacked, walk, walk_packed
 from .instance import S3Storage, as_s3

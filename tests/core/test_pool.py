@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import FileSystemStorage
 
-from inspector.core import reading
+from inspector.core import pool
+from inspector.core.pool import digests
 from inspector.core.reading import (
     ChangedSinceListed,
     FileStamp,
     NotRegularFile,
     TooLargeToHash,
-    digests,
 )
 from inspector.core.storage.listing import take_snapshot
 from inspector.core.treewalk import fingerprint
@@ -90,11 +90,11 @@ def test_the_pool_refuses_what_this_process_refuses(tmp_path: Path) -> None:
 def test_a_broken_pool_is_replaced_by_reading_here(tmp_path: Path) -> None:
     stamps = listed(tmp_path, 9)
     assert list(digests(stamps, limit=1 << 20, done=ignore)) == [md5_of(s.location) for s in stamps]
-    pool = reading._process_pool()
-    assert pool is not None
-    kill_the_hashing_processes(pool)
+    running = pool._process_pool()
+    assert running is not None
+    kill_the_hashing_processes(running)
     assert list(digests(stamps, limit=1 << 20, done=ignore)) == [md5_of(s.location) for s in stamps]
-    assert reading._process_pool() is not pool, "the next call starts a new pool"
+    assert pool._process_pool() is not running, "the next call starts a new pool"
 
 
 @pytest.mark.usefixtures("through_the_pool")
@@ -106,12 +106,12 @@ def test_a_walk_elsewhere_gives_what_it_gives_here_and_none_once_the_pool_broke(
         os.utime(path, (1_000_000, 1_000_000))  # long ago: the digest proves something
     here = fingerprint([str(tmp_path)])
     assert here is not None
-    assert reading.in_pool(fingerprint, ([str(tmp_path)],)) == here
-    pool = reading._process_pool()
-    assert pool is not None
-    kill_the_hashing_processes(pool)
-    assert reading.in_pool(fingerprint, ([str(tmp_path)],)) is None, "the caller checks itself"
-    assert reading.in_pool(fingerprint, ([str(tmp_path)],)) == here, "a new pool next time"
+    assert pool.in_pool(fingerprint, ([str(tmp_path)],)) == here
+    running = pool._process_pool()
+    assert running is not None
+    kill_the_hashing_processes(running)
+    assert pool.in_pool(fingerprint, ([str(tmp_path)],)) is None, "the caller checks itself"
+    assert pool.in_pool(fingerprint, ([str(tmp_path)],)) == here, "a new pool next time"
 
 
 def test_a_batch_crosses_to_a_hashing_process_as_the_same_stamps() -> None:
@@ -120,7 +120,7 @@ def test_a_batch_crosses_to_a_hashing_process_as_the_same_stamps() -> None:
         FileStamp("/srv/static/", os.fsdecode(b"not utf-8 \xff.js"), 0, -86_400 * 10**9, 2**64 - 1),
         FileStamp("", "/elsewhere/x.css", 2**40, 0, 1),
     ]
-    batches = reading.batches_of(stamps)
+    batches = pool.batches_of(stamps)
     assert [start for start, _ in batches] == [0]
     arrived = pickle.loads(pickle.dumps(batches[0][1], protocol=pickle.HIGHEST_PROTOCOL))
     assert arrived == stamps and all(type(s) is FileStamp for s in arrived)
