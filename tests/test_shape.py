@@ -135,7 +135,8 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
 def test_what_the_hashing_processes_import_is_free_of_django() -> None:
     # A spawned process imports these without settings: nothing of Django may come with them.
     code = (
-        "import sys, inspector.core.reading, inspector.core.treewalk; "
+        "import sys, inspector.core.reading, inspector.core.pool, inspector.core.treewalk, "
+        "inspector.core.screening, inspector.core.storage.folder; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     )
     found = subprocess.run(
