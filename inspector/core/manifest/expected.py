@@ -29,7 +29,14 @@ from ..screening import Screened, screen_bytes
 from ..shared_strings import one_copy
 from ..storage.instance import CopiedContent, KnownDigest, ManifestStorage, copied_content
 from ..storage.listing import StoredFile
-from .naming import adjustable_match, hashed_name_for, key_of, pattern_globs, uses_md5_names
+from .naming import (
+    adjustable_match,
+    hashed_name_for,
+    key_of,
+    name_from_bytes,
+    pattern_globs,
+    uses_md5_names,
+)
 from .prefilter import needles_for
 
 # A chain of N files that import each other needs N rounds; Django gives up after 1 + 5 passes,
@@ -253,7 +260,7 @@ def compute_expected(
                     raise digest
                 name = hashed_name_for(storage, path, KnownDigest(digest))
             else:
-                name = _name_from_bytes(storage, path, _read(source))
+                name = name_from_bytes(storage, path, _read(source))
         except (OSError, ValueError) as exc:
             result.errors[path] = f"cannot read the source: {exc}"
             continue
@@ -309,7 +316,7 @@ def _screen_here(
 ) -> tuple[Screened | OSError, str]:
     if isinstance(data, OSError):
         return data, ""
-    return screen_bytes(data, needles_for(storage, path)), _name_from_bytes(storage, path, data)
+    return screen_bytes(data, needles_for(storage, path)), name_from_bytes(storage, path, data)
 
 
 def _read_or_error(source: SourceFile) -> bytes | OSError:
@@ -371,7 +378,7 @@ def _settle(
                     names.pop(keys[path], None)
                     continue
                 seen, hashed = names.seen or set(), set(copied.seen)
-                name = one_copy(_name_from_bytes(storage, path, text.encode()))
+                name = one_copy(name_from_bytes(storage, path, text.encode()))
                 if memo_key is not None and not memo_key[2].is_racy() and caches.for_later():
                     with _rewrites_lock:
                         if len(_rewrites) > 200_000:
@@ -412,13 +419,6 @@ def _still_holds(
         return False  # rewrite again, and say why it cannot be read
 
 
-def _name_from_bytes(storage: ManifestStorage, path: str, data: bytes) -> str:
-    if uses_md5_names(type(storage)):
-        return hashed_name_for(storage, path, data)
-    # A custom file_hash decides the name: give it real content, as post_process does.
-    return str(storage.clean_name(storage.hashed_name(path, ContentFile(data))))
-
-
 def _read(source: SourceFile) -> bytes:
     if source.read is not None:
         return source.read()
@@ -429,22 +429,3 @@ def _read(source: SourceFile) -> bytes:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-
-
-def verify_hashed_file(
-    storage: ManifestStorage,
-    path: str,
-    hashed: str,
-    digest: str | None,
-    opener: Callable[[str], File[Any]] | None = None,
-) -> bool:
-    """Return True if the bytes of the hashed file ``hashed`` still give it its own name.
-
-    ``digest`` is the md5 of those bytes when known (local files); otherwise ``opener`` reads them.
-    """
-    if digest is not None:
-        return hashed_name_for(storage, path, KnownDigest(digest)) == hashed
-    if opener is None:
-        return True
-    with opener(hashed) as content:
-        return storage.clean_name(storage.hashed_name(path, content)) == hashed

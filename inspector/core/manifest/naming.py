@@ -1,4 +1,5 @@
-"""How a manifest storage names files: hash keys, hashed names, production URLs.
+"""How a manifest storage names files: hash keys, hashed names (and whether a hashed copy's
+bytes still give it its own), production URLs.
 
 Fast paths stand in for the storage's own methods only where the storage's answers for sample
 names agree with them, checked once per instance, so a subclass that names files otherwise is
@@ -11,8 +12,10 @@ import fnmatch
 import hashlib
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.staticfiles.storage import HashedFilesMixin
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
 from ..paths import is_plain_name
@@ -67,6 +70,33 @@ def hashed_name_for(storage: ManifestStorage, path: str, data: bytes | KnownDige
     if is_plain_name(path) and _fast_names_agree(storage):
         return _fast_hashed_name(path, data.md5_hex[:12])
     return str(storage.clean_name(storage.hashed_name(path, data)))
+
+
+def name_from_bytes(storage: ManifestStorage, path: str, data: bytes) -> str:
+    """Return the name ``storage`` gives ``path`` with these bytes, whatever its ``file_hash``."""
+    if uses_md5_names(type(storage)):
+        return hashed_name_for(storage, path, data)
+    # A custom file_hash decides the name: give it real content, as post_process does.
+    return str(storage.clean_name(storage.hashed_name(path, ContentFile(data))))
+
+
+def verify_hashed_file(
+    storage: ManifestStorage,
+    path: str,
+    hashed: str,
+    digest: str | None,
+    opener: Callable[[str], File[Any]] | None = None,
+) -> bool:
+    """Return True if the bytes of the hashed file ``hashed`` still give it its own name.
+
+    ``digest`` is the md5 of those bytes when known (local files); otherwise ``opener`` reads them.
+    """
+    if digest is not None:
+        return hashed_name_for(storage, path, KnownDigest(digest)) == hashed
+    if opener is None:
+        return True
+    with opener(hashed) as content:
+        return storage.clean_name(storage.hashed_name(path, content)) == hashed
 
 
 def _fast_hashed_name(path: str, digest12: str) -> str:

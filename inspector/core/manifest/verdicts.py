@@ -20,8 +20,8 @@ from ..records import Inventory
 from ..status import ManifestFinding, ManifestStatus
 from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_hashed
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of, read_bytes
-from .expected import ExpectedNames, SourceFile, compute_expected, verify_hashed_file
-from .naming import key_of, uses_md5_names
+from .expected import ExpectedNames, SourceFile, compute_expected
+from .naming import key_of, uses_md5_names, verify_hashed_file
 from .variants import check_variants, old_versions
 
 
