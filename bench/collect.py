@@ -5,7 +5,9 @@ Usage: ``python bench/collect.py [--files N] [--repeat R] [--out DIR]``. On the 
 the unchanged tree, and the dashboard's run through the real worker (a ``CollectionRun`` recorded
 and enqueued as the Start button does, then ``manage.py db_worker --batch`` runs it: it plans
 from a fresh check and collects with the inspector's ``Collector``). Then the same with one CSS
-source changed. Prints figures; exits non-zero only when something crashes.
+source changed (one that collection takes: a shadowed one would change nothing collected),
+after which the source, the collected tree and its manifest are put back as they were. Prints
+figures; exits non-zero only when something crashes.
 """
 
 from __future__ import annotations
@@ -44,6 +46,26 @@ RESULT = (
 )
 
 
+def files_of(folder: Path) -> set[Path]:
+    return {path for path in folder.rglob("*") if path.is_file()}
+
+
+def collected_css(root: Path) -> Path:
+    """Return a CSS source whose path no other source folder has: collection takes it, so an
+    edit of it is a file to collect (a shadowed one would change nothing collected)."""
+    # Where each folder's files are served (bench/settings.py: "vendor" has a prefix).
+    folders = [
+        ("", root / "dirs" / "main"),
+        ("vendor/", root / "dirs" / "vendor"),
+        *(("", app) for app in sorted((root / "benchapps").glob("*/static"))),
+    ]
+    found: dict[str, list[Path]] = {}
+    for prefix, folder in folders:
+        for css in sorted(folder.rglob("*.css")):
+            found.setdefault(prefix + css.relative_to(folder).as_posix(), []).append(css)
+    return next(files[0] for _, files in sorted(found.items()) if len(files) == 1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=int(os.environ.get("N") or 20000))
@@ -66,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def plain() -> float:
         return measure(django_cmd("collectstatic", "--noinput", "-v", "0"), env).wall
 
-    css = sorted((root / "benchapps").glob("app1*/static/**/*.css"))[0]
+    css = collected_css(root)
     original = css.read_bytes()
     edits = itertools.count()
 
@@ -75,11 +97,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         css.write_bytes(original + f"\n.x{next(edits)} {{}}\n".encode())
 
     print(f"collection over {args.files:,} files, median of {args.repeat}, whole process")
+
+    def unchanged() -> None:
+        pass
+
     for label, prepare in (
-        ("unchanged tree", lambda: None),
+        ("unchanged tree", unchanged),
         ("one CSS source changed", edit_css),
     ):
         plain_runs, ours = [], []
+        kept = files_of(root / "collected")
         try:
             for _ in range(args.repeat):
                 prepare()
@@ -87,13 +114,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 prepare()
                 ours.append(dashboard_run())
         finally:
-            css.write_bytes(original)
+            if prepare is edit_css:
+                # The tree as it was for the next bench: the source, its collected copy and the
+                # manifest back, and the hashed copies of the edits gone.
+                css.write_bytes(original)
+                run_timed(django_cmd("collectstatic", "--noinput", "-v", "0"), env)
+                for left in files_of(root / "collected") - kept:
+                    left.unlink()
         ratio = statistics.median(ours) / statistics.median(plain_runs)
-        verdict = "met" if ratio <= TARGET else "MISSED"
+        # The target is the unchanged tree's; a changed file is collected and every file
+        # post-processed, as collectstatic does.
+        verdict = (
+            f"target <= {TARGET}: {'met' if ratio <= TARGET else 'MISSED'}"
+            if prepare is unchanged
+            else "no target: it collects and post-processes as collectstatic does"
+        )
         print(
             f"  {label}: collectstatic {fmt(statistics.median(plain_runs))}, "
             f"dashboard run through db_worker {fmt(statistics.median(ours))} "
-            f"({ratio:.2f}x; target <= {TARGET}: {verdict})"
+            f"({ratio:.2f}x; {verdict})"
         )
         last = subprocess.run(
             [*python, RESULT], cwd=REPO, env=env, capture_output=True, text=True, check=True
