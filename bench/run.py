@@ -320,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (
             "inspect_assets, shared file-based CACHE, second run",
             fmt(median(runs["shared"])),
-            "fingerprints kept by (path, size, mtime, inode): no file re-read",
+            "md5s kept by (path, size, mtime, inode): only the CSS/JS sources are read again",
         ),
     ]
     rows += in_process(root, args.repeat)

@@ -10,18 +10,17 @@ framework, so web workers and CLI runs share the work. The bytes themselves are 
 from __future__ import annotations
 
 import hashlib
-import os
+import logging
 import threading
 import time
-import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from functools import partial
 from operator import attrgetter
 from typing import cast
 
 from ..conf import cross_process_cache, get_config
-from . import caches, pool
+from . import caches, pool, shared_digests
 from .pool import batches_of, digests, send
 from .reading import (
     CHUNK_BYTES,
@@ -59,7 +58,8 @@ __all__ = [
 ]
 
 _MEMORY_LIMIT = 500_000
-_BUCKETS = 64
+
+logger = logging.getLogger(__name__)
 
 # Emptied by replacing it, never in place: a ``Digests`` answer keeps reading the memory it
 # was answered from.
@@ -126,24 +126,14 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
 
     config = get_config()
     cache = cross_process_cache()
-    shared_from = config["SHARED_CACHE_MIN_BYTES"]
-    buckets: dict[str, list[FileStamp]] = {}
+    keys = None
     if cache is not None:
-        keyed = {s.cache_key(): s for s in missing if s.size >= shared_from}
-        # Small files are shared in buckets: one cache entry per few hundred files costs a
-        # round-trip per bucket instead of per file, and an edit invalidates one bucket.
-        buckets = _buckets([s for s in missing if s.size < shared_from])
-        found = cache.get_many([*keyed, *buckets])
-        for key, value in found.items():
-            if key in keyed:
-                _keep(memory, results, keyed[key], one_copy(value))
-            else:
-                for stamp, digest in zip(buckets.pop(key), value, strict=True):
-                    _keep(memory, results, stamp, one_copy(digest))
+        keys = shared_digests.keys_for(missing, config["SHARED_CACHE_MIN_BYTES"])
+        for stamp, known in shared_digests.fetch(cache, keys):
+            _keep(memory, results, stamp, one_copy(known))
         missing = [stamp for stamp in missing if stamp not in memory and stamp not in results]
 
     now_ns = time.time_ns()
-    computed: dict[str, object] = {}
     limit = int(config["MAX_HASH_BYTES"])
     hashed = digests(missing, limit, _count_read, config["HASH_PROCESSES"])
     for stamp, digest in zip(missing, hashed, strict=True):
@@ -155,17 +145,9 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
             results[stamp] = digest
             continue
         _keep(memory, results, stamp, digest)
-        if stamp.size >= shared_from:
-            computed[stamp.cache_key()] = digest
     answer = Digests(memory, results)
-    for key, members in buckets.items():
-        bucket = [answer.get(stamp) for stamp in members]
-        if all(isinstance(d, str) for d in bucket) and not any(
-            stamp.is_racy(now_ns) for stamp in members
-        ):
-            computed[key] = bucket
-    if cache is not None and computed:
-        cache.set_many(computed, timeout=config["CACHE_TIMEOUT"])
+    if cache is not None and keys is not None:
+        shared_digests.store(cache, keys, answer.get, now_ns, config["CACHE_TIMEOUT"])
     return answer
 
 
@@ -173,13 +155,16 @@ class _Ahead:
     """Files one thread sent to be hashed before it asks for their digests (``hash_ahead``).
 
     Their digests are remembered as each batch comes back, in the pool's own thread; the job is
-    settled once every batch has been.
+    settled once every batch has been, and what the shared cache did not know is kept there.
     """
 
-    __slots__ = ("_left", "_lock", "settled")
+    __slots__ = ("_keep_shared", "_left", "_lock", "settled")
 
-    def __init__(self, batches: int) -> None:
+    def __init__(
+        self, batches: int, keep_shared: Callable[[Callable[[FileStamp], object]], None] | None
+    ) -> None:
         self._left = batches
+        self._keep_shared = keep_shared
         self._lock = threading.Lock()
         self.settled = threading.Event()
 
@@ -194,8 +179,16 @@ class _Ahead:
         _count_read(len(answers))
         with self._lock:
             self._left -= 1
-            if self._left == 0:
-                self.settled.set()
+            last = self._left == 0
+        if not last:
+            return
+        try:
+            if self._keep_shared is not None:
+                self._keep_shared(Digests(_memory, {}).get)
+        except Exception:  # a shared cache that is down costs the next process its reads
+            logger.warning("could not keep digests in the shared cache", exc_info=True)
+        finally:
+            self.settled.set()
 
 
 # A job is cut into this many batches at most: the pool's results come back through a thread
@@ -218,19 +211,30 @@ def hash_ahead(stamps: Iterable[FileStamp]) -> None:
     """
     memory = _memory
     missing = [s for s in stamps if s not in memory]
-    if not missing:
-        return
+    if len(missing) < pool.PROCESS_MIN_FILES:
+        return  # read when asked for, through the shared cache
     config = get_config()
+    now_ns = time.time_ns()
+    cache = cross_process_cache()
+    keep_shared = None
+    if cache is not None:
+        keys = shared_digests.keys_for(missing, config["SHARED_CACHE_MIN_BYTES"])
+        now = _remember_all((s, one_copy(d)) for s, d in shared_digests.fetch(cache, keys))
+        missing = [s for s in missing if s not in now]
+        if not missing:
+            return
+        keep_shared = partial(
+            shared_digests.store, cache, keys, now_ns=now_ns, timeout=config["CACHE_TIMEOUT"]
+        )
     limit = int(config["MAX_HASH_BYTES"])
     batches = [batch for _, batch in batches_of(missing, parts=_AHEAD_PARTS)]
     del missing
     sent = send(hash_batch, [(batch, limit) for batch in batches], config["HASH_PROCESSES"])
     if not sent.futures:
         return
-    job = _Ahead(len(batches))
+    job = _Ahead(len(batches), keep_shared)
     jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
     _sent_ahead.jobs = [*(j for j in jobs if not j.settled.is_set()), job]
-    now_ns = time.time_ns()
     for batch, future in zip(batches, sent.futures, strict=True):
         future.add_done_callback(partial(job.arrived, batch, now_ns))
 
@@ -266,21 +270,6 @@ def _keep(
     """Remember ``digest``; hold it in ``results`` too if the memory was emptied since."""
     if _remember(stamp, digest) is not memory:
         results[stamp] = digest
-
-
-def _buckets(stamps: list[FileStamp]) -> dict[str, list[FileStamp]]:
-    """Group stamps by a hash of their folder; key each group by every stamp in it."""
-    groups: dict[int, list[FileStamp]] = {}
-    for stamp in stamps:
-        folder = os.path.dirname(stamp.location).encode("utf-8", "surrogateescape")
-        groups.setdefault(zlib.crc32(folder) % _BUCKETS, []).append(stamp)
-    keyed = {}
-    for members in groups.values():
-        members.sort()
-        raw = "\0".join(f"{s.location}\0{s.size}\0{s.mtime_ns}\0{s.inode}" for s in members)
-        digest = hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
-        keyed["inspector:md5-bucket:" + digest] = members
-    return keyed
 
 
 def md5(stamp: FileStamp) -> str:

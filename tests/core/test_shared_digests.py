@@ -1,0 +1,108 @@
+"""Digests kept in the shared cache: what a check hashed in the hashing processes, the next
+process does not read again; what it could not trust, it reads."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+
+from inspector.core import fingerprints
+from inspector.core.fingerprints import FileStamp
+from tests.support.layout import Layout, age, files_cache
+
+# Files of this many bytes or more are kept under keys of their own, smaller ones in buckets.
+SHARED = {"CACHE": "files", "SHARED_CACHE_MIN_BYTES": 64}
+
+
+def md5_of(stamp: FileStamp) -> str:
+    return hashlib.md5(Path(stamp.location).read_bytes()).hexdigest()
+
+
+def written(layout: Layout, count: int) -> list[FileStamp]:
+    """Files in a few folders, small and large, with odd names, aged so their digests count."""
+    folder = layout.folder("static")
+    paths = [
+        layout.write(folder, f"d{n % 5}/f {n} ‹é›.css", b"x" * (n * 7 % 120 + 1))
+        for n in range(count)
+    ]
+    age(folder)
+    return [FileStamp.of(str(path)) for path in paths]
+
+
+def disguise(stamp: FileStamp, data: bytes) -> None:
+    """New bytes of the same size under the same stamp: only a kept digest still says the old."""
+    assert len(data) == stamp.size
+    Path(stamp.location).write_bytes(data)
+    os.utime(stamp.location, ns=(stamp.mtime_ns, stamp.mtime_ns))
+    assert FileStamp.of(stamp.location) == stamp
+
+
+def check(stamps: list[FileStamp]) -> tuple[dict[FileStamp, object], int]:
+    """What a check does: send the files ahead, then ask for them. Return the digests, and how
+    many files were read for them."""
+    before = fingerprints.files_read()
+    fingerprints.hash_ahead(stamps)
+    answer = fingerprints.md5_many(stamps)
+    return {stamp: answer[stamp] for stamp in stamps}, fingerprints.files_read() - before
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_what_a_check_hashed_ahead_no_later_process_reads_again(layout: Layout) -> None:
+    stamps = written(layout, 40)
+    small = next(s for s in stamps if s.size < 64)
+    large = next(s for s in stamps if s.size >= 64)
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        first, read = check(stamps)
+        assert first == {stamp: md5_of(stamp) for stamp in stamps}
+        assert read == len(stamps)
+
+        fingerprints.clear_memory_cache()  # a new process: only the shared cache is left
+        disguise(small, b"s" * small.size)
+        disguise(large, b"L" * large.size)
+        second, read = check(stamps)
+    assert read == 0, "every digest came from the shared cache"
+    assert second == first, "the disguised files say what the cache kept, not their new bytes"
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_file_changed_just_now_is_read_again_by_the_next_process(layout: Layout) -> None:
+    stamps = written(layout, 12)
+    fresh = layout.write(layout.folder("static"), "d0/just now.css", b"a { color: red }")
+    racy = FileStamp.of(str(fresh))
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        first, _ = check([*stamps, racy])
+        assert first[racy] == md5_of(racy)
+
+        fingerprints.clear_memory_cache()
+        disguise(racy, b"b { color: red }")
+        second, _ = check([*stamps, racy])
+    assert second[racy] == hashlib.md5(b"b { color: red }").hexdigest(), "read, not kept"
+    assert all(second[s] == first[s] for s in stamps)
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_shared_cache_that_fails_to_keep_costs_the_check_nothing(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stamps = written(layout, 20)
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        cache = caches["files"]
+
+        def down(*args: object, **kwargs: object) -> None:
+            raise ConnectionError("the cache server went away")
+
+        # A fault no real file cache produces on demand: the write fails as the batches end.
+        monkeypatch.setattr(type(cache), "set_many", down)
+        answers: list[dict[FileStamp, object]] = []
+        asker = threading.Thread(target=lambda: answers.append(check(stamps)[0]), daemon=True)
+        with caplog.at_level(logging.WARNING, logger="inspector.core.fingerprints"):
+            asker.start()
+            asker.join(30)
+    assert answers == [{stamp: md5_of(stamp) for stamp in stamps}], "answered, not hung"
+    assert "could not keep digests in the shared cache" in caplog.text
