@@ -38,7 +38,7 @@ SHOTS_PORT ?= 8231
 screenshots: $(VENV)/.installed chromium
 	$(PY) -m demo.screenshots --port $(SHOTS_PORT)
 
-# ruff, then mypy on the whole package ([tool.mypy]) and --strict on the request-free core.
+# ruff, then mypy on the package and the benches ([tool.mypy]) and --strict on the request-free core.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

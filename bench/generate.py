@@ -22,6 +22,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SHADOW_RATE = 0.03
 MIN_SIZE, MAX_SIZE = 200, 20_000
@@ -243,13 +244,14 @@ def expected_counts(planned: list[Planned]) -> dict[str, int]:
     }
 
 
-def read_marker(root: Path, files: int) -> dict | None:
+def read_marker(root: Path, files: int) -> dict[str, Any] | None:
     """Return the marker written for ``files``, or None."""
     marker = root / f".generated-{files}"
     try:
-        return json.loads(marker.read_text())
+        found: dict[str, Any] = json.loads(marker.read_text())
     except (OSError, ValueError):
         return None
+    return found
 
 
 def generate(root: Path, files: int = 20000, apps: int = 40, seed: int = 1) -> None:

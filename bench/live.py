@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -90,7 +90,9 @@ def child(kind: str, env: dict[str, str], files: int, repeat: int) -> None:
         raise BenchError(f"the {kind} measurement exited {proc.returncode}")
 
 
-def counted_run(cmd: list[str], env: dict[str, str], count_file: Path) -> tuple[float, Counter]:
+def counted_run(
+    cmd: list[str], env: dict[str, str], count_file: Path
+) -> tuple[float, Counter[str]]:
     """Run a Django command with every S3 request counted (``bench/settings_s3.py``)."""
     count_file.unlink(missing_ok=True)
     elapsed = run_timed(cmd, {**env, "BENCH_S3_COUNT_FILE": str(count_file)})
@@ -261,7 +263,8 @@ class Requests:
 
 def process_requests() -> Counter[str]:
     module = sys.modules.get("bench.settings_s3")
-    return getattr(module, "S3_REQUESTS", Counter())
+    counted = getattr(module, "S3_REQUESTS", None)
+    return counted if isinstance(counted, Counter) else Counter()
 
 
 @dataclass
@@ -285,15 +288,6 @@ class Measurer:
         forget_listings()
         django_caches["inspector"].clear()
 
-    def forget_fingerprints(self) -> None:
-        from django.core.cache import caches
-
-        from inspector.core import fingerprints
-
-        caches.clear()
-        fingerprints.clear_memory_cache()
-        caches["inspector"].clear()
-
     def call(self, fn: Callable[[], Any]) -> tuple[float, Any, Requests | None]:
         """Time ``fn()``; the inspector's storage (and its client) is made inside the clock."""
         from inspector.core.storage.instance import collected_storage
@@ -304,7 +298,8 @@ class Measurer:
             storage, error = collected_storage()
             if storage is None:
                 raise BenchError(f"no inspector storage: {error}")
-            self.log.attach(storage.connection.meta.client)
+            # An S3 storage (bench/settings_s3.py): boto3's client behind its resource.
+            self.log.attach(cast(Any, storage).connection.meta.client)
             mark = self.log.mark()
         result = fn()
         elapsed = time.perf_counter() - began

@@ -237,7 +237,11 @@ def demo_target() -> Target:
     env = {**os.environ, "DJANGO_DEBUG": "0", "PYTHONPATH": str(REPO)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     target = Target("demo", "config.settings", env, "/assets/paths/admin/css/base.css")
-    target.prepare = lambda: manage(target, "demo_setup", "--verbosity=0")
+
+    def prepare() -> None:
+        manage(target, "demo_setup", "--verbosity=0")
+
+    target.prepare = prepare
     return target
 
 

@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     panels.build_stats = timed_build_stats  # type: ignore[assignment]
     samples = measure(args.rounds, args.per_round)
-    panels.build_stats = build_stats  # type: ignore[assignment]
+    panels.build_stats = build_stats
     one_offs.append(
         ("AssetsPanel generate_stats alone, warm (median)", statistics.median(in_panel))
     )

@@ -134,7 +134,7 @@ def verdict(met: bool) -> str:
 
 
 def median(runs: list[Run], field: str = "wall") -> float:
-    return statistics.median(getattr(r, field) for r in runs)
+    return float(statistics.median(getattr(r, field) for r in runs))
 
 
 def steps_of(cmd: Sequence[str], env: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -199,7 +199,9 @@ def in_process(root: Path, repeat: int) -> list[tuple[str, str, str]]:
 
     caches.clear()
     cold = timed(current_inventory)
-    walked = [*folder_sources(), os.path.abspath(storage.location)]
+    sources = folder_sources()
+    assert sources is not None, "the bench tree's files all come from folders"
+    walked = [*sources, storage.path("")]
     bare, walk, digest = [], [], []
     for _ in range(max(5, repeat)):
         bare.append(timed(lambda: scandir_walk(folders)))

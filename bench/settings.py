@@ -6,6 +6,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -50,7 +51,7 @@ STATICFILES_DIRS = [
     BENCH_ROOT / "dirs" / "main",
     ("vendor", BENCH_ROOT / "dirs" / "vendor"),
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
@@ -58,7 +59,7 @@ STORAGES = {
 DATABASES = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BENCH_ROOT / "db.sqlite3"},
 }
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "inspector": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

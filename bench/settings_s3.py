@@ -83,7 +83,7 @@ def _count_requests(path: str) -> None:
         self.events.register("before-send.s3", on_send)
 
     counting_init.bench_counting = True  # type: ignore[attr-defined]
-    boto3.session.Session.__init__ = counting_init  # type: ignore[method-assign]
+    boto3.session.Session.__init__ = counting_init
 
     def dump() -> None:
         with open(path, "w") as stream:
