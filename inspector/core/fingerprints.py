@@ -109,6 +109,7 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
 
     Memory first, then one ``get_many`` on the shared cache, then the bytes themselves.
     """
+    _keep_settled()
     memory = _memory
     results: dict[FileStamp, str | OSError] = {}
     # Only the stamps still to find are gathered (once each).
@@ -155,7 +156,8 @@ class _Ahead:
     """Files one thread sent to be hashed before it asks for their digests (``hash_ahead``).
 
     Their digests are remembered as each batch comes back, in the pool's own thread; the job is
-    settled once every batch has been, and what the shared cache did not know is kept there.
+    settled once every batch has been. What the shared cache did not know is kept there by the
+    thread that sent them (``keep``): a cache instance is its own thread's (Django's caches).
     """
 
     __slots__ = ("_keep_shared", "_left", "_lock", "settled")
@@ -179,16 +181,18 @@ class _Ahead:
         _count_read(len(answers))
         with self._lock:
             self._left -= 1
-            last = self._left == 0
-        if not last:
+            if self._left == 0:
+                self.settled.set()
+
+    def keep(self) -> None:
+        """Keep the digests of a settled job in the shared cache, once."""
+        keep_shared, self._keep_shared = self._keep_shared, None
+        if keep_shared is None:
             return
         try:
-            if self._keep_shared is not None:
-                self._keep_shared(Digests(_memory, {}).get)
+            keep_shared(Digests(_memory, {}).get)
         except Exception:  # a shared cache that is down costs the next process its reads
             logger.warning("could not keep digests in the shared cache", exc_info=True)
-        finally:
-            self.settled.set()
 
 
 # A job is cut into this many batches at most: the pool's results come back through a thread
@@ -258,6 +262,15 @@ def _wait_for_ahead(
                     results[stamp] = found
         if not unknown:
             break
+    _keep_settled()
+
+
+def _keep_settled() -> None:
+    """Keep in the shared cache what this thread's settled jobs hashed; forget those jobs."""
+    jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
+    for job in jobs:
+        if job.settled.is_set():
+            job.keep()
     _sent_ahead.jobs = [job for job in jobs if not job.settled.is_set()]
 
 
