@@ -106,3 +106,24 @@ def test_a_shared_cache_that_fails_to_keep_costs_the_check_nothing(
             asker.join(30)
     assert answers == [{stamp: md5_of(stamp) for stamp in stamps}], "answered, not hung"
     assert "could not keep digests in the shared cache" in caplog.text
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_digests_are_kept_by_the_thread_that_sent_them(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django gives each thread its own cache instance (a memcached client is not thread-safe):
+    the pool's thread, which receives the digests, must not write them."""
+    stamps = written(layout, 20)
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        cache = caches["files"]
+        writers: list[threading.Thread] = []
+        real = type(cache).set_many
+
+        def recorded(self: object, *args: object, **kwargs: object) -> object:
+            writers.append(threading.current_thread())
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(type(cache), "set_many", recorded)
+        check(stamps)
+    assert writers and set(writers) == {threading.current_thread()}
