@@ -1,7 +1,8 @@
 """The hashing processes: a pool of them, one per core, started on first use and kept for
 the life of this process, and the batches of files sent to it.
 
-Django-free on purpose, like ``reading``: a hashing process imports the two modules alone.
+Django-free on purpose, like ``reading``: a hashing process imports this module and those of
+the work it is sent (``reading``, ``screening``, the folder walk), never Django.
 Threads were measured first: on a tree of small files they gain nothing, since the Python work
 around each read holds the GIL, and they lose the difference to lock hand-offs between the
 threads. Should the pool break (a process killed, or none can be started here), the caller

@@ -1,7 +1,7 @@
 """Reading the bytes of listed files, and hashing one.
 
-Django-free on purpose (like whitenoise's core): the hashing processes (``pool``) import this
-module and that one alone. Every read of a listed local file goes through ``read_recorded``:
+Django-free on purpose (like whitenoise's core): the hashing processes (``pool``) import it,
+and nothing of Django. Every read of a listed local file goes through ``read_recorded``:
 it opens only a regular file (never a FIFO or a device, which would block or never end) and
 only the very file that was listed (same inode), so a file swapped for a symlink since the
 listing is refused, not followed.
