@@ -322,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (
             "inspect_assets, shared file-based CACHE, second run",
             fmt(median(runs["shared"])),
-            "md5s kept by (path, size, mtime, inode): only the CSS/JS sources are read again",
+            "md5s kept by (path, size, mtime, inode): only CSS/JS that may refer are read again",
         ),
     ]
     rows += in_process(root, args.repeat)

@@ -322,15 +322,33 @@ def read_many(stamps: Sequence[FileStamp], limit: int | None = None) -> Iterator
 def screen(stamps: Sequence[FileStamp], needles: Sequence[Needles]) -> Iterator[Screened | OSError]:
     """Return what each CSS or JS file tells (``screening``), in order, read on every core.
 
-    The files are sent to be read at once. Each file's md5 is remembered as its answer is
-    taken, so hashing it later costs no second read.
+    The files are sent to be read at once, but for those the shared cache says hold no
+    reference (their md5 is all a check needs of them). Each file's md5 is remembered as its
+    answer is taken, so hashing it later costs no second read; once every answer is taken,
+    what the shared cache did not know is kept there.
     """
     now_ns = time.time_ns()
     config = get_config()
+    cache = cross_process_cache()
+    clean: dict[FileStamp, str] = {}
+    keys = None
+    if cache is not None:
+        space = shared_digests.screening_space(needles)
+        keys = shared_digests.keys_for(stamps, config["SHARED_CACHE_MIN_BYTES"], space)
+        clean = {stamp: md5 for stamp, md5 in shared_digests.fetch(cache, keys) if md5}
+    to_read, looked_for = stamps, needles
+    if clean:
+        read = [index for index, stamp in enumerate(stamps) if stamp not in clean]
+        to_read, looked_for = [stamps[i] for i in read], [needles[i] for i in read]
     found = screen_many(
-        stamps, needles, int(config["MAX_HASH_BYTES"]), _count_read, config["HASH_PROCESSES"]
+        to_read, looked_for, int(config["MAX_HASH_BYTES"]), _count_read, config["HASH_PROCESSES"]
     )
-    return _remembering(stamps, found, now_ns)
+    answers = shared_digests.screened(stamps, clean, found) if clean else found
+    told = _remembering(stamps, answers, now_ns)
+    if cache is None or keys is None:
+        return told
+    timeout = config["CACHE_TIMEOUT"]
+    return shared_digests.keeping_screened(cache, keys, stamps, told, now_ns, timeout)
 
 
 def _remembering(

@@ -68,10 +68,6 @@ class FileStamp(NamedTuple):
         """Return True if the file changed too recently for its stamp to be trusted."""
         return (now_ns if now_ns is not None else time.time_ns()) - self.mtime_ns < RACY_NS
 
-    def cache_key(self) -> str:
-        raw = f"{self.location}\0{self.size}\0{self.mtime_ns}\0{self.inode}"
-        return "inspector:md5:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
-
 
 class LocalFile(FileStamp):
     """One file of a local storage's listing: its own stamp, named by its storage name.

@@ -7,23 +7,31 @@ bucket instead of per file, and an edit invalidates one bucket. A bucket's key n
 file in it: it is found again when the same files are asked together, as the same step of the
 next check asks them. The digest of a file changed too recently to trust its stamp
 (``FileStamp.is_racy``) is never kept.
+
+Digests live in the space ``md5``; what screening a CSS or JS file found, in a space of its
+own per set of needles (``screening_space``): the file's md5 when it holds no reference (its
+text is not needed), "" when it must be read again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from django.core.cache import BaseCache
 
 from .reading import FileStamp
+from .screening import Screened
+
+logger = logging.getLogger(__name__)
 
 # Folders are spread over this many buckets: few enough to be few round trips, many enough
 # that an edit invalidates a small part.
-_BUCKETS = 64
+_BUCKETS = 32
 
 
 class Keys(NamedTuple):
@@ -33,11 +41,19 @@ class Keys(NamedTuple):
     buckets: dict[str, list[FileStamp]]  # small files, every one of a bucket under one key
 
 
-def keys_for(stamps: Sequence[FileStamp], shared_from: int) -> Keys:
-    """Return the keys of ``stamps``: their own for files of ``shared_from`` bytes or more,
-    their bucket's for the others."""
-    files = {stamp.cache_key(): stamp for stamp in stamps if stamp.size >= shared_from}
-    return Keys(files, _buckets([stamp for stamp in stamps if stamp.size < shared_from]))
+def keys_for(stamps: Sequence[FileStamp], shared_from: int, space: str = "md5") -> Keys:
+    """Return the keys of ``stamps`` in ``space``: their own for files of ``shared_from`` bytes
+    or more, their bucket's for the others."""
+    files = {_key(space, [stamp]): stamp for stamp in stamps if stamp.size >= shared_from}
+    small = [stamp for stamp in stamps if stamp.size < shared_from]
+    return Keys(files, {_key(f"{space}-bucket", b): b for b in _buckets(small)})
+
+
+def screening_space(needles: Iterable[object]) -> str:
+    """Return the space of screening answers for files screened with ``needles``: other
+    needles (another storage, another Django) may tell otherwise."""
+    looked_for = repr(sorted(repr(n) for n in set(needles)))  # few: one per kind of file
+    return "screen-" + hashlib.sha1(looked_for.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
@@ -76,16 +92,48 @@ def store(
         cache.set_many(computed, timeout=timeout)
 
 
-def _buckets(stamps: list[FileStamp]) -> dict[str, list[FileStamp]]:
-    """Group stamps by a hash of their folder; key each group by every stamp in it."""
+def screened(
+    stamps: Sequence[FileStamp], clean: dict[FileStamp, str], found: Iterator[Screened | OSError]
+) -> Iterator[Screened | OSError]:
+    """Yield each file's screening answer in order: what the cache told of ``clean`` files
+    (their md5, no reference), and ``found`` for the ones read."""
+    for stamp in stamps:
+        md5 = clean.get(stamp)
+        yield Screened(md5, True, None) if md5 is not None else next(found)
+
+
+def keeping_screened(
+    cache: BaseCache,
+    keys: Keys,
+    stamps: Sequence[FileStamp],
+    told: Iterator[Screened | OSError],
+    now_ns: int,
+    timeout: float | None,
+) -> Iterator[Screened | OSError]:
+    """Yield every answer; once all are taken, keep what each told under ``keys``: the md5 of
+    a file that holds no reference, "" for one that must be read again."""
+    told_by: dict[FileStamp, str] = {}
+    for stamp, answer in zip(stamps, told, strict=True):
+        if not isinstance(answer, OSError) and answer.whole:
+            clean = answer.text is None and answer.undecodable is None
+            told_by[stamp] = answer.md5 if clean else ""
+        yield answer
+    try:
+        store(cache, keys, told_by.get, now_ns, timeout)
+    except Exception:  # a shared cache that is down costs the next process its reads
+        logger.warning("could not keep screening answers in the shared cache", exc_info=True)
+
+
+def _buckets(stamps: list[FileStamp]) -> list[list[FileStamp]]:
+    """Group stamps by a hash of their folder, each group sorted."""
     groups: dict[int, list[FileStamp]] = {}
     for stamp in stamps:
         folder = os.path.dirname(stamp.location).encode("utf-8", "surrogateescape")
         groups.setdefault(zlib.crc32(folder) % _BUCKETS, []).append(stamp)
-    keyed = {}
-    for members in groups.values():
-        members.sort()
-        raw = "\0".join(f"{s.location}\0{s.size}\0{s.mtime_ns}\0{s.inode}" for s in members)
-        digest = hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()
-        keyed["inspector:md5-bucket:" + digest] = members
-    return keyed
+    return [sorted(members) for members in groups.values()]
+
+
+def _key(space: str, stamps: list[FileStamp]) -> str:
+    """Return the key of ``stamps`` (one file, or a bucket) in ``space``: every stamp in it."""
+    raw = "\0".join(f"{s.location}\0{s.size}\0{s.mtime_ns}\0{s.inode}" for s in stamps)
+    return f"inspector:{space}:" + hashlib.sha1(raw.encode("utf-8", "surrogateescape")).hexdigest()

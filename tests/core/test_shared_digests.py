@@ -14,6 +14,7 @@ from django.core.cache import caches
 
 from inspector.core import fingerprints
 from inspector.core.fingerprints import FileStamp
+from inspector.core.screening import Needles, Screened
 from tests.support.layout import Layout, age, files_cache
 
 # Files of this many bytes or more are kept under keys of their own, smaller ones in buckets.
@@ -127,3 +128,44 @@ def test_digests_are_kept_by_the_thread_that_sent_them(
         monkeypatch.setattr(type(cache), "set_many", recorded)
         check(stamps)
     assert writers and set(writers) == {threading.current_thread()}
+
+
+URL: Needles = ((b"url(", True),)
+
+
+def styles(layout: Layout, clean: int, referring: int) -> list[FileStamp]:
+    """CSS files, most holding no reference, a few with one; aged."""
+    folder = layout.folder("css")
+    paths = [layout.write(folder, f"d{n % 3}/plain {n}.css", f"b{{z:{n}}}") for n in range(clean)]
+    paths += [
+        layout.write(folder, f"d{n % 3}/refers {n}.css", f'b{{background:URL("x{n}.png")}}')
+        for n in range(referring)
+    ]
+    age(folder)
+    return [FileStamp.of(str(path)) for path in paths]
+
+
+def screened(stamps: list[FileStamp], needles: Needles) -> tuple[list[Screened | OSError], int]:
+    before = fingerprints.files_read()
+    answers = list(fingerprints.screen(stamps, [needles] * len(stamps)))
+    return answers, fingerprints.files_read() - before
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_css_that_holds_no_reference_is_not_read_by_the_next_process(layout: Layout) -> None:
+    stamps = styles(layout, clean=30, referring=4)
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        first, read = screened(stamps, URL)
+        assert read == len(stamps)
+        assert [a.md5 for a in first if isinstance(a, Screened)] == [md5_of(s) for s in stamps]
+        assert sum(1 for a in first if isinstance(a, Screened) and a.text is not None) == 4
+
+        fingerprints.clear_memory_cache()
+        disguise(stamps[0], b"b{Z:0}")
+        second, read = screened(stamps, URL)
+        # Another storage (other needles) tells otherwise: nothing it did not screen is reused.
+        fingerprints.clear_memory_cache()
+        _, read_with_other_needles = screened(stamps, ((b"@import", False),))
+    assert read == 4, "only the files that may refer are read for their text"
+    assert second == first, "the disguised file says what the cache kept: it holds no reference"
+    assert read_with_other_needles == len(stamps)
