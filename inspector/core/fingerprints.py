@@ -10,7 +10,6 @@ framework, so web workers and CLI runs share the work. The bytes themselves are 
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,6 +47,7 @@ __all__ = [
     "TooLargeToHash",
     "files_read",
     "hash_ahead",
+    "keep_sent_ahead",
     "md5",
     "md5_many",
     "md5_stream",
@@ -59,7 +59,6 @@ __all__ = [
 
 _MEMORY_LIMIT = 500_000
 
-logger = logging.getLogger(__name__)
 
 # Emptied by replacing it, never in place: a ``Digests`` answer keeps reading the memory it
 # was answered from.
@@ -187,12 +186,8 @@ class _Ahead:
     def keep(self) -> None:
         """Keep the digests of a settled job in the shared cache, once."""
         keep_shared, self._keep_shared = self._keep_shared, None
-        if keep_shared is None:
-            return
-        try:
+        if keep_shared is not None:
             keep_shared(Digests(_memory, {}).get)
-        except Exception:  # a shared cache that is down costs the next process its reads
-            logger.warning("could not keep digests in the shared cache", exc_info=True)
 
 
 # A job is cut into this many batches at most: the pool's results come back through a thread
@@ -237,8 +232,8 @@ def hash_ahead(stamps: Iterable[FileStamp]) -> None:
     if not sent.futures:
         return
     job = _Ahead(len(batches), keep_shared)
-    jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
-    _sent_ahead.jobs = [*(j for j in jobs if not j.settled.is_set()), job]
+    _keep_settled()
+    _sent_ahead.jobs = [*_sent_ahead.jobs, job]
     for batch, future in zip(batches, sent.futures, strict=True):
         future.add_done_callback(partial(job.arrived, batch, now_ns))
 
@@ -268,10 +263,21 @@ def _wait_for_ahead(
 def _keep_settled() -> None:
     """Keep in the shared cache what this thread's settled jobs hashed; forget those jobs."""
     jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
-    for job in jobs:
-        if job.settled.is_set():
+    settled = [job.settled.is_set() for job in jobs]  # once: a job may settle meanwhile
+    _sent_ahead.jobs = [job for job, done in zip(jobs, settled, strict=True) if not done]
+    for job, done in zip(jobs, settled, strict=True):
+        if done:
             job.keep()
-    _sent_ahead.jobs = [job for job in jobs if not job.settled.is_set()]
+
+
+def keep_sent_ahead() -> None:
+    """Wait for everything this thread sent ahead and keep it in the shared cache: the end of
+    a check, which asked for all of it (what it never asked for is kept all the same)."""
+    jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
+    _sent_ahead.jobs = []
+    for job in jobs:
+        job.settled.wait()
+        job.keep()
 
 
 def _keep(
@@ -332,9 +338,8 @@ def screen(stamps: Sequence[FileStamp], needles: Sequence[Needles]) -> Iterator[
     cache = cross_process_cache()
     clean: dict[FileStamp, str] = {}
     keys = None
-    if cache is not None:
-        space = shared_digests.screening_space(needles)
-        keys = shared_digests.keys_for(stamps, config["SHARED_CACHE_MIN_BYTES"], space)
+    if cache is not None and stamps:
+        keys = shared_digests.screening_keys(stamps, needles, config["SHARED_CACHE_MIN_BYTES"])
         clean = {stamp: md5 for stamp, md5 in shared_digests.fetch(cache, keys) if md5}
     to_read, looked_for = stamps, needles
     if clean:
@@ -348,7 +353,7 @@ def screen(stamps: Sequence[FileStamp], needles: Sequence[Needles]) -> Iterator[
     if cache is None or keys is None:
         return told
     timeout = config["CACHE_TIMEOUT"]
-    return shared_digests.keeping_screened(cache, keys, stamps, told, now_ns, timeout)
+    return shared_digests.keeping_screened(cache, keys, stamps, told, peek, now_ns, timeout)
 
 
 def _remembering(

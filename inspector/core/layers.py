@@ -432,5 +432,6 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
         if live:
             _say("comparing the sources with the collected copies")
             report = build_live_report(inventory, manifest, storage, error, snapshot)
+        fingerprints.keep_sent_ahead()
     layers = Layers(inventory, manifest, report)
     return layers, (layers, storage, manifest_text, snapshot)

@@ -9,8 +9,8 @@ next check asks them. The digest of a file changed too recently to trust its sta
 (``FileStamp.is_racy``) is never kept.
 
 Digests live in the space ``md5``; what screening a CSS or JS file found, in a space of its
-own per set of needles (``screening_space``): the file's md5 when it holds no reference (its
-text is not needed), "" when it must be read again.
+own per needles it was screened with (``screening_keys``): the file's md5 when it holds no
+reference (its text is not needed), "" when it must be read again.
 """
 
 from __future__ import annotations
@@ -19,15 +19,19 @@ import hashlib
 import logging
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from django.core.cache import BaseCache
 
 from .reading import FileStamp
-from .screening import Screened
+from .screening import Needles, Screened
 
 logger = logging.getLogger(__name__)
+
+# Raised whenever what screening tells of the same bytes and needles changes (``may_refer``):
+# answers kept under another number are not asked for again.
+_SCREENING = 1
 
 # Folders are spread over this many buckets: few enough to be few round trips, many enough
 # that an edit invalidates a small part.
@@ -49,17 +53,34 @@ def keys_for(stamps: Sequence[FileStamp], shared_from: int, space: str = "md5") 
     return Keys(files, {_key(f"{space}-bucket", b): b for b in _buckets(small)})
 
 
-def screening_space(needles: Iterable[object]) -> str:
-    """Return the space of screening answers for files screened with ``needles``: other
-    needles (another storage, another Django) may tell otherwise."""
-    looked_for = repr(sorted(repr(n) for n in set(needles)))  # few: one per kind of file
-    return "screen-" + hashlib.sha1(looked_for.encode("utf-8", "surrogateescape")).hexdigest()
+def screening_keys(
+    stamps: Sequence[FileStamp], needles: Sequence[Needles], shared_from: int
+) -> Keys:
+    """Return the keys of what screening ``stamps`` found, each file's in the space of the
+    needles it is screened with: other needles may tell otherwise."""
+    groups: dict[Needles, list[FileStamp]] = {}
+    for stamp, looked_for in zip(stamps, needles, strict=True):
+        groups.setdefault(looked_for, []).append(stamp)
+    keys = Keys({}, {})
+    for looked_for, members in groups.items():
+        raw = f"{_SCREENING}:{looked_for!r}".encode("utf-8", "surrogateescape")
+        space = "screen-" + hashlib.sha1(raw).hexdigest()
+        part = keys_for(members, shared_from, space)
+        keys.files.update(part.files)
+        keys.buckets.update(part.buckets)
+    return keys
 
 
 def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
     """Yield every file the cache holds a digest of, with it; its key leaves ``keys``, which
-    keeps the keys of the files still to hash (``store``)."""
-    found = cache.get_many([*keys.files, *keys.buckets])
+    keeps the keys of the files still to hash (``store``). A cache that fails tells nothing."""
+    if not keys.files and not keys.buckets:
+        return
+    try:
+        found = cache.get_many([*keys.files, *keys.buckets])
+    except Exception:  # a cache server that is down costs this check its reads, not its answer
+        logger.warning("could not read digests from the shared cache", exc_info=True)
+        return
     for key, value in found.items():
         stamp = keys.files.pop(key, None)
         if stamp is not None:
@@ -88,8 +109,12 @@ def store(
             stamp.is_racy(now_ns) for stamp in members
         ):
             computed[key] = bucket
-    if computed:
+    if not computed:
+        return
+    try:
         cache.set_many(computed, timeout=timeout)
+    except Exception:  # a cache server that is down costs the next process its reads
+        logger.warning("could not keep digests in the shared cache", exc_info=True)
 
 
 def screened(
@@ -107,21 +132,21 @@ def keeping_screened(
     keys: Keys,
     stamps: Sequence[FileStamp],
     told: Iterator[Screened | OSError],
+    remembered: Callable[[FileStamp], str | None],
     now_ns: int,
     timeout: float | None,
 ) -> Iterator[Screened | OSError]:
     """Yield every answer; once all are taken, keep what each told under ``keys``: the md5 of
-    a file that holds no reference, "" for one that must be read again."""
-    told_by: dict[FileStamp, str] = {}
+    a file that holds no reference (as ``remembered``, the one string this process holds), ""
+    for one that must be read again (it may refer, or is not UTF-8)."""
+    must_read: set[FileStamp] = set()
     for stamp, answer in zip(stamps, told, strict=True):
-        if not isinstance(answer, OSError) and answer.whole:
-            clean = answer.text is None and answer.undecodable is None
-            told_by[stamp] = answer.md5 if clean else ""
+        if not isinstance(answer, OSError) and (
+            answer.text is not None or answer.undecodable is not None
+        ):
+            must_read.add(stamp)
         yield answer
-    try:
-        store(cache, keys, told_by.get, now_ns, timeout)
-    except Exception:  # a shared cache that is down costs the next process its reads
-        logger.warning("could not keep screening answers in the shared cache", exc_info=True)
+    store(cache, keys, lambda s: "" if s in must_read else remembered(s), now_ns, timeout)
 
 
 def _buckets(stamps: list[FileStamp]) -> list[list[FileStamp]]:

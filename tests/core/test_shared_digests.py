@@ -102,7 +102,7 @@ def test_a_shared_cache_that_fails_to_keep_costs_the_check_nothing(
         monkeypatch.setattr(type(cache), "set_many", down)
         answers: list[dict[FileStamp, object]] = []
         asker = threading.Thread(target=lambda: answers.append(check(stamps)[0]), daemon=True)
-        with caplog.at_level(logging.WARNING, logger="inspector.core.fingerprints"):
+        with caplog.at_level(logging.WARNING, logger="inspector.core.shared_digests"):
             asker.start()
             asker.join(30)
     assert answers == [{stamp: md5_of(stamp) for stamp in stamps}], "answered, not hung"
@@ -169,3 +169,56 @@ def test_css_that_holds_no_reference_is_not_read_by_the_next_process(layout: Lay
     assert read == 4, "only the files that may refer are read for their text"
     assert second == first, "the disguised file says what the cache kept: it holds no reference"
     assert read_with_other_needles == len(stamps)
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_shared_cache_that_cannot_answer_costs_the_check_its_reads_only(
+    layout: Layout, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stamps = written(layout, 20)
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        cache = caches["files"]
+
+        def down(*args: object, **kwargs: object) -> None:
+            raise ConnectionError("the cache server went away")
+
+        # A fault no real file cache produces on demand: every read of the cache fails.
+        monkeypatch.setattr(type(cache), "get_many", down)
+        with caplog.at_level(logging.WARNING, logger="inspector.core.shared_digests"):
+            answers, read = check(stamps)
+    assert answers == {stamp: md5_of(stamp) for stamp in stamps}
+    assert read == len(stamps)
+    assert "could not read digests from the shared cache" in caplog.text
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_what_a_check_sent_ahead_and_never_asked_for_is_kept_at_its_end(layout: Layout) -> None:
+    stamps = written(layout, 24)
+    asked, never_asked = stamps[:12], stamps[12:]
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        fingerprints.hash_ahead(asked)
+        fingerprints.hash_ahead(never_asked)
+        assert fingerprints.md5_many(asked)[asked[0]] == md5_of(asked[0])
+        fingerprints.keep_sent_ahead()  # the end of the check
+
+        fingerprints.clear_memory_cache()
+        answers, read = check(never_asked)
+    assert read == 0
+    assert answers == {stamp: md5_of(stamp) for stamp in never_asked}
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_css_that_is_not_utf8_is_read_again_and_said_again(layout: Layout) -> None:
+    stamps = styles(layout, clean=6, referring=0)
+    broken = layout.write(
+        layout.folder("css"), "d0/latin1.css", "b{content:'caf\xe9'}".encode("latin-1")
+    )
+    age(layout.folder("css"))
+    stamps = [FileStamp.of(str(path.location)) for path in stamps] + [FileStamp.of(str(broken))]
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        screened(stamps, URL)
+        fingerprints.clear_memory_cache()
+        second, read = screened(stamps, URL)
+    last = second[-1]
+    assert isinstance(last, Screened) and last.undecodable is not None, "still said"
+    assert read == 1, "the one file that is not UTF-8 is read again, the clean ones are not"
