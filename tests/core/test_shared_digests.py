@@ -88,8 +88,19 @@ def test_a_file_changed_just_now_is_read_again_by_the_next_process(layout: Layou
 
 
 @pytest.mark.usefixtures("through_the_pool")
-def test_a_shared_cache_that_fails_to_keep_costs_the_check_nothing(
-    layout: Layout, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("failing", "said"),
+    [
+        ("get_many", "could not read digests from the shared cache"),
+        ("set_many", "could not keep digests in the shared cache"),
+    ],
+)
+def test_a_shared_cache_that_is_down_costs_the_check_its_reads_only(
+    layout: Layout,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    failing: str,
+    said: str,
 ) -> None:
     stamps = written(layout, 20)
     with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
@@ -98,15 +109,15 @@ def test_a_shared_cache_that_fails_to_keep_costs_the_check_nothing(
         def down(*args: object, **kwargs: object) -> None:
             raise ConnectionError("the cache server went away")
 
-        # A fault no real file cache produces on demand: the write fails as the batches end.
-        monkeypatch.setattr(type(cache), "set_many", down)
-        answers: list[dict[FileStamp, object]] = []
-        asker = threading.Thread(target=lambda: answers.append(check(stamps)[0]), daemon=True)
+        # A fault no real file cache produces on demand: every read, or every write, fails.
+        monkeypatch.setattr(type(cache), failing, down)
+        answers: list[tuple[dict[FileStamp, object], int]] = []
+        asker = threading.Thread(target=lambda: answers.append(check(stamps)), daemon=True)
         with caplog.at_level(logging.WARNING, logger="inspector.core.shared_digests"):
             asker.start()
             asker.join(30)
-    assert answers == [{stamp: md5_of(stamp) for stamp in stamps}], "answered, not hung"
-    assert "could not keep digests in the shared cache" in caplog.text
+    assert answers == [({stamp: md5_of(stamp) for stamp in stamps}, len(stamps))], "not hung"
+    assert said in caplog.text
 
 
 @pytest.mark.usefixtures("through_the_pool")
@@ -169,26 +180,6 @@ def test_css_that_holds_no_reference_is_not_read_by_the_next_process(layout: Lay
     assert read == 4, "only the files that may refer are read for their text"
     assert second == first, "the disguised file says what the cache kept: it holds no reference"
     assert read_with_other_needles == len(stamps)
-
-
-@pytest.mark.usefixtures("through_the_pool")
-def test_a_shared_cache_that_cannot_answer_costs_the_check_its_reads_only(
-    layout: Layout, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    stamps = written(layout, 20)
-    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
-        cache = caches["files"]
-
-        def down(*args: object, **kwargs: object) -> None:
-            raise ConnectionError("the cache server went away")
-
-        # A fault no real file cache produces on demand: every read of the cache fails.
-        monkeypatch.setattr(type(cache), "get_many", down)
-        with caplog.at_level(logging.WARNING, logger="inspector.core.shared_digests"):
-            answers, read = check(stamps)
-    assert answers == {stamp: md5_of(stamp) for stamp in stamps}
-    assert read == len(stamps)
-    assert "could not read digests from the shared cache" in caplog.text
 
 
 @pytest.mark.usefixtures("through_the_pool")
