@@ -64,9 +64,9 @@ CACHES: dict[str, dict[str, Any]] = {
     "inspector": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": BENCH_ROOT / "cache",
-        # The default 300 entries is less than one run at 20,000 files writes (64 fingerprint
-        # buckets per layer, a listing per source): culling a third of them at random each run
-        # made every run re-hash thousands of files.
+        # A check writes about 200 entries (32 buckets a step, a listing per source); the
+        # default 300 leaves little room beside them, and culling a third at random would make
+        # the next run re-hash thousands of files.
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
