@@ -92,8 +92,9 @@ class TooLargeToDiff(Exception):
 
 def read_capped(stamp: FileStamp, max_bytes: int) -> bytes:
     """Return the listed file's bytes; raise ``TooLargeToDiff`` past ``max_bytes`` (read no
-    further). Only the file the listing recorded is read (``fingerprints.read_recorded``)."""
-    data = read_recorded(stamp, max_bytes)
+    further). Only the file the listing recorded is read (``fingerprints.read_recorded``), as
+    it is now: a page can be older than the last edit, and shows that edit."""
+    data = read_recorded(stamp, max_bytes, any_version=True)
     if len(data) > max_bytes:
         raise TooLargeToDiff(f"larger than {max_bytes:,} bytes: not diffed")
     return data

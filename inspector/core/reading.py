@@ -120,8 +120,10 @@ class NotRegularFile(OSError):
 
 
 class ChangedSinceListed(OSError):
-    """The file at the listed location is not the one the listing recorded (another inode):
-    replaced, or swapped for a symlink, since. Not read: a listing is what allows a read."""
+    """The file at the listed location is not the one the listing recorded: another inode
+    (replaced, or swapped for a symlink, since), or, for a read whose answer is kept under the
+    stamp, the same file written since (another size or mtime). Not read: a listing is what
+    allows a read, and a digest kept under a stamp must be of the bytes that stamp names."""
 
 
 # O_NONBLOCK: should a FIFO replace a listed file between its stat and its open, the open
@@ -129,12 +131,19 @@ class ChangedSinceListed(OSError):
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def read_recorded(stamp: FileStamp, limit: int | None = None) -> bytes:
+def read_recorded(
+    stamp: FileStamp, limit: int | None = None, *, any_version: bool = False
+) -> bytes:
     """Return the bytes of the very file ``stamp`` recorded (at most ``limit + 1`` of them).
 
-    Raises ``NotRegularFile`` or ``ChangedSinceListed`` instead of reading anything else.
+    Raises ``NotRegularFile`` or ``ChangedSinceListed`` instead of reading anything else: and,
+    unless ``any_version``, instead of reading the file as written after it was stamped. What
+    a check reads is kept under the stamp (a digest, a file's references); bytes written
+    since would be kept under a stamp that names other bytes, and answered for it should
+    those come back with the old mtime (``cp -p``, a restored backup). ``any_version`` is for
+    a page that shows the file as it is now.
     """
-    fd, size = _open_recorded(stamp)
+    fd, size = _open_recorded(stamp, any_version)
     try:
         wanted = size + 1 if limit is None else min(size, limit) + 1
         chunks = []
@@ -159,8 +168,9 @@ def read_within(stamp: FileStamp, limit: int) -> bytes:
     return read_recorded(stamp)
 
 
-def _open_recorded(stamp: FileStamp) -> tuple[int, int]:
-    """Open the very file ``stamp`` recorded; return its descriptor and its size now."""
+def _open_recorded(stamp: FileStamp, any_version: bool = False) -> tuple[int, int]:
+    """Open the very file ``stamp`` recorded (as it was then, unless ``any_version``); return
+    its descriptor and its size now."""
     fd = os.open(stamp.location, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
@@ -170,6 +180,11 @@ def _open_recorded(stamp: FileStamp) -> tuple[int, int]:
             raise ChangedSinceListed(
                 f"{stamp.location} is not the file that was listed (replaced or swapped for a "
                 "symlink since): not read"
+            )
+        if not any_version and (st.st_mtime_ns != stamp.mtime_ns or st.st_size != stamp.size):
+            raise ChangedSinceListed(
+                f"{stamp.location} was written while it was being checked: not read; the "
+                "next check reads it as it is then"
             )
     except BaseException:
         os.close(fd)

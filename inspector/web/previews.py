@@ -39,10 +39,11 @@ def is_image(path: str) -> bool:
 
 
 def image_preview(path: str, stamp: FileStamp, *, max_bytes: int) -> Preview:
-    """Return the listed image ``stamp`` (served as ``path``) as a data URI, or why not."""
+    """Return the listed image ``stamp`` (served as ``path``) as a data URI, or why not: as
+    it is now, should it have been written since the check."""
     content_type = IMAGE_TYPES[os.path.splitext(path)[1].lower()]
     try:
-        data = read_recorded(stamp, max_bytes)
+        data = read_recorded(stamp, max_bytes, any_version=True)
     except OSError as exc:
         return Preview(note=gettext("could not read: %(why)s") % {"why": exc.strerror or exc})
     if len(data) > max_bytes:

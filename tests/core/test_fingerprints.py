@@ -49,6 +49,54 @@ def test_a_fifo_is_never_opened(tmp_path: Path) -> None:
     assert outcome and isinstance(outcome[0], NotRegularFile)
 
 
+def stamped_an_hour_ago(path: Path, data: bytes) -> FileStamp:
+    path.write_bytes(data)
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    return FileStamp.of(str(path))
+
+
+def rewritten_in_place(path: Path, data: bytes, mtime_ns: int) -> None:
+    with open(path, "r+b") as stream:  # the same inode, as an editor saving in place
+        stream.write(data)
+        stream.truncate()
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_file_written_after_its_listing_is_read_only_by_a_page_that_shows_it_now(
+    tmp_path: Path,
+) -> None:
+    listed = tmp_path / "site.css"
+    stamp = stamped_an_hour_ago(listed, b"a { color: red }")
+    rewritten_in_place(listed, b"a { color: tan }", stamp.mtime_ns + 10**9)
+    for read in (fingerprints.read_recorded, fingerprints.md5):
+        with pytest.raises(ChangedSinceListed, match="written while it was being checked"):
+            read(stamp)
+    assert fingerprints.read_recorded(stamp, any_version=True) == b"a { color: tan }"
+    rewritten_in_place(listed, b"a { color: teal }", stamp.mtime_ns)  # other size, same mtime
+    with pytest.raises(ChangedSinceListed):
+        fingerprints.read_recorded(stamp)
+
+
+@pytest.mark.parametrize("where", ["here", "in the hashing processes"])
+def test_an_edit_made_during_a_check_is_never_answered_for_the_listed_version(
+    tmp_path: Path, where: str, request: pytest.FixtureRequest
+) -> None:
+    if where != "here":
+        request.getfixturevalue("through_the_pool")
+    listed = tmp_path / "site.css"
+    stamp = stamped_an_hour_ago(listed, b"a { color: red }")
+    # Edited after the listing stat'ed it, before it was read.
+    rewritten_in_place(listed, b"a { color: tan }", stamp.mtime_ns + 10**9)
+    found = fingerprints.md5_many([stamp])[stamp]
+    assert isinstance(found, ChangedSinceListed), "not the digest of the edit, under the old stamp"
+    # Put back with its old mtime (cp -p, a restored backup): the stamp is the listed one again,
+    # and its digest is that of the bytes it names.
+    rewritten_in_place(listed, b"a { color: red }", stamp.mtime_ns)
+    assert FileStamp.of(str(listed)) == stamp
+    assert fingerprints.md5_many([stamp])[stamp] == hashlib.md5(b"a { color: red }").hexdigest()
+
+
 def test_many_files_read_by_threads_in_order(tmp_path: Path) -> None:
     files = []
     for n in range(600):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from inspector.core import fingerprints
-from inspector.core.reading import FileStamp, TooLargeToHash
+from inspector.core.reading import ChangedSinceListed, FileStamp, TooLargeToHash
 from inspector.core.screening import (
     Needles,
     Screened,
@@ -84,13 +84,14 @@ def test_the_pool_tells_what_reading_here_tells(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("through_the_pool")
-def test_a_file_grown_since_its_stat_is_not_remembered(tmp_path: Path) -> None:
+def test_a_file_grown_since_its_stat_is_not_read_nor_remembered(tmp_path: Path) -> None:
     stamps, needles = written(tmp_path)
     grown = stamps[1]
     with open(grown.location, "ab") as stream:
         stream.write(b"/* more */\n")
     found = list(fingerprints.screen(stamps, needles))
-    assert isinstance(found[1], Screened) and not found[1].whole
+    assert isinstance(found[1], ChangedSinceListed), "its stamp names other bytes"
+    assert "written while it was being checked" in str(found[1])
     assert fingerprints.peek(grown) is None, "a digest of other bytes than the stamp's"
     assert fingerprints.peek(stamps[2]) == md5_of(FILES["shouting.css"][0])
 
