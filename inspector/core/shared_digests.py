@@ -20,7 +20,7 @@ import logging
 import os
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 from django.core.cache import BaseCache
 
@@ -43,6 +43,7 @@ class Keys(NamedTuple):
 
     files: dict[str, FileStamp]  # a large file, one key each
     buckets: dict[str, list[FileStamp]]  # small files, every one of a bucket under one key
+    blank: bool = False  # "" is an answer in this space (screening: read it again)
 
 
 def keys_for(stamps: Sequence[FileStamp], shared_from: int, space: str = "md5") -> Keys:
@@ -61,7 +62,7 @@ def screening_keys(
     groups: dict[Needles, list[FileStamp]] = {}
     for stamp, looked_for in zip(stamps, needles, strict=True):
         groups.setdefault(looked_for, []).append(stamp)
-    keys = Keys({}, {})
+    keys = Keys({}, {}, blank=True)
     for looked_for, members in groups.items():
         raw = f"{_SCREENING}:{looked_for!r}".encode("utf-8", "surrogateescape")
         space = "screen-" + hashlib.sha1(raw).hexdigest()
@@ -73,7 +74,9 @@ def screening_keys(
 
 def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
     """Yield every file the cache holds a digest of, with it; its key leaves ``keys``, which
-    keeps the keys of the files still to hash (``store``). A cache that fails tells nothing."""
+    keeps the keys of the files still to hash (``store``). A cache that fails tells nothing;
+    an entry that holds no digests (written by something else, or damaged) is not used, and
+    its files are hashed and kept again."""
     if not keys.files and not keys.buckets:
         return
     try:
@@ -81,12 +84,36 @@ def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
     except Exception:  # a cache server that is down costs this check its reads, not its answer
         logger.warning("could not read digests from the shared cache", exc_info=True)
         return
+    unusable = 0
     for key, value in found.items():
-        stamp = keys.files.pop(key, None)
+        stamp = keys.files.get(key)
         if stamp is not None:
-            yield stamp, value
+            if _is_answer(value, keys.blank):
+                del keys.files[key]
+                yield stamp, value
+            else:
+                unusable += 1
             continue
-        yield from zip(keys.buckets.pop(key), value, strict=True)
+        members = keys.buckets[key]
+        if (
+            isinstance(value, list)
+            and len(value) == len(members)
+            and all(_is_answer(v, keys.blank) for v in value)
+        ):
+            del keys.buckets[key]
+            yield from zip(members, value)
+        else:
+            unusable += 1
+    if unusable:
+        logger.warning(
+            "%d entries of the shared cache held no digests: not used, their files read again",
+            unusable,
+        )
+
+
+def _is_answer(value: object, blank: bool) -> TypeGuard[str]:
+    """Return True for an md5 in hex (every answer's length), or "" where ``blank``."""
+    return isinstance(value, str) and (len(value) == 32 or (blank and not value))
 
 
 def store(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 
-from inspector.core import fingerprints
+from inspector.core import fingerprints, shared_digests
 from inspector.core.fingerprints import FileStamp
 from inspector.core.screening import Needles, Screened
 from tests.support.layout import Layout, age, files_cache
@@ -118,6 +118,34 @@ def test_a_shared_cache_that_is_down_costs_the_check_its_reads_only(
             asker.join(30)
     assert answers == [({stamp: md5_of(stamp) for stamp in stamps}, len(stamps))], "not hung"
     assert said in caplog.text
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_entries_that_hold_no_digests_are_not_used_and_are_kept_again(
+    layout: Layout, caplog: pytest.LogCaptureFixture
+) -> None:
+    stamps = written(layout, 40)
+    with layout.settings(ASSET_INSPECTOR=SHARED, CACHES=files_cache(layout)):
+        first, _ = check(stamps)
+        cache = caches["files"]
+        # What another program, or a damaged file, could leave under the inspector's keys.
+        keys = shared_digests.keys_for(stamps, SHARED["SHARED_CACHE_MIN_BYTES"])
+        assert len(keys.files) >= 2 and len(keys.buckets) >= 3
+        odd = iter([42, "not an md5", None])
+        cache.set_many({key: next(odd, b"bytes") for key in keys.files})
+        damaged = iter([lambda b: b[:-1], lambda b: [*b, b[0]], lambda b: [*b[:-1], 7]])
+        for key in list(keys.buckets)[:3]:
+            cache.set(key, next(damaged)(cache.get(key)))
+        fingerprints.clear_memory_cache()  # a new process
+        with caplog.at_level(logging.WARNING, logger="inspector.core.shared_digests"):
+            second, read = check(stamps)
+        fingerprints.clear_memory_cache()
+        third, read_after = check(stamps)
+    assert second == first == third, "read again, not answered by what the cache held"
+    damaged_files = len(keys.files) + sum(len(b) for b in list(keys.buckets.values())[:3])
+    assert read == damaged_files
+    assert f"{len(keys.files) + 3} entries of the shared cache held no digests" in caplog.text
+    assert read_after == 0, "kept again"
 
 
 @pytest.mark.usefixtures("through_the_pool")
