@@ -101,7 +101,7 @@ def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
             and all(_is_answer(v, keys.blank) for v in value)
         ):
             del keys.buckets[key]
-            yield from zip(members, value)
+            yield from zip(members, value, strict=True)
         else:
             unusable += 1
     if unusable:
