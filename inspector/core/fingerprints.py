@@ -32,6 +32,7 @@ from .reading import (
     md5_stream,
     read_recorded,
     read_within,
+    same_file_now,
 )
 from .screening import Needles, Screened, screen_many
 from .shared_strings import one_copy
@@ -50,10 +51,12 @@ __all__ = [
     "keep_sent_ahead",
     "md5",
     "md5_many",
+    "md5_now",
     "md5_stream",
     "peek",
     "read_many",
     "read_recorded",
+    "same_file_now",
     "screen",
 ]
 
@@ -297,6 +300,13 @@ def md5(stamp: FileStamp) -> str:
     if isinstance(result, OSError):
         raise result
     return result
+
+
+def md5_now(stamp: FileStamp) -> str:
+    """Return the digest of the very file ``stamp`` listed, as it is now: for a page, whose
+    layers can be older than the last edit. Hashed (and kept) under its stamp now, which names
+    the bytes read; raises ``OSError`` (``ChangedSinceListed`` for another file there now)."""
+    return md5(same_file_now(stamp))
 
 
 def clear_memory_cache() -> None:

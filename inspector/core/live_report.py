@@ -89,8 +89,9 @@ class LiveReport:
         if stored is None:
             return None
         if stored.stamp is not None:
-            try:
-                return fingerprints.md5(stored.stamp), stored.size
+            try:  # the served bytes are fetched now: compared with the copy as it is now
+                now = fingerprints.same_file_now(stored.stamp)
+                return fingerprints.md5(now), now.size
             except OSError:
                 return None, stored.size
         gzipped = bool(getattr(self._storage, "gzip", False))
@@ -107,5 +108,6 @@ class LiveReport:
         stored = self._snapshot.files.get(found.stored_name) if self._snapshot else None
         if stored is None or (stored.size is not None and stored.size > max_bytes):
             return None
-        data = read_bytes(self._storage, stored)
+        # Shown on a page beside the source as it is now, perhaps edited since the check.
+        data = read_bytes(self._storage, stored, any_version=True)
         return gunzipped(self._storage, data)

@@ -4,7 +4,8 @@ Django-free on purpose (like whitenoise's core): the hashing processes (``pool``
 and nothing of Django. Every read of a listed local file goes through ``read_recorded``:
 it opens only a regular file (never a FIFO or a device, which would block or never end) and
 only the very file that was listed (same inode), so a file swapped for a symlink since the
-listing is refused, not followed.
+listing is refused, not followed; and, for what is kept under the stamp, only as it was
+listed (same size and mtime).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def read_recorded(
     those come back with the old mtime (``cp -p``, a restored backup). ``any_version`` is for
     a page that shows the file as it is now.
     """
-    fd, size = _open_recorded(stamp, any_version)
+    fd, size = _open_recorded(stamp, any_version=any_version)
     try:
         wanted = size + 1 if limit is None else min(size, limit) + 1
         chunks = []
@@ -168,7 +169,7 @@ def read_within(stamp: FileStamp, limit: int) -> bytes:
     return read_recorded(stamp)
 
 
-def _open_recorded(stamp: FileStamp, any_version: bool = False) -> tuple[int, int]:
+def _open_recorded(stamp: FileStamp, *, any_version: bool = False) -> tuple[int, int]:
     """Open the very file ``stamp`` recorded (as it was then, unless ``any_version``); return
     its descriptor and its size now."""
     fd = os.open(stamp.location, _OPEN_FLAGS)
@@ -177,19 +178,36 @@ def _open_recorded(stamp: FileStamp, any_version: bool = False) -> tuple[int, in
         if not stat.S_ISREG(st.st_mode):
             raise NotRegularFile(stamp.location, st.st_mode)
         if st.st_ino != stamp.inode:
-            raise ChangedSinceListed(
-                f"{stamp.location} is not the file that was listed (replaced or swapped for a "
-                "symlink since): not read"
-            )
+            raise _replaced(stamp)
         if not any_version and (st.st_mtime_ns != stamp.mtime_ns or st.st_size != stamp.size):
-            raise ChangedSinceListed(
-                f"{stamp.location} was written while it was being checked: not read; the "
-                "next check reads it as it is then"
-            )
+            raise _changed(stamp)
     except BaseException:
         os.close(fd)
         raise
     return fd, st.st_size
+
+
+def same_file_now(stamp: FileStamp) -> FileStamp:
+    """Return the stamp now of the very file ``stamp`` listed, perhaps written since (raises
+    ``OSError``; ``ChangedSinceListed`` where another file is there now)."""
+    now = stamp.now()
+    if now.inode != stamp.inode:
+        raise _replaced(stamp)
+    return now
+
+
+def _replaced(stamp: FileStamp) -> ChangedSinceListed:
+    return ChangedSinceListed(
+        f"{stamp.location} is not the file that was listed (replaced or swapped for a symlink "
+        "since): not read"
+    )
+
+
+def _changed(stamp: FileStamp) -> ChangedSinceListed:
+    return ChangedSinceListed(
+        f"{stamp.location} changed since it was listed (other size or mtime): not read; the "
+        "next check reads it as it is then"
+    )
 
 
 def md5_stream(stream: IO[bytes]) -> str:
@@ -206,11 +224,25 @@ def hash_file(stamp: FileStamp, limit: int) -> str:
         raise TooLargeToHash(
             f"not compared: {stamp.size:,} bytes is over the {limit:,}-byte MAX_HASH_BYTES limit"
         )
+    # A file that grows or shrinks while it is read is not hashed under its stamp: the
+    # digest is kept there.
     if stamp.size <= CHUNK_BYTES:
-        return hashlib.md5(read_recorded(stamp), usedforsecurity=False).hexdigest()
+        data = read_recorded(stamp)
+        if len(data) != stamp.size:
+            raise _changed(stamp)
+        return hashlib.md5(data, usedforsecurity=False).hexdigest()
     fd, _ = _open_recorded(stamp)
+    digest = hashlib.md5(usedforsecurity=False)
+    read = 0
     with os.fdopen(fd, "rb") as stream:
-        return md5_stream(stream)
+        while chunk := stream.read(CHUNK_BYTES):
+            digest.update(chunk)
+            read += len(chunk)
+            if read > stamp.size:
+                break
+    if read != stamp.size:
+        raise _changed(stamp)
+    return digest.hexdigest()
 
 
 def hash_batch(stamps: Sequence[FileStamp], limit: int) -> list[str | OSError]:

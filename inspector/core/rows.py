@@ -342,12 +342,15 @@ def write_rows(rows: Iterable[dict[str, str]], columns: tuple[str, ...], stream:
     writer.writerows(rows)
 
 
-def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:
-    """Return the candidate's md5: known already, or computed now when ``force`` is set."""
+def candidate_md5(candidate: Candidate, *, force: bool = False, as_now: bool = False) -> str | None:
+    """Return the candidate's md5: known already, or computed now when ``force`` is set, of
+    the file as listed (a row beside its listed size), or ``as_now`` as it is now (a page,
+    which shows the file written since its layers were built)."""
     if candidate.md5 or not force or candidate.stamp is None:
         return candidate.md5
     try:
-        return fingerprints.md5(candidate.stamp)
+        hashed = fingerprints.md5_now if as_now else fingerprints.md5
+        return hashed(candidate.stamp)
     except OSError:
         return None
 

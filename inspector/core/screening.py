@@ -29,7 +29,8 @@ class Screened(NamedTuple):
     """What one read of a CSS or JS file found."""
 
     md5: str
-    # Whether the bytes read are as many as the stamp says: not when the file changed since.
+    # Whether the bytes read are as many as the stamp says: not when the file was written
+    # while it was read (after the fstat that found it as listed). Used, never remembered.
     whole: bool
     # The text, when it may hold a reference; None when it holds none, or is not UTF-8.
     text: str | None

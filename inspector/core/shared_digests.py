@@ -43,7 +43,7 @@ class Keys(NamedTuple):
 
     files: dict[str, FileStamp]  # a large file, one key each
     buckets: dict[str, list[FileStamp]]  # small files, every one of a bucket under one key
-    blank: bool = False  # "" is an answer in this space (screening: read it again)
+    empty_is_answer: bool = False  # "" is an answer in this space (screening: read it again)
 
 
 def keys_for(stamps: Sequence[FileStamp], shared_from: int, space: str = "md5") -> Keys:
@@ -62,7 +62,7 @@ def screening_keys(
     groups: dict[Needles, list[FileStamp]] = {}
     for stamp, looked_for in zip(stamps, needles, strict=True):
         groups.setdefault(looked_for, []).append(stamp)
-    keys = Keys({}, {}, blank=True)
+    keys = Keys({}, {}, empty_is_answer=True)
     for looked_for, members in groups.items():
         raw = f"{_SCREENING}:{looked_for!r}".encode("utf-8", "surrogateescape")
         space = "screen-" + hashlib.sha1(raw).hexdigest()
@@ -88,7 +88,7 @@ def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
     for key, value in found.items():
         stamp = keys.files.get(key)
         if stamp is not None:
-            if _is_answer(value, keys.blank):
+            if _is_answer(value, keys.empty_is_answer):
                 del keys.files[key]
                 yield stamp, value
             else:
@@ -98,7 +98,7 @@ def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
         if (
             isinstance(value, list)
             and len(value) == len(members)
-            and all(_is_answer(v, keys.blank) for v in value)
+            and all(_is_answer(v, keys.empty_is_answer) for v in value)
         ):
             del keys.buckets[key]
             yield from zip(members, value, strict=True)
@@ -111,9 +111,10 @@ def fetch(cache: BaseCache, keys: Keys) -> Iterator[tuple[FileStamp, str]]:
         )
 
 
-def _is_answer(value: object, blank: bool) -> TypeGuard[str]:
-    """Return True for an md5 in hex (every answer's length), or "" where ``blank``."""
-    return isinstance(value, str) and (len(value) == 32 or (blank and not value))
+def _is_answer(value: object, empty_is_answer: bool) -> TypeGuard[str]:
+    """Return True for a string of an md5's 32 characters, or "" where ``empty_is_answer``:
+    what a damaged entry or another program's value is not, whatever else it holds."""
+    return isinstance(value, str) and (len(value) == 32 or (empty_is_answer and not value))
 
 
 def store(

@@ -51,7 +51,7 @@ def candidate_details(record: PathRecord) -> list[CandidateDetail]:
         details.append(
             CandidateDetail(
                 candidate=candidate,
-                md5=candidate_md5(candidate, force=True),
+                md5=candidate_md5(candidate, force=True, as_now=True),
                 modified=(
                     datetime.fromtimestamp(candidate.mtime_ns / 1e9, tz=UTC)
                     if candidate.mtime_ns is not None

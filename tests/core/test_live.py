@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 from inspector.core.inventory import current_inventory
 from inspector.core.layers import current_layers
@@ -223,6 +223,24 @@ def test_dashboard_shows_live_counts_filters_and_the_diff(
     orphan = viewer_client.get("/assets/paths/css/print.css")
     assert orphan.status_code == 200 and "orphaned" in orphan.content.decode()
     assert viewer_client.get("/assets/paths/css/never-existed.css").status_code == 404
+
+
+def test_a_collected_copy_edited_since_the_check_is_diffed_as_it_is_now(
+    deployed: Deployed, viewer_client: Client
+) -> None:
+    (deployed.static / "css/site.css").write_text("body { color: blue }\n")
+    age(deployed.layout.root)
+    url = "/assets/paths/css/site.css"
+    with override_settings(ASSET_INSPECTOR={"CACHE": "inspector", "RECHECK_SECONDS": 600}):
+        assert (
+            "From the collected copy to the source now" in viewer_client.get(url).content.decode()
+        )
+        # Overwritten by hand in place, within RECHECK_SECONDS: the page uses the kept layers.
+        (deployed.root / "css/site.css").write_text("body { color: plum }\n")
+        detail = viewer_client.get(url).content.decode()
+    assert "could not read" not in detail
+    unmarked = detail.replace("<mark>", "").replace("</mark>", "")
+    assert "-body { color: plum }" in unmarked and "+body { color: blue }" in unmarked
 
 
 def test_recheck_is_a_csrf_protected_post_that_returns_to_the_page(

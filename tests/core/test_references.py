@@ -400,3 +400,24 @@ def test_an_edited_stylesheet_is_read_again(layout: Layout) -> None:
         after = scan_now()
     assert found(before, sheet) == {("css-url", 1, "../img/a.png", "img/a.png", None)}
     assert found(after, sheet) == {("css-url", 1, "../img/b.png", "img/b.png", "not-found")}
+
+
+def test_a_stylesheet_is_read_as_it_is_now_but_only_the_very_file_listed(layout: Layout) -> None:
+    static = layout.folder("static")
+    layout.write(static, "img/a.png", b"\x89PNG")
+    sheet = layout.write(static, "css/site.css", "body { background: url(../img/a.png) }\n")
+    swapped = layout.write(static, "css/print.css", "p { background: url(../img/a.png) }\n")
+    secret = layout.write(layout.folder("outside"), "x.css", "p { background: url(SECRET.png) }")
+    age(static)
+    with project(layout):
+        layers = current_layers(live=False)  # kept, as a page keeps them
+        with open(sheet, "r+") as stream:  # saved in place since: the file the layers listed
+            stream.write("body { background: url(../img/b.png) }\n")
+        swapped.unlink()
+        swapped.symlink_to(secret)
+        scan = current_references(layers)
+    assert found(scan, sheet) == {("css-url", 1, "../img/b.png", "img/b.png", "not-found")}
+    assert found(scan, swapped) == set()
+    assert "SECRET" not in repr(scan)
+    said = [p.message for p in scan.problems if p.file == str(swapped)]
+    assert len(said) == 1 and "not the file that was listed" in said[0]

@@ -14,6 +14,7 @@ from inspector.core.reading import ChangedSinceListed, FileStamp, TooLargeToHash
 from inspector.core.screening import (
     Needles,
     Screened,
+    ScreenedBatch,
     may_refer,
     screen_batch,
     screen_bytes,
@@ -91,9 +92,19 @@ def test_a_file_grown_since_its_stat_is_not_read_nor_remembered(tmp_path: Path) 
         stream.write(b"/* more */\n")
     found = list(fingerprints.screen(stamps, needles))
     assert isinstance(found[1], ChangedSinceListed), "its stamp names other bytes"
-    assert "written while it was being checked" in str(found[1])
+    assert "changed since it was listed" in str(found[1])
     assert fingerprints.peek(grown) is None, "a digest of other bytes than the stamp's"
     assert fingerprints.peek(stamps[2]) == md5_of(FILES["shouting.css"][0])
+
+
+def test_bytes_that_are_not_as_many_as_the_stamp_says_are_told_not_whole(tmp_path: Path) -> None:
+    # What a read finds when the file is written while it is read, after its fstat.
+    stamp = FileStamp("", str(tmp_path / "site.css"), 5, 0, 1)
+    batch = ScreenedBatch()
+    batch.add(stamp, b"a{b:c}", CSS)
+    batch.add(stamp, b"a{b:", CSS)
+    batch.add(stamp, b"a{b}\n", CSS)
+    assert [s.whole for s in batch if isinstance(s, Screened)] == [False, False, True]
 
 
 def test_needles_are_looked_for_as_the_patterns_match() -> None:

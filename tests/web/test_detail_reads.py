@@ -3,6 +3,8 @@ written since (the page shows them as they are now)."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -53,4 +55,5 @@ def test_a_candidate_edited_since_the_check_is_diffed_as_it_is_now(
             stream.write("body { color: pink }\n")
         body = viewer_client.get(url).content.decode()
     assert "<mark>pink</mark>" in body, "the page shows the edit, not an error"
-    assert "written while it was being checked" not in body
+    assert "changed since it was listed" not in body and "unreadable" not in body
+    assert hashlib.md5(b"body { color: pink }\n").hexdigest() in body, "its md5 as it is now"

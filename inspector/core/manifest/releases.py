@@ -20,7 +20,7 @@ from typing import Any, cast
 from django.core.files.storage import FileSystemStorage, Storage
 
 from .. import caches
-from ..fingerprints import FileStamp
+from ..fingerprints import FileStamp, read_recorded
 from ..status import ReleaseChange, ReleaseStatus
 from ..storage.instance import ManifestStorage, as_s3
 from ..storage.listing import Snapshot, StoredFile, gunzipped, read_bytes
@@ -271,9 +271,8 @@ def _read_local(stamp: FileStamp) -> ParsedManifest:
     key = ("stamp", stamp)
     if (found := _parsed.get(key)) is not None:
         return found
-    try:
-        with open(stamp.location, encoding="utf-8") as stream:
-            parsed = parse_manifest(stream.read())
+    try:  # the very file stat'ed, as it was: the parsed manifest is kept under its stamp
+        parsed = parse_manifest(read_recorded(stamp).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return ParsedManifest(problem=f"cannot read its manifest: {exc}")
     if not stamp.is_racy():

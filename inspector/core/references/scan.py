@@ -28,7 +28,7 @@ from django.apps import apps
 
 from ...conf import get_config
 from .. import caches
-from ..fingerprints import FileStamp
+from ..fingerprints import FileStamp, read_recorded, same_file_now
 from ..layers import Layers
 from ..storage.instance import collected_storage
 from .assets import extract_asset
@@ -170,7 +170,9 @@ def _extract(
 ) -> Extracted | None:
     """Return what ``file`` holds (from the memo where its version was read before)."""
     try:
-        stamp = file.stamp or FileStamp.of(file.location)
+        # A file the layers listed is read as it is now (they can be older than its last
+        # edit), but only the very file they listed; the memo is keyed by the version read.
+        stamp = same_file_now(file.stamp) if file.stamp else FileStamp.of(file.location)
     except OSError as exc:
         problems.append(ScanProblem(file.location, None, f"cannot read it: {exc.strerror or exc}"))
         return None
@@ -188,8 +190,7 @@ def _extract(
         )
         return None
     try:
-        with open(file.location, "rb") as stream:
-            data = stream.read()
+        data = read_recorded(stamp)
     except OSError as exc:
         problems.append(ScanProblem(file.location, None, f"cannot read it: {exc.strerror or exc}"))
         return None
@@ -202,7 +203,7 @@ def _extract(
             extracted = Extracted((), ((None, f"not {file.charset} text, so not scanned: {exc}"),))
         else:
             extracted = file.extract(text)
-    if not stamp.is_racy(now_ns):
+    if not stamp.is_racy(now_ns) and len(data) == stamp.size:  # not written while read
         with _memo_lock:
             if len(_extracted) > _MEMO_LIMIT:
                 _extracted.clear()
