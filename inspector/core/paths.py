@@ -107,6 +107,8 @@ def has_undecodable(name: str) -> bool:
 def without_undecodable(text: str) -> str:
     """Return ``text`` with only its undecodable bytes shown as ``‹0xFF›``: what can be
     written as UTF-8 (a CSV cell, an HTML page), everything else kept as it is."""
+    if text.isascii():  # one C scan: most text holds no escaped byte
+        return text
     return _ESCAPED_BYTES.sub(lambda m: _escape(m.group()), text)
 
 

@@ -49,6 +49,9 @@ LIST_SEPARATOR = "|"
 # spreadsheets fold them to their ASCII twins.
 _FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _CONTROL_STARTS = ("\t", "\r", "\n", "\0")
+# The ASCII characters a cell needs a look at when it starts with one: a formula character,
+# NUL, or white space (which spreadsheets skip, and ``str.lstrip`` strips).
+_ASCII_TO_LOOK_AT = frozenset("=+-@\0") | {c for c in map(chr, range(128)) if c.isspace()}
 
 
 def csv_boolean(value: bool | None) -> str:
@@ -64,6 +67,8 @@ def csv_safe(value: object) -> str:
     skip), or with a tab, a line break or a NUL, gets a leading ``'``.
     """
     text = "" if value is None else str(value)
+    if text.isascii() and text[:1] not in _ASCII_TO_LOOK_AT:  # most cells: one C scan
+        return text
     stripped = text.lstrip()
     if text.startswith(_CONTROL_STARTS) or (stripped and stripped[0] in _FORMULA_STARTS):
         return "'" + text
@@ -258,8 +263,16 @@ def record_to_row(
             f"{c.source}={csv_boolean(c.identical_to_winner)}" for c in record.shadowed
         ),
     }
-    # A spreadsheet gets a name that is not UTF-8 with its bytes shown as ‹0xFF›.
-    return {column: csv_safe(without_undecodable(str(row[column]))) for column in CSV_COLUMNS}
+    return {column: _cell(row[column]) for column in CSV_COLUMNS}
+
+
+def _cell(value: object) -> str:
+    """Return ``value`` as a formula-safe cell; a name that is not UTF-8 with its bytes shown
+    as ‹0xFF›. Most cells are ASCII and start with a letter or digit: they are as they are."""
+    text = value if type(value) is str else str(value)
+    if text.isascii() and text[:1] not in _ASCII_TO_LOOK_AT:  # as csv_safe's first test
+        return text
+    return csv_safe(without_undecodable(text))
 
 
 class Writable(Protocol):
