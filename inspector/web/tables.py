@@ -1,4 +1,5 @@
-"""The paths table (django-tables2) and its export, which neutralises every cell centrally."""
+"""The paths table (django-tables2) and its exports: every CSV cell formula-safe (the CLI's rows
+are already; the other tables' cells are made so here)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from ..core.references.model import Reference
 from ..core.references.rows import REFERENCE_CSV_COLUMNS, reference_to_dict, reference_to_row
 from ..core.rows import (
     CSV_COLUMNS,
+    Writable,
     csv_boolean,
     csv_safe,
-    record_to_dict,
     record_to_row,
+    write_json,
     write_objects,
 )
 from ..core.status import SourceStatus
@@ -205,11 +207,12 @@ class SafeTableExport(TableExport):
         return safe
 
 
-def json_download(name: str, objects: Iterable[dict[str, Any]]) -> HttpResponse:
-    """Return ``objects`` as a JSON array download, written one object at a time."""
+def json_download(name: str, write: Callable[[Writable], None]) -> HttpResponse:
+    """Return a JSON download of what ``write`` writes (the CLI's writers: one array, an
+    object a line)."""
     response = HttpResponse(content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}.json"'
-    write_objects(objects, response)
+    write(response)
     return response
 
 
@@ -222,7 +225,7 @@ def export_response(
     """Return every record as a download: CSV with design.md's columns, JSON with the very
     objects of ``inspect_assets --format json``."""
     if export_format == "json":
-        return json_download(name, (record_to_dict(record, layers) for record in records))
+        return json_download(name, lambda response: write_json(records, response, layers))
     table = PathsExportTable([record_to_row(record, layers) for record in records])
     return export_table(table, export_format, name, title="paths")
 
@@ -278,7 +281,9 @@ def export_references(refs: Iterable[Reference], export_format: str, name: str) 
     """Return every reference as a download: CSV with the CLI's columns, JSON with the very
     objects of ``inspect_assets --references --format json``."""
     if export_format == "json":
-        return json_download(name, (reference_to_dict(ref) for ref in refs))
+        return json_download(
+            name, lambda response: write_objects(map(reference_to_dict, refs), response)
+        )
     table = ReferencesExportTable([reference_to_row(ref) for ref in refs])
     return export_table(table, export_format, name, title="references")
 
