@@ -3,9 +3,9 @@
 Usage: ``python bench/dashboard.py [--files N] [--out DIR]``. Times, inside one process, the
 server side of: the cold first page (until its progress page is sent), then with the layers
 built the paths table's first page, a filtered search, a sorted page, a detail page, the overview
-and the CSV and JSON exports of every row. ``RECHECK_SECONDS`` is set so short that every page falls due
-for a re-check: each page shows the last layers and the re-check runs in the background (one at
-a time). Prints figures; exits non-zero only when something crashes.
+and the CSV and JSON exports of every row. ``RECHECK_SECONDS`` is set so short that every page
+falls due for a re-check: each page shows the last layers and the re-check runs in the background
+(one at a time). Prints figures; exits non-zero only when something crashes.
 """
 
 from __future__ import annotations

@@ -51,7 +51,6 @@ __all__ = [
     "keep_sent_ahead",
     "md5",
     "md5_many",
-    "md5_now",
     "md5_stream",
     "peek",
     "read_many",
@@ -300,13 +299,6 @@ def md5(stamp: FileStamp) -> str:
     if isinstance(result, OSError):
         raise result
     return result
-
-
-def md5_now(stamp: FileStamp) -> str:
-    """Return the digest of the very file ``stamp`` listed, as it is now: for a page, whose
-    layers can be older than the last edit. Hashed (and kept) under its stamp now, which names
-    the bytes read; raises ``OSError`` (``ChangedSinceListed`` for another file there now)."""
-    return md5(same_file_now(stamp))
 
 
 def clear_memory_cache() -> None:

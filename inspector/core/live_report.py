@@ -108,6 +108,8 @@ class LiveReport:
         stored = self._snapshot.files.get(found.stored_name) if self._snapshot else None
         if stored is None or (stored.size is not None and stored.size > max_bytes):
             return None
-        # Shown on a page beside the source as it is now, perhaps edited since the check.
-        data = read_bytes(self._storage, stored, any_version=True)
+        # Shown on a page beside the source as it is now, perhaps edited (and grown) since.
+        data = read_bytes(self._storage, stored, any_version=True, limit=max_bytes)
+        if len(data) > max_bytes:
+            return None
         return gunzipped(self._storage, data)

@@ -1,7 +1,8 @@
 """Reading the bytes of listed files, and hashing one.
 
 Django-free on purpose (like whitenoise's core): the hashing processes (``pool``) import it,
-and nothing of Django. Every read of a listed local file goes through ``read_recorded``:
+and nothing of Django. Every read of a listed local file goes through ``read_recorded`` (or
+its opening, ``_open_recorded``, for a large file hashed as it streams):
 it opens only a regular file (never a FIFO or a device, which would block or never end) and
 only the very file that was listed (same inode), so a file swapped for a symlink since the
 listing is refused, not followed; and, for what is kept under the stamp, only as it was

@@ -263,13 +263,14 @@ def record_to_row(
             f"{c.source}={csv_boolean(c.identical_to_winner)}" for c in record.shadowed
         ),
     }
-    return {column: _cell(row[column]) for column in CSV_COLUMNS}
+    return {column: csv_cell(row[column]) for column in CSV_COLUMNS}
 
 
-def _cell(value: object) -> str:
-    """Return ``value`` as a formula-safe cell; a name that is not UTF-8 with its bytes shown
-    as ‹0xFF›. Most cells are ASCII and start with a letter or digit: they are as they are."""
-    text = value if type(value) is str else str(value)
+def csv_cell(value: object) -> str:
+    """Return ``value`` as a CSV cell: formula-safe, a name that is not UTF-8 with its bytes
+    shown as ‹0xFF› (a spreadsheet gets what UTF-8 can write). Most cells are ASCII and start
+    with neither a formula character nor space: they are as they are."""
+    text = value if type(value) is str else "" if value is None else str(value)
     if text.isascii() and text[:1] not in _ASCII_TO_LOOK_AT:  # as csv_safe's first test
         return text
     return csv_safe(without_undecodable(text))
@@ -355,15 +356,12 @@ def write_rows(rows: Iterable[dict[str, str]], columns: tuple[str, ...], stream:
     writer.writerows(rows)
 
 
-def candidate_md5(candidate: Candidate, *, force: bool = False, as_now: bool = False) -> str | None:
-    """Return the candidate's md5: known already, or computed now when ``force`` is set, of
-    the file as listed (a row beside its listed size), or ``as_now`` as it is now (a page,
-    which shows the file written since its layers were built)."""
+def candidate_md5(candidate: Candidate, *, force: bool = False) -> str | None:
+    """Return the candidate's md5: known already, or computed now when ``force`` is set."""
     if candidate.md5 or not force or candidate.stamp is None:
         return candidate.md5
     try:
-        hashed = fingerprints.md5_now if as_now else fingerprints.md5
-        return hashed(candidate.stamp)
+        return fingerprints.md5(candidate.stamp)
     except OSError:
         return None
 

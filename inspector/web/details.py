@@ -10,17 +10,19 @@ from typing import Any
 from django.contrib.staticfiles.storage import staticfiles_storage
 
 from ..conf import get_config
+from ..core import fingerprints
 from ..core.diffs import TextDiff, diff_files
 from ..core.records import Candidate, PathRecord
-from ..core.rows import candidate_md5
 from .previews import Preview, image_preview, is_image
 
 
 @dataclass(frozen=True, slots=True)
 class CandidateDetail:
     candidate: Candidate
-    md5: str | None
+    # As the file is now: the page's layers can be older than its last edit.
+    size: int | None
     modified: datetime | None
+    md5: str | None
     is_winner: bool
     is_collected: bool
     # Against the winner; None for the winner itself and for identical copies.
@@ -48,15 +50,13 @@ def candidate_details(record: PathRecord) -> list[CandidateDetail]:
             preview = image_preview(
                 record.path, candidate.stamp, max_bytes=config["PREVIEW_MAX_BYTES"]
             )
+        size, modified, md5 = _as_it_is_now(candidate)
         details.append(
             CandidateDetail(
                 candidate=candidate,
-                md5=candidate_md5(candidate, force=True, as_now=True),
-                modified=(
-                    datetime.fromtimestamp(candidate.mtime_ns / 1e9, tz=UTC)
-                    if candidate.mtime_ns is not None
-                    else None
-                ),
+                size=size,
+                modified=modified,
+                md5=md5,
                 is_winner=index == 0,
                 is_collected=index == record.collect_index,
                 diff=diff,
@@ -64,6 +64,23 @@ def candidate_details(record: PathRecord) -> list[CandidateDetail]:
             )
         )
     return details
+
+
+def _as_it_is_now(candidate: Candidate) -> tuple[int | None, datetime | None, str | None]:
+    """Return the candidate's size, modification time and md5 as it is now (the very file the
+    layers listed, perhaps written since): as listed, with no md5, where it cannot be read."""
+    stamp = candidate.stamp
+    if stamp is not None:
+        try:
+            now = fingerprints.same_file_now(stamp)
+            return now.size, _when(now.mtime_ns), fingerprints.md5(now)
+        except OSError:
+            pass
+    return candidate.size, _when(candidate.mtime_ns), candidate.md5
+
+
+def _when(mtime_ns: int | None) -> datetime | None:
+    return None if mtime_ns is None else datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)
 
 
 def _diff_against_winner(

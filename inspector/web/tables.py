@@ -193,7 +193,8 @@ PathsExportTable = export_table_class("PathsExportTable", CSV_COLUMNS, cells_for
 
 class SafeTableExport(TableExport):
     """A ``TableExport`` whose every cell is formula-safe in a spreadsheet format (JSON is
-    read by programs, which must get the values as they are)."""
+    read by programs, which must get the values as they are): made so here, unless the
+    table's rows are the CLI's, safe already (``RowDictTable.cells_formula_safe``)."""
 
     def table_to_dataset(
         self, table: tables.Table, exclude_columns: Any, dataset_kwargs: Any = None

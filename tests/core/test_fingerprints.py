@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core import fingerprints, pool
+from inspector.core import fingerprints, pool, reading
 from inspector.core.fingerprints import ChangedSinceListed, FileStamp, NotRegularFile
 
 
@@ -76,6 +76,26 @@ def test_a_file_written_after_its_listing_is_read_only_by_a_page_that_shows_it_n
     rewritten_in_place(listed, b"a { color: teal }", stamp.mtime_ns)  # other size, same mtime
     with pytest.raises(ChangedSinceListed):
         fingerprints.read_recorded(stamp)
+
+
+@pytest.mark.parametrize("size", [100, reading.CHUNK_BYTES + 100], ids=["read whole", "streamed"])
+def test_a_file_that_grows_while_it_is_hashed_is_not_hashed_under_its_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    listed = tmp_path / "site.css"
+    stamp = stamped_an_hour_ago(listed, b"x" * size)
+    opened = reading._open_recorded
+
+    def open_then_grow(stamp: FileStamp, **kwargs: bool) -> tuple[int, int]:
+        found = opened(stamp, **kwargs)
+        with open(listed, "ab") as stream:
+            stream.write(b"/* more */")
+        return found
+
+    # A race no file system produces on demand: a writer appends between the check and the read.
+    monkeypatch.setattr(reading, "_open_recorded", open_then_grow)
+    with pytest.raises(ChangedSinceListed, match="changed since it was listed"):
+        reading.hash_file(stamp, 10**9)
 
 
 @pytest.mark.parametrize("where", ["here", "in the hashing processes"])

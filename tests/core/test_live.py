@@ -231,16 +231,21 @@ def test_a_collected_copy_edited_since_the_check_is_diffed_as_it_is_now(
     (deployed.static / "css/site.css").write_text("body { color: blue }\n")
     age(deployed.layout.root)
     url = "/assets/paths/css/site.css"
-    with override_settings(ASSET_INSPECTOR={"CACHE": "inspector", "RECHECK_SECONDS": 600}):
+    config = {"CACHE": "inspector", "RECHECK_SECONDS": 600, "DIFF_MAX_BYTES": 1000}
+    with override_settings(ASSET_INSPECTOR=config):
         assert (
             "From the collected copy to the source now" in viewer_client.get(url).content.decode()
         )
         # Overwritten by hand in place, within RECHECK_SECONDS: the page uses the kept layers.
         (deployed.root / "css/site.css").write_text("body { color: plum }\n")
         detail = viewer_client.get(url).content.decode()
+        (deployed.root / "css/site.css").write_text("a { color: plum }\n" * 100)  # grown
+        grown = viewer_client.get(url).content.decode()
     assert "could not read" not in detail
     unmarked = detail.replace("<mark>", "").replace("</mark>", "")
     assert "-body { color: plum }" in unmarked and "+body { color: blue }" in unmarked
+    assert "larger than 1,000 bytes: not diffed" in grown, "the limit holds for the copy now"
+    assert grown.count("a { color: plum }") == 0
 
 
 def test_recheck_is_a_csrf_protected_post_that_returns_to_the_page(

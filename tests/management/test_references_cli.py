@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -83,6 +84,17 @@ def test_csv_has_the_columns_and_formula_safe_cells(layout: Layout) -> None:
     table = list(csv.DictReader(io.StringIO(out)))
     assert tuple(table[0]) == REFERENCE_CSV_COLUMNS
     assert {row["reference"] for row in table} == {"css/typo.css", "'=1+2"}
+
+
+def test_a_template_name_that_is_not_utf8_is_shown_with_its_bytes(layout: Layout) -> None:
+    with project(layout):
+        folder = os.fsencode(layout.root / "templates")
+        with open(os.path.join(folder, b"bad\xff.html"), "w") as stream:
+            stream.write("{% load static %}{% static 'css/site.css' %}")
+        out, _ = run("--format", "csv")
+    out.encode("utf-8")  # what a terminal, a file or a download must be able to write
+    rows = [row for row in csv.DictReader(io.StringIO(out)) if "bad" in row["origin_file"]]
+    assert [row["origin_file"].rsplit("/", 1)[1] for row in rows] == ["bad‹0xFF›.html"]
 
 
 def test_the_table_names_file_and_line_and_sums_up(layout: Layout) -> None:

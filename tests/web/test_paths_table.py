@@ -240,7 +240,18 @@ def test_other_export_formats_are_refused(viewer_client: Client, mixed: Layout, 
     assert b"csv, json" in response.content
 
 
-FORMULAS = ["=cmd|' /C calc'!A0.css", "+1.css", "-2.css", "@SUM(1).css", "\tx.css", "\rcr.css"]
+FORMULAS = [
+    "=cmd|' /C calc'!A0.css",
+    "+1.css",
+    "-2.css",
+    "@SUM(1).css",
+    "\tx.css",
+    "\rcr.css",
+    " =space.css",
+    "\x0b=vt.css",
+    "\uff1dwide.css",
+    "\xa0-nbsp.css",
+]
 
 
 @pytest.mark.parametrize("fmt", ["csv"])

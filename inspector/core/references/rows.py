@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..rows import csv_safe
+from ..rows import csv_cell
 from .model import Reference
 
 # design.md's references, flattened: the origin's file, line and app in three columns.
@@ -48,4 +48,4 @@ def reference_to_row(ref: Reference) -> dict[str, str]:
         "origin_app": ref.origin.app,
         "why": ref.why,
     }
-    return {column: csv_safe(row[column]) for column in REFERENCE_CSV_COLUMNS}
+    return {column: csv_cell(row[column]) for column in REFERENCE_CSV_COLUMNS}

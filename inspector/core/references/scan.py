@@ -255,7 +255,8 @@ def _read_assets(
     problems: list[ScanProblem],
     notes: list[str],
 ) -> _Read:
-    """Return what the inventory's CSS and JS files hold (kept per inventory object)."""
+    """Return what the inventory's CSS and JS files hold, kept per inventory object: as they
+    are when the first scan of these layers reads them."""
     global _kept_assets
     kept = _kept_assets
     if kept.inventory is layers.inventory and kept.names == names:

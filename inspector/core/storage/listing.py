@@ -227,11 +227,14 @@ def file_size(storage: Storage, stored: StoredFile) -> int | None:
         return None
 
 
-def read_bytes(storage: Storage, stored: StoredFile, *, any_version: bool = False) -> bytes:
+def read_bytes(
+    storage: Storage, stored: StoredFile, *, any_version: bool = False, limit: int | None = None
+) -> bytes:
     """Return the bytes of a stored file (raises ``OSError`` or the backend's error); a local
-    one as listed, or ``any_version`` as it is now (``fingerprints.read_recorded``)."""
+    one as listed, or ``any_version`` as it is now, and then at most ``limit + 1`` of them
+    (``fingerprints.read_recorded``)."""
     if stored.stamp is not None:
-        return fingerprints.read_recorded(stored.stamp, any_version=any_version)
+        return fingerprints.read_recorded(stored.stamp, limit, any_version=any_version)
     s3 = as_s3(storage)
     if s3 is not None:
         # One GetObject: the Storage API's open() adds two HEADs (exists, then size).
