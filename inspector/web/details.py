@@ -68,7 +68,8 @@ def candidate_details(record: PathRecord) -> list[CandidateDetail]:
 
 def _as_it_is_now(candidate: Candidate) -> tuple[int | None, datetime | None, str | None]:
     """Return the candidate's size, modification time and md5 as it is now (the very file the
-    layers listed, perhaps written since): as listed, with no md5, where it cannot be read."""
+    layers listed, perhaps written since); as the layers listed it where it cannot be read now
+    (gone, replaced, too large to hash)."""
     stamp = candidate.stamp
     if stamp is not None:
         try:
