@@ -399,7 +399,10 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
         elif manifest_text is not None and manifest_text.error:
             snapshot = Snapshot(errors=[manifest_text.error])
         else:
-            snapshot = snapshot_of(storage, max_age=max_age, ahead=ahead)
+            # A check reads the collected files by their listed stamps, and a listing kept from
+            # before (a page's, the last check's) may predate a write: those files would be
+            # refused as changed since listed. So the folder is listed again (``ahead``).
+            snapshot = snapshot_of(storage, max_age=NOW, ahead=ahead)
     ahead.drop()  # not taken: the manifest could not be read
     last = _last
     previous = last.layers

@@ -17,10 +17,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
+from inspector.core.freshness import MaxAge
 from inspector.core.inventory import current_inventory
 from inspector.core.layers import current_layers
 from inspector.core.live import LiveReport
 from inspector.core.status import LiveStatus
+from inspector.core.storage.instance import collected_storage
+from inspector.core.storage.kept import snapshot_of
 from tests.support.layout import Layout, age, collect, collected_app
 from tests.support.privileges import unreadable
 
@@ -113,6 +116,22 @@ def test_drift_on_both_sides_shows_on_exactly_its_paths(deployed: Deployed) -> N
     assert "sizes differ" in report.entry("css/site.css").note
     assert "md5 differs" in report.entry("js/same-size.js").note
     assert report.entry("css/new.css").note == "not collected yet: run collectstatic"
+
+
+def test_a_check_lists_the_collected_folder_again_not_an_older_listing(
+    deployed: Deployed,
+) -> None:
+    storage, _ = collected_storage()
+    assert storage is not None
+    snapshot_of(storage)  # a page listed the collected folder (the panel, the collection page)
+    copy = deployed.root / "js/same-size.js"
+    with open(copy, "r+") as stream:  # then a deploy rewrote a copy in place: same size
+        stream.write("let answer = 40;\n")
+    age(deployed.layout.root)
+    report = current_layers(max_age=MaxAge(600, 600)).live  # a page's check, whatever is kept
+    assert report is not None
+    assert report.status_of("js/same-size.js") == LiveStatus.MODIFIED
+    assert "md5 differs" in report.entry("js/same-size.js").note
 
 
 def test_a_dotfile_collection_ignores_is_missing(layout: Layout) -> None:
