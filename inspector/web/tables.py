@@ -16,6 +16,7 @@ from django_tables2.data import TableListData
 from django_tables2.export import TableExport
 from django_tables2.utils import OrderBy
 
+from ..core.cells import csv_boolean, csv_safe
 from ..core.layers import Layers
 from ..core.records import PathRecord
 from ..core.references.model import Reference
@@ -23,8 +24,6 @@ from ..core.references.rows import REFERENCE_CSV_COLUMNS, reference_to_dict, ref
 from ..core.rows import (
     CSV_COLUMNS,
     Writable,
-    csv_boolean,
-    csv_safe,
     record_to_row,
     write_json,
     write_objects,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..rows import csv_cell
+from ..cells import csv_cell
 from .model import Reference
 
 # design.md's references, flattened: the origin's file, line and app in three columns.

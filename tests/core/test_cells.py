@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from inspector.core.rows import csv_cell, csv_safe
+from inspector.core.cells import csv_cell, csv_safe
 
 GUARDED = {
     "equals": '=HYPERLINK("http://x")',
