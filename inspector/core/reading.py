@@ -16,7 +16,7 @@ import os
 import stat
 import time
 from collections.abc import Sequence
-from typing import IO, NamedTuple
+from typing import NamedTuple
 
 CHUNK_BYTES = 1024 * 1024
 # A file modified less than this long before it was stat'ed could be modified again within the
@@ -209,14 +209,6 @@ def _changed(stamp: FileStamp) -> ChangedSinceListed:
         f"{stamp.location} changed since it was listed (other size or mtime): not read; the "
         "next check reads it as it is then"
     )
-
-
-def md5_stream(stream: IO[bytes]) -> str:
-    """Return the md5 hex digest of everything readable from ``stream``."""
-    digest = hashlib.md5(usedforsecurity=False)
-    while chunk := stream.read(CHUNK_BYTES):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def hash_file(stamp: FileStamp, limit: int) -> str:
