@@ -239,6 +239,17 @@ def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
         return _pool
 
 
+def stop() -> None:
+    """Stop the hashing processes and wait for them to end: for a process about to exit
+    without Python's own shutdown (``management.process``), which would otherwise leave them
+    waiting on a pipe whose other end is gone."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
 def _forget_pool(pool: ProcessPoolExecutor | None) -> None:
     global _pool
     with _pool_lock:

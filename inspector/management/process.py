@@ -11,18 +11,27 @@ comes here, and that process's memory stays its server's business. Inside it:
   every such block freed, up to 32 MiB. A check frees many: every growing dict of tens of
   thousands of paths leaves its old table behind, and the manifest's text goes once parsed.
   Past the first few, the tables come from the heap, and a freed table in its middle stays in
-  the process's memory until exit. Fixing the threshold keeps the sliding rule off.
+  the process's memory until exit. Fixing the threshold keeps the sliding rule off;
+- the process ends as soon as the command does (``exit_at_once``), when the command is the
+  process's own command line: Python's exit would free the check's hundreds of thousands of
+  objects one by one, which the system does at once.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gc
 import os
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from ..core import caches
+from django.core.cache import caches as django_caches
+from django.db import connections
+
+from ..core import caches, pool
 
 # mallopt's parameter number for the mmap threshold (malloc.h), and glibc's own default value.
 _M_MMAP_THRESHOLD = -3
@@ -42,13 +51,66 @@ def hand_back_large_blocks() -> bool:
 
 
 @contextmanager
-def owned_process() -> Iterator[None]:
-    """Run a command as the one thing its process does (see the module's docstring)."""
+def owned_process(argv: Sequence[str]) -> Iterator[None]:
+    """Run a command as the one thing its process does (see the module's docstring).
+
+    The process ends with the command only where ``argv`` is the process's own command line
+    (``manage.py``, ``django-admin``): a program that passes a list of its own to
+    ``execute_from_command_line`` may go on afterwards.
+    """
+    ends_process = list(argv) == sys.argv
     gc.disable()
     hand_back_large_blocks()
     caches.checks_once()
     try:
         yield
+    except SystemExit as exc:  # an exit status: CommandError, or a usage error
+        if ends_process:
+            exit_at_once(exc.code)
+        raise
+    else:
+        if ends_process:
+            exit_at_once(0)
     finally:
         gc.freeze()
         gc.enable()
+
+
+def exit_at_once(code: object) -> None:
+    """End the process with ``code`` as ``sys.exit(code)`` would, less its last step.
+
+    That step frees every object one by one, a check's hundreds of thousands of them, where the
+    system takes the memory back at once. What the rest of the exit does is done here:
+
+    - the hashing processes stop;
+    - the database and cache connections close;
+    - the exit functions run (``atexit``);
+    - the output is flushed.
+
+    Returns without ending anything while another thread runs, since Python's exit waits for
+    it.
+    """
+    pool.stop()
+    if threading.active_count() > 1:
+        return
+    status = _status(code)
+    connections.close_all()
+    django_caches.close_all()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            status = status or 120  # Python's own status when the output cannot be flushed
+    os._exit(status)
+
+
+def _status(code: object) -> int:
+    """Return the exit status ``sys.exit(code)`` gives: 0 for None, an int as it is, and 1
+    for anything else, which is written to stderr first."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1

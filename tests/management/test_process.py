@@ -1,12 +1,17 @@
 """``inspect_assets`` run from the command line owns its process: it hands large freed blocks back
-to the system at once, where glibc would otherwise keep them for the rest of the run, and keeps
-nothing for a later check."""
+to the system at once, where glibc would otherwise keep them for the rest of the run, keeps
+nothing for a later check, and ends the process as soon as it is done, its exit functions run
+and its hashing processes stopped, without freeing its objects one by one."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,29 +26,41 @@ def _glibc() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(not _glibc(), reason="glibc's sliding mmap threshold only")
+glibc_only = pytest.mark.skipif(not _glibc(), reason="glibc's sliding mmap threshold only")
+proc_only = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="finds the session's processes in /proc"
+)
 
 # One large block freed (glibc's threshold slides up to its size), then 40 blocks of 1 MiB,
 # which now come from the heap, freed too: how many MiB of them leave the process's memory?
 FREE_AFTER = """
-def rss_mib():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
-big = bytearray(24 << 20)
-del big
-blocks = [bytearray(1 << 20) for _ in range(40)]
-held = rss_mib()
-del blocks
-print("given back:", held - rss_mib())
+def given_back():
+    def rss_mib():
+        with open("/proc/self/status") as status:
+            return next(
+                int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS")
+            )
+    big = bytearray(24 << 20)
+    del big
+    blocks = [bytearray(1 << 20) for _ in range(40)]
+    held = rss_mib()
+    del blocks
+    print("given back:", held - rss_mib(), flush=True)
 """
 
+# The command line's process ends in ``run_from_argv``: what follows it runs at exit.
 RUN_FROM_ARGV = """
-import django
+import atexit, sys, django
 django.setup()
-from inspector.management.commands.inspect_assets import Command
-Command().run_from_argv(["manage.py", "inspect_assets", "--no-live", "--format", "json"])
 from inspector.core import caches
-assert not caches.for_later()  # it checks once: nothing is kept for a later check
+from inspector.management.commands.inspect_assets import Command
+def after():
+    assert not caches.for_later()  # it checks once: nothing is kept for a later check
+    given_back()
+atexit.register(after)
+sys.argv = ["manage.py", "inspect_assets", "--no-live", "--format", "json"]
+Command().run_from_argv(sys.argv)
+raise SystemExit("run_from_argv returned: the process should have ended in it")
 """
 
 CALL_COMMAND = """
@@ -51,11 +68,11 @@ import io, django
 django.setup()
 from django.core.management import call_command
 call_command("inspect_assets", "--no-live", "--format", "json", stdout=io.StringIO())
+given_back()
 """
 
 
-def given_back_after(setup: str) -> int:
-    """Return the MiB of freed 1 MiB blocks a fresh process gives back after ``setup``."""
+def _env() -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -63,10 +80,15 @@ def given_back_after(setup: str) -> int:
     }
     for name in [n for n in env if n.startswith("MALLOC_")]:
         del env[name]
+    return env
+
+
+def given_back_after(setup: str) -> int:
+    """Return the MiB of freed 1 MiB blocks a fresh process gives back after ``setup``."""
     done = subprocess.run(
-        [sys.executable, "-c", setup + FREE_AFTER],
+        [sys.executable, "-c", FREE_AFTER + (setup or "given_back()")],
         cwd=BASE_DIR,
-        env=env,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -77,15 +99,130 @@ def given_back_after(setup: str) -> int:
     return int(last.split(":")[1])
 
 
+@glibc_only
 def test_a_process_left_as_it_starts_keeps_the_freed_blocks() -> None:
     # The behaviour the command turns off: without it the next test could not fail.
     assert given_back_after("") < 10
 
 
+@glibc_only
 def test_the_command_from_the_command_line_gives_them_back() -> None:
     assert given_back_after(RUN_FROM_ARGV) >= 35
 
 
+@glibc_only
 def test_a_command_called_in_another_process_leaves_its_allocator_alone() -> None:
     # A web process or a test calls the command: its allocator is its server's business.
     assert given_back_after(CALL_COMMAND) < 10
+
+
+# A command line run whose check starts the hashing processes even on this small tree, with an
+# exit function of its own.
+ENDS_AT_ONCE = """
+import atexit, sys, django
+django.setup()
+from django.conf import settings
+settings.ASSET_INSPECTOR = {**settings.ASSET_INSPECTOR, "HASH_PROCESSES": 2}
+from inspector.core import pool
+pool.PROCESS_MIN_FILES = 1
+started = pool._process_pool
+def announced(processes=None):
+    before = pool._pool
+    found = started(processes)
+    if found is not None and before is None:
+        print("hashing processes started", file=sys.stderr, flush=True)
+    return found
+pool._process_pool = announced
+atexit.register(lambda: print("exit functions ran", flush=True))
+from inspector.management.commands.inspect_assets import Command
+sys.argv = ["manage.py", "inspect_assets", *sys.argv[1:]]
+Command().run_from_argv(sys.argv)
+"""
+
+
+def run_owned(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``ENDS_AT_ONCE`` with ``args`` in a session of its own; fail if a process of that
+    session (a hashing process) is still running once it has ended."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", ENDS_AT_ONCE, *args],
+        cwd=BASE_DIR,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=120)
+        # A process whose parent is gone reads the end of its pipe and ends: give it a moment.
+        deadline = time.monotonic() + 5
+        while (left := running_in_group(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert not left, f"processes of the command's session outlived it: {left}"
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def running_in_group(group: int) -> list[str]:
+    """Return the command lines of the processes of ``group`` still running: not those that
+    have ended and wait to be reaped (zombies, which this machine's init may keep a while)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # ended meanwhile
+        state, process_group = fields[0], int(fields[2])
+        if process_group == group and state != "Z":
+            found.append(command)
+    return found
+
+
+@proc_only
+def test_the_command_line_ends_with_its_exit_functions_run_and_nothing_left_running() -> None:
+    done = run_owned("--format", "json", "--hash")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "hashing processes started"  # and nothing from them after
+    text, _, ran = done.stdout.rstrip().rpartition("\n")
+    assert ran == "exit functions ran"
+    rows = json.loads(text)
+    assert rows and all("path" in row for row in rows)
+
+
+@proc_only
+def test_the_command_line_keeps_its_exit_status_and_message() -> None:
+    usage = run_owned("--format", "xml")
+    assert usage.returncode == 2
+    assert "invalid choice: 'xml'" in usage.stderr
+    refused = run_owned("--probe", "--no-live")
+    assert refused.returncode == 2
+    assert "--probe compares with the collected copies: drop --no-live." in refused.stderr
+    assert refused.stdout.strip() == "exit functions ran"
+
+
+# A program that runs the command with a list of its own, then goes on.
+GOES_ON = """
+import django
+django.setup()
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", "inspect_assets", "--no-live", "--format", "json"])
+print("went on", flush=True)
+"""
+
+
+def test_a_program_that_passes_its_own_arguments_goes_on_after_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", GOES_ON],
+        cwd=BASE_DIR,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("]\nwent on")

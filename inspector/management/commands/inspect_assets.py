@@ -124,7 +124,7 @@ class Command(BaseCommand):
         add_reference_arguments(parser)
 
     def run_from_argv(self, argv: list[str]) -> None:
-        with owned_process():
+        with owned_process(argv):
             super().run_from_argv(argv)
 
     def handle(self, *args: Any, **options: Any) -> None:
