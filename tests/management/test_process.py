@@ -83,16 +83,21 @@ def _env() -> dict[str, str]:
     return env
 
 
-def given_back_after(setup: str) -> int:
-    """Return the MiB of freed 1 MiB blocks a fresh process gives back after ``setup``."""
-    done = subprocess.run(
-        [sys.executable, "-c", FREE_AFTER + (setup or "given_back()")],
+def run_script(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh Python process with the test settings."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
         cwd=BASE_DIR,
         env=_env(),
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def given_back_after(setup: str) -> int:
+    """Return the MiB of freed 1 MiB blocks a fresh process gives back after ``setup``."""
+    done = run_script(FREE_AFTER + (setup or "given_back()"))
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("given back:"), done.stdout[-500:]
@@ -216,13 +221,6 @@ print("went on", flush=True)
 
 
 def test_a_program_that_passes_its_own_arguments_goes_on_after_the_command() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", GOES_ON],
-        cwd=BASE_DIR,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_script(GOES_ON)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("]\nwent on")
