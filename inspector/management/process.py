@@ -29,7 +29,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.core.cache import caches as django_caches
-from django.db import connections
 
 from ..core import caches, pool
 
@@ -55,10 +54,12 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
     """Run a command as the one thing its process does (see the module's docstring).
 
     The process ends with the command only where ``argv`` is the process's own command line
-    (``manage.py``, ``django-admin``): a program that passes a list of its own to
-    ``execute_from_command_line`` may go on afterwards.
+    (``manage.py``, ``django-admin``) and nothing traces or profiles it: a program that passes a
+    list of its own to ``execute_from_command_line`` may go on afterwards.
     """
-    ends_process = list(argv) == sys.argv
+    # Under a profiler, a tracer or ``coverage run``, the runner writes its results after the
+    # program returns: the process must not end first.
+    ends_process = list(argv) == sys.argv and sys.gettrace() is None and sys.getprofile() is None
     gc.disable()
     hand_back_large_blocks()
     caches.checks_once()
@@ -83,25 +84,25 @@ def exit_at_once(code: object) -> None:
     system takes the memory back at once. What the rest of the exit does is done here:
 
     - the hashing processes stop;
-    - the database and cache connections close;
+    - the cache connections close;
     - the exit functions run (``atexit``);
     - the output is flushed.
 
-    Returns without ending anything while another thread runs, since Python's exit waits for
-    it.
+    (``run_from_argv`` has closed the database connections already.) Returns without ending
+    anything while a thread that is not a daemon runs, since Python's exit waits for it.
     """
     pool.stop()
-    if threading.active_count() > 1:
+    current = threading.current_thread()
+    if any(t is not current and not t.daemon for t in threading.enumerate()):
         return
     status = _status(code)
-    connections.close_all()
     django_caches.close_all()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError, AttributeError):
-            status = status or 120  # Python's own status when the output cannot be flushed
+            status = 120  # what Python's own exit gives when it cannot flush the output
     os._exit(status)
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from inspector.management.process import _status
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -122,7 +124,7 @@ def test_a_command_called_in_another_process_leaves_its_allocator_alone() -> Non
 
 
 # A command line run whose check starts the hashing processes even on this small tree, with an
-# exit function of its own.
+# exit function of its own, and a hook that only Python's own exit runs (``threading``'s).
 ENDS_AT_ONCE = """
 import atexit, sys, django
 django.setup()
@@ -139,6 +141,8 @@ def announced(processes=None):
     return found
 pool._process_pool = announced
 atexit.register(lambda: print("exit functions ran", flush=True))
+import threading
+threading._register_atexit(lambda: print("Python's own exit", flush=True))
 from inspector.management.commands.inspect_assets import Command
 sys.argv = ["manage.py", "inspect_assets", *sys.argv[1:]]
 Command().run_from_argv(sys.argv)
@@ -158,7 +162,7 @@ def run_owned(*args: str) -> subprocess.CompletedProcess[str]:
         start_new_session=True,
     )
     try:
-        out, err = process.communicate(timeout=120)
+        out, err = process.communicate(timeout=30)
         # A process whose parent is gone reads the end of its pipe and ends: give it a moment.
         deadline = time.monotonic() + 5
         while (left := running_in_group(process.pid)) and time.monotonic() < deadline:
@@ -166,6 +170,7 @@ def run_owned(*args: str) -> subprocess.CompletedProcess[str]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
     assert not left, f"processes of the command's session outlived it: {left}"
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
@@ -194,7 +199,7 @@ def test_the_command_line_ends_with_its_exit_functions_run_and_nothing_left_runn
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "hashing processes started"  # and nothing from them after
     text, _, ran = done.stdout.rstrip().rpartition("\n")
-    assert ran == "exit functions ran"
+    assert ran == "exit functions ran"  # and Python's own exit did not run
     rows = json.loads(text)
     assert rows and all("path" in row for row in rows)
 
@@ -207,20 +212,38 @@ def test_the_command_line_keeps_its_exit_status_and_message() -> None:
     refused = run_owned("--probe", "--no-live")
     assert refused.returncode == 2
     assert "--probe compares with the collected copies: drop --no-live." in refused.stderr
-    assert refused.stdout.strip() == "exit functions ran"
+    assert refused.stdout.strip() == "exit functions ran"  # and Python's own exit did not run
 
 
-# A program that runs the command with a list of its own, then goes on.
+# Programs that go on after the command: one runs it with a list of arguments of its own, one
+# runs the process's own command line under a tracer (a profiler, ``coverage run``), which
+# writes its results once the program returns.
 GOES_ON = """
-import django
+import sys, django
 django.setup()
 from django.core.management import execute_from_command_line
-execute_from_command_line(["manage.py", "inspect_assets", "--no-live", "--format", "json"])
+arguments = ["manage.py", "inspect_assets", "--no-live", "--format", "json"]
+if TRACED:
+    sys.argv = arguments
+    sys.settrace(lambda *frame: None)
+execute_from_command_line(list(arguments))
 print("went on", flush=True)
 """
 
 
-def test_a_program_that_passes_its_own_arguments_goes_on_after_the_command() -> None:
-    done = run_script(GOES_ON)
+@pytest.mark.parametrize("traced", [False, True], ids=["own-arguments", "traced"])
+def test_a_program_goes_on_after_the_command(traced: bool) -> None:
+    done = run_script(f"TRACED = {traced}\n" + GOES_ON)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("]\nwent on")
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "said"),
+    [(None, 0, ""), (0, 0, ""), (3, 3, ""), (True, 1, ""), ("no tree", 1, "no tree\n")],
+)
+def test_the_exit_status_is_that_of_sys_exit(
+    code: object, status: int, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _status(code) == status
+    assert capsys.readouterr().err == said
