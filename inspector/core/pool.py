@@ -1,5 +1,5 @@
 """The hashing processes: a pool of them, one per core, started on first use and kept for
-the life of this process, and the batches of files sent to it.
+the life of this process (or until ``stop()``), and the batches of files sent to it.
 
 Django-free on purpose, like ``reading``: a hashing process imports this module and those of
 the work it is sent (``reading``, ``screening``, the folder walk), never Django.
@@ -240,9 +240,9 @@ def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
 
 
 def stop() -> None:
-    """Stop the hashing processes and wait for them to end: for a process about to exit
-    without Python's own shutdown (``management.process``), which would otherwise leave them
-    waiting on a pipe whose other end is gone."""
+    """Stop the hashing processes and wait for them to end: for a process that ends without
+    Python's own shutdown (``management.process``), which stops the pool first; the exit
+    functions of ``multiprocessing`` would otherwise wait for processes waiting for work."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
