@@ -35,6 +35,7 @@ from .bulk import collector_paused
 from .freshness import NOW, MaxAge
 from .inventory import current_inventory
 from .live import LiveReport, build_live_report, copies_to_compare
+from .manifest.expected import plain_sources
 from .manifest.reading import ManifestText, read_manifest_text
 from .manifest.report import ManifestReport, build_manifest_report
 from .paths import extension_of
@@ -387,6 +388,9 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     inventory = current_inventory(ahead.start)
     backend = str(staticfiles_params().get("BACKEND", ""))
     hashing = as_manifest_storage(storage)
+    if hashing is not None and (_last.layers is None or _last.layers.inventory is not inventory):
+        # Their digests alone name them: read while the manifest is read and listed.
+        fingerprints.hash_ahead(plain_sources(hashing, inventory))
     _say("reading the manifest")
     if storage is not None and is_remote(storage):
         manifest_text, snapshot = read_remote(storage, hashing, max_age)

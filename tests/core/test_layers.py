@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 import pytest
 
+from inspector.core import caches, fingerprints, pool, recheck
 from inspector.core import layers as layers_module
-from inspector.core import pool, recheck
 from inspector.core.freshness import NOW
 from inspector.core.layers import DERIVED_KEPT, Layers, current_layers, layers_or_building
 from inspector.core.records import Inventory
-from tests.support.layout import Layout, age
+from inspector.core.status import LiveStatus, ManifestStatus
+from tests.support.layout import Layout, age, collected_app
 
 FS = "django.contrib.staticfiles.finders.FileSystemFinder"
 
@@ -121,3 +122,25 @@ def test_a_first_check_in_the_background_leaves_a_digest_for_the_next(
             assert len(checks) == 1, "a large project compares the first check's digest"
         assert recheck_in_background() is first
         assert len(checks) == 2, "a small one is re-checked here, without processes"
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_cold_check_reads_each_file_once(layout: Layout) -> None:
+    """The sources a digest alone names are sent to be read before the manifest is read; the
+    expected names then take their digests, and read none of them again."""
+    files = {f"img/{n} ‹é› '<script>'.png": bytes([n]) * (n + 10) for n in range(9)}
+    files |= {"img/ref.png": b"\x89PNG", "css/site.css": "body { background: url(../img/ref.png) }"}
+    files |= {"js/app.js": "console.log(1);", "css/plain.css": "p { margin: 0 }"}
+    manifest = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    with collected_app(layout, "once", files, manifest):
+        caches.clear()  # cold: nothing known yet
+        before = fingerprints.files_read()
+        layers = current_layers()
+        read = fingerprints.files_read() - before
+    sources = sum(len(record.candidates) for record in layers.inventory)
+    collected = sum(1 for p in (layout.root / "collected").rglob("*") if p.is_file())
+    # Every source, and every collected file but the manifest, at most once each.
+    assert read <= sources + collected - 1, f"{read} reads of {sources} + {collected} files"
+    assert {layers.manifest.entry(p).status for p in files} == {ManifestStatus.OK}
+    assert {layers.live.entry(p).status for p in files if layers.live} == {LiveStatus.CURRENT}
