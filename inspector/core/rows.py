@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -114,10 +114,14 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
         f'{{{file}, "identical_to_winner": {_boolean(c.identical_to_winner)}}}'
         for file, c in zip(files, candidates_of, strict=True)
     )
-    findings = ", ".join(
-        f'{{"kind": {_q(f.kind)}, "file": {_q(f.file)}, "size": {_number(f.size)}, '
-        f'"detail": {_q(f.detail)}}}'
-        for f in entry.findings
+    findings = (
+        ", ".join(
+            f'{{"kind": {_q(f.kind)}, "file": {_q(f.file)}, "size": {_number(f.size)}, '
+            f'"detail": {_q(f.detail)}}}'
+            for f in entry.findings
+        )
+        if entry.findings
+        else ""
     )
     stored = (
         f'{{"stored_name": {_text(live.stored_name)}, '
@@ -131,7 +135,7 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
     winner = f"{{{files[0]}}}" if files else "null"
     text = (
         f'{{"path": {_q(path)}, "status": {_q(record.status)}, '
-        f'"flags": [{", ".join(map(_q, record.flags))}], '
+        f'"flags": [{_list(record.flags)}], '
         f'"winner": {winner}, "candidates": [{candidates}], '
         f'"live_status": {_q(live.status) if live else "null"}, '
         f'"manifest": {{"status": {_q(entry.status)}, '
@@ -139,8 +143,7 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
         f'"expected_hashed_name": {_text(entry.expected_hashed_name)}, '
         f'"note": {_q(entry.note)}, "findings": [{findings}]}}, '
         f'"live": {stored}, "served": null, "collected_from": {origin}, '
-        f'"errors": [{", ".join(map(_q, record.errors))}], '
-        f'"notes": [{", ".join(map(_q, record.notes))}], '
+        f'"errors": [{_list(record.errors)}], "notes": [{_list(record.notes)}], '
         f'"severity": {_q(judgement.severity)}, "accepted": {reason}}}'
     )
     return None if has_undecodable(text) else text
@@ -165,6 +168,10 @@ def _file_json(candidate: Candidate, force_hash: bool) -> str:
 
 # json's own string encoder (C): quotes and escapes as ``_ENCODER`` does.
 _q: Callable[[str], str] = encode_basestring
+
+
+def _list(values: Sequence[str]) -> str:
+    return ", ".join(map(_q, values)) if values else ""
 
 
 def _text(value: str | None) -> str:
