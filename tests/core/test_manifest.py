@@ -58,6 +58,13 @@ class Sha256ManifestStorage(ManifestStaticFilesStorage):
         return digest.hexdigest()[:12]
 
 
+class CaseFoldingManifestStorage(ManifestStaticFilesStorage):
+    """Keys the manifest without case: two paths that differ only in case share one entry."""
+
+    def hash_key(self, name: str) -> str:
+        return name.lower()
+
+
 DJANGO = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 WHITENOISE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 RELEASED = f"{__name__}.ReleaseManifestStorage"
@@ -260,6 +267,53 @@ def test_a_hashed_file_whose_bytes_changed_is_stale(project: Project) -> None:
     report = project.report()
     assert findings_by_path(report) == {"css/print.css": {"stale"}}
     assert "no longer hash to its name" in report.entry("css/print.css").note
+
+
+@pytest.mark.parametrize("project", FS_STORAGES, indirect=True)
+def test_a_hashed_image_whose_bytes_changed_is_stale(project: Project) -> None:
+    hashed = project.manifest()["img/bg.png"]
+    touch_later(project.root / hashed, FILES["img/logo.svg"])  # another source's bytes
+    report = project.report()
+    assert report.entry("img/bg.png").status is ManifestStatus.STALE
+    assert "no longer hash to its name" in report.entry("img/bg.png").note
+
+
+@pytest.mark.parametrize("project", FS_STORAGES, indirect=True)
+def test_a_hashed_css_holding_its_source_as_written_is_stale(project: Project) -> None:
+    """Its name comes from its text once the references in it are rewritten: the source's
+    own bytes (copied over it by hand) do not give it."""
+    hashed = project.manifest()["css/site.css"]
+    touch_later(project.root / hashed, FILES["css/site.css"])
+    report = project.report()
+    assert report.entry("css/site.css").status is ManifestStatus.STALE
+    assert "no longer hash to its name" in report.entry("css/site.css").note
+
+
+def test_a_hashed_copy_two_paths_share_is_checked_against_its_own_name(layout: Layout) -> None:
+    """Each path's source is compared with the name the shared entry holds, not with the
+    other path's: the copy holds one source's bytes under the other's name."""
+    name, static = layout.app("fold")
+    layout.write(static, "img/Logo.png", b"upper")
+    layout.write(static, "img/logo.png", b"lower")
+    folding = f"{__name__}.CaseFoldingManifestStorage"
+    storages_setting = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": folding},
+    }
+    with layout.settings(apps=[name], STORAGES=storages_setting, DEBUG=False):
+        caches.clear()
+        collect(layout)
+        project = Project(layout, static, folding)
+        hashed = f"img/logo.{md5_12(b'lower')}.png"
+        project.edit_manifest(lambda data: data["paths"].update({"img/logo.png": hashed}))
+        touch_later(project.root / hashed, b"upper")
+        age(layout.root)
+        report = project.report()
+        assert report.entry("img/Logo.png").hashed_name == hashed
+        for path in ("img/Logo.png", "img/logo.png"):
+            assert report.entry(path).status is ManifestStatus.STALE, path
+            assert "no longer hash to its name" in report.entry(path).note
+    caches.clear()
 
 
 @pytest.mark.parametrize("project", FS_STORAGES, indirect=True)

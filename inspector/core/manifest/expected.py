@@ -75,6 +75,11 @@ class ExpectedNames:
     # Paths collectstatic itself would fail on (a reference it cannot find, text that is not
     # UTF-8, references in a cycle): a deploy that collects them stops with an error.
     fatal: set[str] = field(default_factory=set)
+    # Two paths share one manifest key (``key_of``): the name under it is one path's alone.
+    keys_shared: bool = False
+    # The CSS and JS whose text was read to be rewritten: named after their rewritten text.
+    # Every other path named here is named after its source's digest.
+    rewritten: frozenset[str] = frozenset()
 
 
 class _RecordingDict(dict[str, str]):
@@ -285,6 +290,9 @@ def compute_expected(
             continue
         # The manifest and the listing hold this very name: one string for the three.
         result.names[key_of(storage, path)] = one_copy(name)
+    # Every path named went in under a key of its own, or two share one.
+    result.keys_shared = len(result.names) != len(files) - len(result.errors)
+    result.rewritten = frozenset(texts)
 
     copied = CopiedSources(files, md5_names)
     _settle(storage, {p: files[p] for p in texts}, texts, result, copied)

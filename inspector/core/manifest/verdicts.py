@@ -74,10 +74,12 @@ class Judge:
         snapshot: Snapshot,
         expected: ExpectedNames,
         strict: bool,
+        sources: Mapping[str, SourceFile] | None = None,
     ) -> None:
         self.storage, self.manifest, self.snapshot = storage, manifest, snapshot
         self.hashing = hashing_view(storage)
         self.expected, self.strict = expected, strict
+        self.sources: Mapping[str, SourceFile] = sources or {}
 
     def path(self, path: str, has_source: bool) -> Verdict:
         storage, manifest = self.hashing, self.manifest
@@ -162,7 +164,9 @@ class Judge:
             try:
                 local = digests.get(stored.stamp) if stored.stamp is not None else None
                 if isinstance(local, str):  # most: a local copy, hashed
-                    good = verify_hashed_file(hashing, path, stored.name, local)
+                    good = local == self._naming_digest(path) or verify_hashed_file(
+                        hashing, path, stored.name, local
+                    )
                 else:
                     good = self._verify(path, stored, local, md5_names)
             except Exception as exc:  # unreadable file or backend error
@@ -180,6 +184,16 @@ class Judge:
                     f"the bytes of {stored.name!r} changed after collection: they no longer "
                     "hash to its name",
                 )
+
+    def _naming_digest(self, path: str) -> str | None:
+        """Return the source's digest that gave ``path`` its expected name, where its digest
+        alone names it (not a CSS or JS file whose text is rewritten) and it is known: a hashed
+        copy with that very digest has the name, which need not be worked out again."""
+        expected = self.expected
+        if expected.keys_shared or path in expected.rewritten:
+            return None
+        source = self.sources.get(path)
+        return fingerprints.peek(source.stamp) if source and source.stamp else None
 
     def _verify(
         self, path: str, stored: StoredFile, local_digest: str | OSError | None, md5_names: bool
@@ -218,7 +232,7 @@ def judge_paths(
     verified = copies_to_verify(manifest, snapshot) if uses_md5_names(type(storage)) else ()
     then = chain(verified, read_next)
     expected = compute_expected(hashing, sources, then) if manifest else ExpectedNames()
-    judge = Judge(storage, manifest, snapshot, expected, strict)
+    judge = Judge(storage, manifest, snapshot, expected, strict, sources)
     verdicts: dict[str, Verdict] = {}
     findings: list[Finding] = []
     generators = {summary.source.label for summary in inventory.sources if summary.generator}
