@@ -110,10 +110,16 @@ def record_to_json(record: PathRecord, layers: Layers, *, force_hash: bool = Fal
     judgement = layers.judgement(path)
     accepted = judgement.accepted
     entry = layers.manifest.entry(path)
-    candidates = ", ".join(
-        f'{{{file}, "identical_to_winner": {_boolean(c.identical_to_winner)}}}'
-        for file, c in zip(files, candidates_of, strict=True)
-    )
+    if len(files) == 1:  # most paths: one file, no rival
+        candidates = (
+            f'{{{files[0]}, "identical_to_winner": '
+            f"{_boolean(candidates_of[0].identical_to_winner)}}}"
+        )
+    else:
+        candidates = ", ".join(
+            f'{{{file}, "identical_to_winner": {_boolean(c.identical_to_winner)}}}'
+            for file, c in zip(files, candidates_of, strict=True)
+        )
     findings = (
         ", ".join(
             f'{{"kind": {_q(f.kind)}, "file": {_q(f.file)}, "size": {_number(f.size)}, '
