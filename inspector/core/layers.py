@@ -35,9 +35,9 @@ from .bulk import collector_paused
 from .freshness import NOW, MaxAge
 from .inventory import current_inventory
 from .live import LiveReport, build_live_report, copies_to_compare
-from .manifest.expected import plain_sources
 from .manifest.reading import ManifestText, read_manifest_text
 from .manifest.report import ManifestReport, build_manifest_report
+from .manifest.verdicts import plain_sources
 from .paths import extension_of
 from .recheck import digest_before_check
 from .records import Inventory, PathRecord, orphan_record

@@ -27,7 +27,7 @@ from inspector.core.manifest.report import ManifestReport
 from inspector.core.status import ManifestFinding, ManifestStatus
 from inspector.core.storage.instance import collected_storage
 from inspector.core.storage.listing import take_snapshot
-from tests.support.layout import Layout, age, collect
+from tests.support.layout import Layout, age, collect, collected_app
 from tests.support.manifest import FILES, findings_by_path, md5_12
 
 RELEASE = "2026-11-01.1"
@@ -292,17 +292,9 @@ def test_a_hashed_css_holding_its_source_as_written_is_stale(project: Project) -
 def test_a_hashed_copy_two_paths_share_is_checked_against_its_own_name(layout: Layout) -> None:
     """Each path's source is compared with the name the shared entry holds, not with the
     other path's: the copy holds one source's bytes under the other's name."""
-    name, static = layout.app("fold")
-    layout.write(static, "img/Logo.png", b"upper")
-    layout.write(static, "img/logo.png", b"lower")
     folding = f"{__name__}.CaseFoldingManifestStorage"
-    storages_setting = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": folding},
-    }
-    with layout.settings(apps=[name], STORAGES=storages_setting, DEBUG=False):
-        caches.clear()
-        collect(layout)
+    files = {"img/Logo.png": b"upper", "img/logo.png": b"lower"}
+    with collected_app(layout, "fold", files, folding) as static:
         project = Project(layout, static, folding)
         hashed = f"img/logo.{md5_12(b'lower')}.png"
         project.edit_manifest(lambda data: data["paths"].update({"img/logo.png": hashed}))

@@ -25,7 +25,6 @@ from django.core.files.base import ContentFile, File
 
 from .. import caches, fingerprints
 from ..fingerprints import FileStamp
-from ..records import Inventory
 from ..screening import Screened, screen_bytes
 from ..shared_strings import one_copy
 from ..storage.instance import CopiedContent, KnownDigest, ManifestStorage, copied_content
@@ -200,22 +199,6 @@ caches.register(
 )
 
 
-def plain_sources(storage: ManifestStorage, inventory: Inventory) -> list[FileStamp]:
-    """Return the file collectstatic takes of every path whose digest alone names it (not a
-    CSS or JS file it rewrites): the files ``compute_expected`` hashes for their names, known
-    from the inventory alone, so they can be sent to be hashed before the manifest is read."""
-    if not uses_md5_names(type(storage)):
-        return []
-    adjustable = adjustable_match(storage)
-    return [
-        winner.stamp
-        for record in inventory
-        if (winner := record.collect_winner) is not None
-        and winner.stamp is not None
-        and not adjustable(record.path)
-    ]
-
-
 def compute_expected(
     storage: ManifestStorage, files: Mapping[str, SourceFile], then: Iterable[FileStamp] = ()
 ) -> ExpectedNames:
@@ -224,8 +207,8 @@ def compute_expected(
 
     Each source is read once: plain files for their digest; CSS and JS for their digest and,
     only when it may hold a reference, their text (``screening``): the rest already have their
-    final name. The caller sends the plain files to be hashed first (``plain_sources``), as
-    soon as the inventory is known; any it did not send are read here. ``then`` names the files
+    final name. The caller sends the plain files to be hashed first (``verdicts.plain_sources``),
+    as soon as the inventory is known; any it did not send are read here. ``then`` names the files
     the next steps will hash: they are sent after these, and read while this thread names the
     files.
     """
@@ -242,9 +225,9 @@ def compute_expected(
         and (known := _rewrites.get((type(storage), path, stamp))) is not None
     }
     unread = [path for path in ordered if path not in remembered]
-    # The plain files were sent first, by the caller (``plain_sources``). The CSS and JS follow
-    # (their answers are taken as they come, not left to pile up), then ``then``, read while
-    # this thread names files.
+    # The plain files were sent first, by the caller (``verdicts.plain_sources``). The CSS
+    # and JS follow (their answers are taken as they come, not left to pile up), then
+    # ``then``, read while this thread names files.
     screened = _screened(storage, files, unread, md5_names)
     fingerprints.hash_ahead(then)
 

@@ -21,7 +21,7 @@ from ..status import ManifestFinding, ManifestStatus
 from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_hashed
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of, read_bytes
 from .expected import ExpectedNames, SourceFile, compute_expected
-from .naming import key_of, uses_md5_names, verify_hashed_file
+from .naming import adjustable_match, key_of, uses_md5_names, verify_hashed_file
 from .variants import check_variants, old_versions
 
 
@@ -287,6 +287,22 @@ def copies_to_verify(manifest: Mapping[str, str], snapshot: Snapshot) -> Iterato
         stored = files.get(hashed)
         if stored is not None and stored.stamp is not None:
             yield stored.stamp
+
+
+def plain_sources(storage: ManifestStorage, inventory: Inventory) -> list[FileStamp]:
+    """Return the file collectstatic takes of every path whose digest alone names it (not a
+    CSS or JS file it rewrites): the files ``compute_expected`` hashes for their names, known
+    from the inventory alone, so they can be sent to be hashed before the manifest is read."""
+    if not uses_md5_names(type(storage)):
+        return []
+    adjustable = adjustable_match(storage)
+    return [
+        winner.stamp
+        for record in inventory
+        if (winner := record.collect_winner) is not None
+        and winner.stamp is not None
+        and not adjustable(record.path)
+    ]
 
 
 def _collected_sources(
