@@ -37,7 +37,7 @@ from .inventory import current_inventory
 from .live import LiveReport, build_live_report, copies_to_compare
 from .manifest.reading import ManifestText, read_manifest_text
 from .manifest.report import ManifestReport, build_manifest_report
-from .manifest.verdicts import plain_sources
+from .manifest.verdicts import send_plain_sources
 from .paths import extension_of
 from .recheck import digest_before_check
 from .records import Inventory, PathRecord, orphan_record
@@ -388,15 +388,16 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     inventory = current_inventory(ahead.start)
     backend = str(staticfiles_params().get("BACKEND", ""))
     hashing = as_manifest_storage(storage)
-    if hashing is not None and (_last.layers is None or _last.layers.inventory is not inventory):
-        # Their digests alone name them: read while the manifest is read and listed.
-        fingerprints.hash_ahead(plain_sources(hashing, inventory))
+    # An inventory the last layers were built from has its sources' digests known already.
+    new_inventory = _last.layers is None or _last.layers.inventory is not inventory
     _say("reading the manifest")
     if storage is not None and is_remote(storage):
         manifest_text, snapshot = read_remote(storage, hashing, max_age)
+        send_plain_sources(hashing, inventory, manifest_text, new_inventory)
     else:
         known = _last.manifest_text
         manifest_text = read_manifest_text(hashing, known) if hashing is not None else None
+        send_plain_sources(hashing, inventory, manifest_text, new_inventory)
         _say("listing the collected storage")
         if storage is None:
             snapshot = Snapshot()

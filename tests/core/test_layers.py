@@ -127,8 +127,8 @@ def test_a_first_check_in_the_background_leaves_a_digest_for_the_next(
 @pytest.mark.django_db
 @pytest.mark.usefixtures("through_the_pool")
 def test_a_cold_check_reads_each_file_once(layout: Layout) -> None:
-    """The sources a digest alone names are sent to be read before the manifest is read; the
-    expected names then take their digests, and read none of them again."""
+    """The sources a digest alone names are sent to be read as soon as the manifest is read;
+    the expected names then take their digests, and read none of them again."""
     files = {f"img/{n} ‹é› '<script>'.png": bytes([n]) * (n + 10) for n in range(9)}
     files |= {"img/ref.png": b"\x89PNG", "css/site.css": "body { background: url(../img/ref.png) }"}
     files |= {"js/app.js": "console.log(1);", "css/plain.css": "p { margin: 0 }"}
@@ -144,3 +144,28 @@ def test_a_cold_check_reads_each_file_once(layout: Layout) -> None:
     assert read <= sources + collected - 1, f"{read} reads of {sources} + {collected} files"
     assert {layers.manifest.entry(p).status for p in files} == {ManifestStatus.OK}
     assert {layers.live.entry(p).status for p in files if layers.live} == {LiveStatus.CURRENT}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("through_the_pool")
+def test_a_project_not_collected_yet_has_no_source_read_for_its_names(layout: Layout) -> None:
+    """Without a manifest no expected name is worked out: no source is read for one."""
+    name, static = layout.app("uncollected")
+    for n in range(6):
+        layout.write(static, f"img/{n} ‹é›.png", bytes([n]) * (n + 10))
+    layout.write(static, "css/site.css", "body { margin: 0 }")
+    age(static)
+    manifest = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": manifest},
+    }
+    with layout.settings(apps=[name], STORAGES=storages, DEBUG=False):
+        caches.clear()
+        before = fingerprints.files_read()
+        layers = current_layers()
+        assert fingerprints.files_read() - before == 0
+    assert layers.manifest.problems, "says there is no manifest"
+    assert {layers.manifest.entry(p).status for p in ("img/0 ‹é›.png", "css/site.css")} == {
+        ManifestStatus.MISSING_ENTRY
+    }

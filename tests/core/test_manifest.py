@@ -305,7 +305,6 @@ def test_a_hashed_copy_two_paths_share_is_checked_against_its_own_name(layout: L
         for path in ("img/Logo.png", "img/logo.png"):
             assert report.entry(path).status is ManifestStatus.STALE, path
             assert "no longer hash to its name" in report.entry(path).note
-    caches.clear()
 
 
 @pytest.mark.parametrize("project", FS_STORAGES, indirect=True)

@@ -74,11 +74,11 @@ class ExpectedNames:
     # Paths collectstatic itself would fail on (a reference it cannot find, text that is not
     # UTF-8, references in a cycle): a deploy that collects them stops with an error.
     fatal: set[str] = field(default_factory=set)
-    # Two paths share one manifest key (``key_of``): the name under it is one path's alone.
-    keys_shared: bool = False
-    # The CSS and JS whose text was read to be rewritten: named after their rewritten text.
-    # Every other path named here is named after its source's digest.
-    rewritten: frozenset[str] = frozenset()
+    # The paths named otherwise than after their source's bytes as stamped: the CSS and JS
+    # whose text is rewritten (read now, or settled from the memo), and any file read while
+    # it was being written. None where any path may be: two paths share one manifest key (a
+    # storage's own ``hash_key`` may fold them), or nothing was named.
+    named_otherwise: frozenset[str] | None = None
 
 
 class _RecordingDict(dict[str, str]):
@@ -207,10 +207,10 @@ def compute_expected(
 
     Each source is read once: plain files for their digest; CSS and JS for their digest and,
     only when it may hold a reference, their text (``screening``): the rest already have their
-    final name. The caller sends the plain files to be hashed first (``verdicts.plain_sources``),
-    as soon as the inventory is known; any it did not send are read here. ``then`` names the files
-    the next steps will hash: they are sent after these, and read while this thread names the
-    files.
+    final name. A check sends the plain files to be hashed first (``verdicts.plain_sources``),
+    as soon as it has read a manifest with entries; any not sent are read here. ``then`` names
+    the files the next steps will hash: they are sent after these, and read while this thread
+    names the files.
     """
     md5_names = uses_md5_names(type(storage))
     adjustable = frozenset(filter(adjustable_match(storage), files))
@@ -225,13 +225,14 @@ def compute_expected(
         and (known := _rewrites.get((type(storage), path, stamp))) is not None
     }
     unread = [path for path in ordered if path not in remembered]
-    # The plain files were sent first, by the caller (``verdicts.plain_sources``). The CSS
+    # The plain files were sent first, by the check (``verdicts.plain_sources``). The CSS
     # and JS follow (their answers are taken as they come, not left to pile up), then
     # ``then``, read while this thread names files.
     screened = _screened(storage, files, unread, md5_names)
     fingerprints.hash_ahead(then)
 
     texts: dict[str, str] = {}
+    partly_read: list[str] = []
     for path, known in remembered.items():
         # Any starting name converges to the same fixed point; the last one gets there at once.
         result.names[key_of(storage, path)] = known[2]
@@ -246,6 +247,8 @@ def compute_expected(
             result.fatal.add(path)
             continue
         result.names[key_of(storage, path)] = name = one_copy(name)
+        if not seen.whole:
+            partly_read.append(path)
         if seen.text is not None:
             texts[path] = seen.text
             continue
@@ -274,8 +277,8 @@ def compute_expected(
         # The manifest and the listing hold this very name: one string for the three.
         result.names[key_of(storage, path)] = one_copy(name)
     # Every path named went in under a key of its own, or two share one.
-    result.keys_shared = len(result.names) != len(files) - len(result.errors)
-    result.rewritten = frozenset(texts)
+    if len(result.names) == len(files) - len(result.errors):  # no two paths share a key
+        result.named_otherwise = frozenset(texts).union(partly_read)
 
     copied = CopiedSources(files, md5_names)
     _settle(storage, {p: files[p] for p in texts}, texts, result, copied)

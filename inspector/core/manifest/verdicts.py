@@ -22,6 +22,7 @@ from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of, read_bytes
 from .expected import ExpectedNames, SourceFile, compute_expected
 from .naming import adjustable_match, key_of, uses_md5_names, verify_hashed_file
+from .reading import ManifestText
 from .variants import check_variants, old_versions
 
 
@@ -74,12 +75,11 @@ class Judge:
         snapshot: Snapshot,
         expected: ExpectedNames,
         strict: bool,
-        sources: Mapping[str, SourceFile] | None = None,
+        sources: Mapping[str, SourceFile],
     ) -> None:
         self.storage, self.manifest, self.snapshot = storage, manifest, snapshot
         self.hashing = hashing_view(storage)
-        self.expected, self.strict = expected, strict
-        self.sources: Mapping[str, SourceFile] = sources or {}
+        self.expected, self.strict, self.sources = expected, strict, sources
 
     def path(self, path: str, has_source: bool) -> Verdict:
         storage, manifest = self.hashing, self.manifest
@@ -189,8 +189,8 @@ class Judge:
         """Return the source's digest that gave ``path`` its expected name, where its digest
         alone names it (not a CSS or JS file whose text is rewritten) and it is known: a hashed
         copy with that very digest has the name, which need not be worked out again."""
-        expected = self.expected
-        if expected.keys_shared or path in expected.rewritten:
+        otherwise = self.expected.named_otherwise
+        if otherwise is None or path in otherwise:
             return None
         source = self.sources.get(path)
         return fingerprints.peek(source.stamp) if source and source.stamp else None
@@ -303,6 +303,22 @@ def plain_sources(storage: ManifestStorage, inventory: Inventory) -> list[FileSt
         and winner.stamp is not None
         and not adjustable(record.path)
     ]
+
+
+def send_plain_sources(
+    hashing: ManifestStorage | None,
+    inventory: Inventory,
+    manifest_text: ManifestText | None,
+    new_inventory: bool,
+) -> None:
+    """Send ``plain_sources`` to be hashed, to be read while the check goes on: only where
+    their expected names will be worked out (a manifest with entries was read) for a new
+    inventory (one the last layers stand for has its digests known already)."""
+    if hashing is None or manifest_text is None or manifest_text.error or not new_inventory:
+        return
+    parsed = manifest_text.parsed
+    if parsed is not None and not parsed.problem and parsed.paths:
+        fingerprints.hash_ahead(plain_sources(hashing, inventory))
 
 
 def _collected_sources(
