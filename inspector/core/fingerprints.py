@@ -15,13 +15,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from functools import partial
-from itertools import chain
 from operator import attrgetter
 from typing import cast
 
 from ..conf import cross_process_cache, get_config
 from . import caches, pool, shared_digests
-from .pool import Stamps, batches_of, digests, send
+from .pool import batches_of, digests, send
 from .reading import (
     CHUNK_BYTES,
     RACY_NS,
@@ -117,9 +116,8 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
     for stamp in stamps:
         if stamp not in memory:
             unknown[stamp] = None
-    # A few files are read at once rather than after the thousands this thread sent ahead,
-    # unless they are among those: on their way, they are waited for, not read twice.
-    if unknown and (len(unknown) >= pool.PROCESS_MIN_FILES or _on_their_way(unknown)):
+    # A few files are read at once rather than after the thousands this thread sent ahead.
+    if len(unknown) >= pool.PROCESS_MIN_FILES:
         _wait_for_ahead(memory, unknown, results)
     if not unknown:
         return Digests(memory, results)
@@ -161,26 +159,15 @@ class _Ahead:
     thread that sent them (``keep``): a cache instance is its own thread's (Django's caches).
     """
 
-    __slots__ = ("_batches", "_held", "_keep_shared", "_left", "_lock", "settled")
+    __slots__ = ("_keep_shared", "_left", "_lock", "settled")
 
     def __init__(
-        self,
-        batches: list[Stamps],
-        keep_shared: Callable[[Callable[[FileStamp], object]], None] | None,
+        self, batches: int, keep_shared: Callable[[Callable[[FileStamp], object]], None] | None
     ) -> None:
-        self._batches = batches
-        self._held: frozenset[FileStamp] | None = None
-        self._left = len(batches)
+        self._left = batches
         self._keep_shared = keep_shared
         self._lock = threading.Lock()
         self.settled = threading.Event()
-
-    def holds_any(self, stamps: Iterable[FileStamp]) -> bool:
-        """Return True if any of ``stamps`` was sent in this job (asked by the sending thread
-        alone: the set of them is made the first time, only for a few stamps asked)."""
-        if self._held is None:
-            self._held = frozenset(chain.from_iterable(self._batches))
-        return not self._held.isdisjoint(stamps)
 
     def arrived(
         self, batch: Sequence[FileStamp], now_ns: int, future: Future[list[str | OSError]]
@@ -244,17 +231,11 @@ def hash_ahead(stamps: Iterable[FileStamp]) -> None:
     sent = send(hash_batch, [(batch, limit) for batch in batches], config["HASH_PROCESSES"])
     if not sent.futures:
         return
-    job = _Ahead(batches, keep_shared)
+    job = _Ahead(len(batches), keep_shared)
     _keep_settled()
     _sent_ahead.jobs = [*_sent_ahead.jobs, job]
     for batch, future in zip(batches, sent.futures, strict=True):
         future.add_done_callback(partial(job.arrived, batch, now_ns))
-
-
-def _on_their_way(stamps: Iterable[FileStamp]) -> bool:
-    """Return True if a job this thread sent ahead, not settled yet, holds one of ``stamps``."""
-    jobs: list[_Ahead] = getattr(_sent_ahead, "jobs", [])
-    return any(not job.settled.is_set() and job.holds_any(stamps) for job in jobs)
 
 
 def _wait_for_ahead(

@@ -393,11 +393,11 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     _say("reading the manifest")
     if storage is not None and is_remote(storage):
         manifest_text, snapshot = read_remote(storage, hashing, max_age)
-        send_plain_sources(hashing, inventory, manifest_text, new_inventory)
+        send_plain_sources(hashing, inventory, new_inventory, manifest_text)
     else:
+        send_plain_sources(hashing, inventory, new_inventory)
         known = _last.manifest_text
         manifest_text = read_manifest_text(hashing, known) if hashing is not None else None
-        send_plain_sources(hashing, inventory, manifest_text, new_inventory)
         _say("listing the collected storage")
         if storage is None:
             snapshot = Snapshot()

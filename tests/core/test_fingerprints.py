@@ -194,23 +194,6 @@ def test_files_sent_ahead_are_waited_for_not_read_again(
     assert fingerprints.files_read() - before == len(stamps), "each file is read once"
 
 
-def test_a_few_of_the_files_sent_ahead_are_waited_for_not_read_again(
-    tmp_path: Path, busy_pool: list[Future[None]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The last few files of a check still on their way: fewer than are worth sending, but
-    already sent."""
-    stamps = stamped(tmp_path, 12)
-    before = fingerprints.files_read()
-    fingerprints.hash_ahead(stamps)
-    monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 2_000)
-    digests = fingerprints.md5_many(stamps[-3:])
-    assert [digests[s] for s in stamps[-3:]] == [
-        hashlib.md5(Path(s.location).read_bytes()).hexdigest() for s in stamps[-3:]
-    ]
-    fingerprints.keep_sent_ahead()  # every file sent has come back
-    assert fingerprints.files_read() - before == len(stamps), "each file is read once"
-
-
 def test_a_file_that_failed_ahead_is_read_again_and_its_error_said(
     tmp_path: Path, busy_pool: list[Future[None]]
 ) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+from django.core.files.storage import InMemoryStorage
 from django.core.management import call_command
 
 from inspector.core.layers import current_layers
-from inspector.core.manifest.reading import parse_manifest
+from inspector.core.manifest.reading import has_local_manifest, parse_manifest
 from inspector.core.status import ManifestStatus
 from tests.support.layout import Layout, age
 
@@ -66,3 +68,17 @@ def test_one_version_of_the_manifest_is_parsed_once(layout: Layout) -> None:
         age(layout.root)
         fourth = current_layers().manifest
         assert fourth.parsed is third.parsed
+
+
+def test_only_a_manifest_file_in_a_local_folder_is_found_without_reading_it(
+    tmp_path: Path,
+) -> None:
+    """What a check asks before it reads the manifest, to start reading the sources meanwhile."""
+    local = ManifestStaticFilesStorage(location=str(tmp_path))
+    assert not has_local_manifest(local), "not collected yet"
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+    assert has_local_manifest(local)
+    elsewhere = ManifestStaticFilesStorage(
+        location=str(tmp_path), manifest_storage=InMemoryStorage()
+    )
+    assert not has_local_manifest(elsewhere), "kept in another storage: read to be known"

@@ -208,9 +208,8 @@ def compute_expected(
     Each source is read once: plain files for their digest; CSS and JS for their digest and,
     only when it may hold a reference, their text (``screening``): the rest already have their
     final name. A check sends the plain files to be hashed first (``verdicts.plain_sources``),
-    as soon as it has read a manifest with entries; any not sent are read here. ``then`` names
-    the files the next steps will hash: they are sent after these, and read while this thread
-    names the files.
+    where a manifest is there; any not sent are read here. ``then`` names the files the next
+    steps will hash: they are sent after these, and read while this thread names the files.
     """
     md5_names = uses_md5_names(type(storage))
     adjustable = frozenset(filter(adjustable_match(storage), files))

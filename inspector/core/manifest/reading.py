@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,6 +167,18 @@ def hash_matches(storage: ManifestStorage, parsed: ParsedManifest) -> bool | Non
         return bool(storage.file_hash(None, ContentFile(payload)) == parsed.stored_hash)
     except Exception:
         return None
+
+
+def has_local_manifest(storage: ManifestStorage) -> bool:
+    """Return True if ``storage`` keeps its manifest in a local folder and a file is there,
+    without reading it."""
+    target = storage.manifest_storage
+    if not isinstance(target, FileSystemStorage) or not target.location:
+        return False
+    try:
+        return os.path.isfile(target.path(storage.manifest_name))
+    except Exception:  # a name the storage refuses: read_manifest_text says why
+        return False
 
 
 def manifest_location(storage: ManifestStorage) -> str:

@@ -22,7 +22,7 @@ from ..storage.instance import ManifestStorage, as_manifest_storage, keeps_only_
 from ..storage.listing import Snapshot, StoredFile, file_size, md5_of, read_bytes
 from .expected import ExpectedNames, SourceFile, compute_expected
 from .naming import adjustable_match, key_of, uses_md5_names, verify_hashed_file
-from .reading import ManifestText
+from .reading import ManifestText, has_local_manifest
 from .variants import check_variants, old_versions
 
 
@@ -308,16 +308,22 @@ def plain_sources(storage: ManifestStorage, inventory: Inventory) -> list[FileSt
 def send_plain_sources(
     hashing: ManifestStorage | None,
     inventory: Inventory,
-    manifest_text: ManifestText | None,
     new_inventory: bool,
+    manifest_text: ManifestText | None = None,
 ) -> None:
-    """Send ``plain_sources`` to be hashed, to be read while the check goes on: only where
-    their expected names will be worked out (a manifest with entries was read) for a new
-    inventory (one the last layers stand for has its digests known already)."""
-    if hashing is None or manifest_text is None or manifest_text.error or not new_inventory:
+    """Send ``plain_sources`` to be hashed, read while the check goes on, where their expected
+    names will be worked out: before the manifest is read where a local manifest file is there
+    (one found empty or unreadable then had them read for nothing), or once ``manifest_text``
+    is read with entries. Not for an inventory the last layers stand for (``new_inventory``
+    False): their digests are known."""
+    if hashing is None or not new_inventory:
         return
-    parsed = manifest_text.parsed
-    if parsed is not None and not parsed.problem and parsed.paths:
+    if manifest_text is None:
+        wanted = has_local_manifest(hashing)
+    else:
+        parsed = None if manifest_text.error else manifest_text.parsed
+        wanted = parsed is not None and not parsed.problem and bool(parsed.paths)
+    if wanted:
         fingerprints.hash_ahead(plain_sources(hashing, inventory))
 
 
