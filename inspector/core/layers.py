@@ -388,16 +388,16 @@ def _check(max_age: MaxAge, live: bool) -> tuple[Layers, _Inputs]:
     inventory = current_inventory(ahead.start)
     backend = str(staticfiles_params().get("BACKEND", ""))
     hashing = as_manifest_storage(storage)
-    # An inventory the last layers were built from has its sources' digests known already.
-    new_inventory = _last.layers is None or _last.layers.inventory is not inventory
     _say("reading the manifest")
     if storage is not None and is_remote(storage):
         manifest_text, snapshot = read_remote(storage, hashing, max_age)
-        send_plain_sources(hashing, inventory, new_inventory, manifest_text)
+        send_plain_sources(hashing, inventory, manifest_text)
     else:
-        send_plain_sources(hashing, inventory, new_inventory)
+        sent = send_plain_sources(hashing, inventory, None)
         known = _last.manifest_text
         manifest_text = read_manifest_text(hashing, known) if hashing is not None else None
+        if not sent:  # a manifest kept elsewhere, or none: known once read
+            send_plain_sources(hashing, inventory, manifest_text)
         _say("listing the collected storage")
         if storage is None:
             snapshot = Snapshot()

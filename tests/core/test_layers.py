@@ -127,8 +127,8 @@ def test_a_first_check_in_the_background_leaves_a_digest_for_the_next(
 @pytest.mark.django_db
 @pytest.mark.usefixtures("through_the_pool")
 def test_a_cold_check_reads_each_file_once(layout: Layout) -> None:
-    """The sources a digest alone names are sent to be read as soon as the manifest is read;
-    the expected names then take their digests, and read none of them again."""
+    """The sources a digest alone names are sent to be read before the manifest is read; the
+    expected names then take their digests, and read none of them again."""
     files = {f"img/{n} ‹é› '<script>'.png": bytes([n]) * (n + 10) for n in range(9)}
     files |= {"img/ref.png": b"\x89PNG", "css/site.css": "body { background: url(../img/ref.png) }"}
     files |= {"js/app.js": "console.log(1);", "css/plain.css": "p { margin: 0 }"}

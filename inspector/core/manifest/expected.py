@@ -77,7 +77,7 @@ class ExpectedNames:
     # The paths named otherwise than after their source's bytes as stamped: the CSS and JS
     # whose text is rewritten (read now, or settled from the memo), and any file read while
     # it was being written. None where any path may be: two paths share one manifest key (a
-    # storage's own ``hash_key`` may fold them), or nothing was named.
+    # storage's own ``hash_key`` may fold them), or no names were worked out.
     named_otherwise: frozenset[str] | None = None
 
 

@@ -306,25 +306,22 @@ def plain_sources(storage: ManifestStorage, inventory: Inventory) -> list[FileSt
 
 
 def send_plain_sources(
-    hashing: ManifestStorage | None,
-    inventory: Inventory,
-    new_inventory: bool,
-    manifest_text: ManifestText | None = None,
-) -> None:
-    """Send ``plain_sources`` to be hashed, read while the check goes on, where their expected
-    names will be worked out: before the manifest is read where a local manifest file is there
-    (one found empty or unreadable then had them read for nothing), or once ``manifest_text``
-    is read with entries. Not for an inventory the last layers stand for (``new_inventory``
-    False): their digests are known."""
-    if hashing is None or not new_inventory:
-        return
+    hashing: ManifestStorage | None, inventory: Inventory, manifest_text: ManifestText | None
+) -> bool:
+    """Send ``plain_sources`` to be hashed, to be read while the check goes on, where their
+    expected names will be worked out; return True if that is known. Before the manifest is
+    read (``manifest_text`` None), where a local manifest file is there (one found empty or
+    unreadable then had them read for nothing); once it is read, where it has entries."""
+    if hashing is None:
+        return False
     if manifest_text is None:
         wanted = has_local_manifest(hashing)
     else:
         parsed = None if manifest_text.error else manifest_text.parsed
         wanted = parsed is not None and not parsed.problem and bool(parsed.paths)
-    if wanted:
+    if wanted:  # those already known are not sent again
         fingerprints.hash_ahead(plain_sources(hashing, inventory))
+    return wanted
 
 
 def _collected_sources(
