@@ -275,7 +275,6 @@ def compute_expected(
             continue
         # The manifest and the listing hold this very name: one string for the three.
         result.names[key_of(storage, path)] = one_copy(name)
-    # Every path named went in under a key of its own, or two share one.
     if len(result.names) == len(files) - len(result.errors):  # no two paths share a key
         result.named_otherwise = frozenset(texts).union(partly_read)
 

@@ -186,9 +186,9 @@ class Judge:
                 )
 
     def _naming_digest(self, path: str) -> str | None:
-        """Return the source's digest that gave ``path`` its expected name, where its digest
-        alone names it (not a CSS or JS file whose text is rewritten) and it is known: a hashed
-        copy with that very digest has the name, which need not be worked out again."""
+        """Return the source's digest that gave ``path`` its expected name, where that digest
+        alone named it (``ExpectedNames.named_otherwise`` says where not) and it is known: a
+        hashed copy with that very digest has the name, which need not be worked out again."""
         otherwise = self.expected.named_otherwise
         if otherwise is None or path in otherwise:
             return None
@@ -309,9 +309,10 @@ def send_plain_sources(
     hashing: ManifestStorage | None, inventory: Inventory, manifest_text: ManifestText | None
 ) -> bool:
     """Send ``plain_sources`` to be hashed, to be read while the check goes on, where their
-    expected names will be worked out; return True if that is known. Before the manifest is
-    read (``manifest_text`` None), where a local manifest file is there (one found empty or
-    unreadable then had them read for nothing); once it is read, where it has entries."""
+    expected names will be worked out, and return whether they were sent (those known already
+    are not sent again). Before the manifest is read (``manifest_text`` None), where a local
+    manifest file is there (one found empty or unreadable then had them read for nothing);
+    once it is read, where it has entries."""
     if hashing is None:
         return False
     if manifest_text is None:
@@ -319,7 +320,7 @@ def send_plain_sources(
     else:
         parsed = None if manifest_text.error else manifest_text.parsed
         wanted = parsed is not None and not parsed.problem and bool(parsed.paths)
-    if wanted:  # those already known are not sent again
+    if wanted:
         fingerprints.hash_ahead(plain_sources(hashing, inventory))
     return wanted
 
