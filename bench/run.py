@@ -149,7 +149,7 @@ def steps_of(cmd: Sequence[str], env: dict[str, str]) -> list[tuple[str, str, st
         text=True,
         check=True,
     )
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for line in done.stderr.splitlines():
         seconds, _, what = line.strip().partition(" s  ")
         try:
@@ -238,20 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="median of how many runs")
     args = parser.parse_args(argv)
     root = tree_root(args.out, args.files)
-    rows: list[tuple[str, str, str]] = []
-
-    began = time.perf_counter()
-    generate(root, args.files, args.apps, args.seed)
-    rows.append(("generate tree (skipped if present)", fmt(time.perf_counter() - began), ""))
+    rows = prepare_tree(root, args)
     env = bench_env(root)
     shared_env = bench_env(root, shared=True)
-    run_timed(django_cmd("migrate", "--noinput", "-v", "0"), env)
-    if not (root / "collected" / "staticfiles.json").exists():
-        shutil.rmtree(root / "collected", ignore_errors=True)
-        collect = run_timed(django_cmd("collectstatic", "--noinput", "-v", "0"), env)
-        rows.append(("collectstatic into an empty STATIC_ROOT (once)", fmt(collect), ""))
-
-    compile_bytecode()
     json_out = root / "inspect.json"
     sources = [str(root / "benchapps"), str(root / "dirs")]
     floor_cmd = [
@@ -331,6 +320,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_json(json_out, root, args.files, rows)
     print_report(rows, args, root)
     return 0
+
+
+def prepare_tree(root: Path, args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """Generate the tree at ``root`` (``args.files``, ``args.apps``, ``args.seed``) and
+    collect it once, each unless done already, then compile the bytecode; return the rows
+    saying what that took."""
+    rows: list[tuple[str, str, str]] = []
+    began = time.perf_counter()
+    generate(root, args.files, args.apps, args.seed)
+    rows.append(("generate tree (skipped if present)", fmt(time.perf_counter() - began), ""))
+    env = bench_env(root)
+    run_timed(django_cmd("migrate", "--noinput", "-v", "0"), env)
+    if not (root / "collected" / "staticfiles.json").exists():
+        shutil.rmtree(root / "collected", ignore_errors=True)
+        collect = run_timed(django_cmd("collectstatic", "--noinput", "-v", "0"), env)
+        rows.append(("collectstatic into an empty STATIC_ROOT (once)", fmt(collect), ""))
+    compile_bytecode()
+    return rows
 
 
 def compile_bytecode() -> None:

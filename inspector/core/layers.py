@@ -103,22 +103,16 @@ class Layers:
 
     @cached_property
     def counts(self) -> Counter[str]:
-        """Return how many rows carry each source status and each flag.
-
-        The manifest and live layers count their own words (``manifest_counts``,
-        ``live.counts()``): both have an ``unknown``, which one counter would add up.
-        """
+        """Return how many rows carry each source status and each flag (the manifest and live
+        layers count their own words, as both have an ``unknown`` one counter would add up)."""
         counts = self.inventory.counts()
         counts["absent"] += len(self._orphans)
         return counts
 
     @cached_property
     def manifest_counts(self) -> Counter[str]:
-        """Return how many rows carry each manifest status: what ``?manifest=`` then selects.
-
-        ``manifest.counts()`` also counts entries that are no row (no source and no stored copy
-        left); the manifest's findings name those.
-        """
+        """Return how many rows carry each manifest status: what ``?manifest=`` then selects
+        (``manifest.counts()`` also counts entries that are no row; its findings name those)."""
         return Counter(self.manifest_status(record.path) for record in self.records)
 
     @cached_property
@@ -130,8 +124,16 @@ class Layers:
             raise ImproperlyConfigured(f"ASSET_INSPECTOR: {exc}") from exc
 
     @cached_property
+    def _judged(self) -> dict[str, Judgement]:
+        return {}  # each row's judgement, made when first asked: a writer asks each row once
+
+    @cached_property
     def _judgements(self) -> dict[str, Judgement]:
-        return {record.path: self.judge_row(record) for record in self.records}
+        """Every row's judgement. Threads only add to it: a reader copies its values at once."""
+        judged = self._judged
+        for record in self.records:
+            judged[record.path] = judged.get(record.path) or self.judge_row(record)
+        return judged
 
     def judge_row(self, record: PathRecord, served: ServedResult | None = None) -> Judgement:
         """Return how bad ``record`` is over every layer (``served``: a probe result kept
@@ -146,12 +148,12 @@ class Layers:
 
     def judgement(self, path: str) -> Judgement:
         """Return how bad the row of ``path`` is, and the rule that accepts it (``severity``)."""
-        found = self._judgements.get(path)
+        found = self._judged.get(path)
         if found is None:
             record = self.get(path)
             if record is None:
                 raise KeyError(path)
-            found = self.judge_row(record)
+            found = self._judged[path] = self.judge_row(record)
         return found
 
     def severity(self, path: str) -> Severity:
@@ -160,14 +162,17 @@ class Layers:
     @cached_property
     def stale_rules(self) -> tuple[AcceptRule, ...]:
         """Return the ``ACCEPT`` rules that match no row: acceptances nothing needs any more."""
-        used = {j.accepted.number for j in self._judgements.values() if j.accepted is not None}
+        if not self.rules:
+            return ()
+        judgements = list(self._judgements.values())
+        used = {j.accepted.number for j in judgements if j.accepted is not None}
         return tuple(rule for rule in self.rules if rule.number not in used)
 
     @cached_property
     def severity_counts(self) -> Counter[str]:
         """Return how many rows are at each severity, accepted rows apart (``accepted``)."""
         counts: Counter[str] = Counter()
-        for judgement in self._judgements.values():
+        for judgement in list(self._judgements.values()):
             counts["accepted" if judgement.accepted else judgement.severity] += 1
         return counts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -265,12 +265,17 @@ def write_json(
     force_hash: bool = False,
 ) -> None:
     """Write one JSON array to ``stream``, one object per path."""
-    texts = (
-        record_to_json(r, layers, force_hash=force_hash)
-        or encode(record_to_dict(r, layers, force_hash=force_hash))
-        for r in records
-    )
-    write_lines(texts, stream)
+    write_lines(json_texts(records, layers, force_hash=force_hash), stream)
+
+
+def json_texts(
+    records: Iterable[PathRecord], layers: Layers, *, force_hash: bool = False
+) -> Iterator[str]:
+    """Yield the JSON object of each path, on one line."""
+    for record in records:
+        yield record_to_json(record, layers, force_hash=force_hash) or encode(
+            record_to_dict(record, layers, force_hash=force_hash)
+        )
 
 
 def write_objects(objects: Iterable[dict[str, Any]], stream: Writable) -> None:
@@ -292,10 +297,17 @@ def encode(row: dict[str, Any]) -> str:
 def write_lines(texts: Iterable[str], stream: Writable) -> None:
     """Write one JSON array of encoded objects to ``stream``, one per line (greppable, and
     written as it goes)."""
-    # Every write ends a line, so a stream that ends lines itself (Django's OutputWrapper) adds
-    # nothing: the last object of a write is held back until the next shows whether a comma
-    # follows it.
     stream.write("[\n")
+    write_joined(texts, stream, "\n")
+    stream.write("]\n")
+
+
+def write_joined(texts: Iterable[str], stream: Writable, end: str) -> bool:
+    """Write ``texts`` to ``stream``, ``",\\n"`` between two, ``end`` after the last; return
+    False if there was none (then nothing is written)."""
+    # The last object of a write is held back until the next shows whether a comma follows
+    # it: so each write ends a line (but the last, with an ``end`` of ""), and a stream that
+    # ends lines itself (Django's OutputWrapper) adds nothing.
     chunk: list[str] = []
     for text in texts:
         chunk.append(text)
@@ -303,8 +315,8 @@ def write_lines(texts: Iterable[str], stream: Writable) -> None:
             stream.write(",\n".join(chunk[:-1]) + ",\n")
             del chunk[:-1]
     if chunk:
-        stream.write(",\n".join(chunk) + "\n")
-    stream.write("]\n")
+        stream.write(",\n".join(chunk) + end)
+    return bool(chunk)
 
 
 # Rows written at once, as the rows go: each write goes through the stream's wrapper (Django's

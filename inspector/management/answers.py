@@ -4,6 +4,7 @@ work."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,8 @@ from ..core.records import PathRecord
 from ..core.rows import Writable, write_changes, write_csv, write_json, write_paths
 from ..core.selection import PathFilter
 from .columns import table_style, table_width
+from .forked import write_json_forked
+from .process import owns_process
 from .text import write_table
 from .timings import step
 
@@ -34,7 +37,9 @@ def write_rows(
     """Write one row per record in ``--format``: JSON or CSV for scripts, the table for people."""
     output = options["format"]
     with step(f"writing the {'table' if output == 'table' else output.upper()}"):
-        if output == "json":
+        if output == "json" and owns_process() and not options["hash"]:
+            write_json_forked(records, stdout, layers, sys.stdout)
+        elif output == "json":
             write_json(records, stdout, layers, force_hash=options["hash"])
         elif output == "csv":
             write_csv(records, stdout, layers, force_hash=options["hash"])

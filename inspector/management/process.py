@@ -57,12 +57,15 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
     (``manage.py``, ``django-admin``) and nothing traces or profiles it: a program that passes a
     list of its own to ``execute_from_command_line`` may go on afterwards.
     """
+    global _owner
+    owns = list(argv) == sys.argv
     # Under a profiler, a tracer or ``coverage run``, the runner writes its results after the
     # program returns: the process must not end first.
-    ends_process = list(argv) == sys.argv and sys.gettrace() is None and sys.getprofile() is None
+    ends_process = owns and sys.gettrace() is None and sys.getprofile() is None
     gc.disable()
     hand_back_large_blocks()
     caches.checks_once()
+    _owner = owns
     try:
         yield
     except SystemExit as exc:  # an exit status: CommandError, or a usage error
@@ -73,8 +76,18 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
         if ends_process:
             exit_at_once(0)
     finally:
+        _owner = False
         gc.freeze()
         gc.enable()
+
+
+_owner = False
+
+
+def owns_process() -> bool:
+    """Return True while a command runs as its process's own command line (``owned_process``):
+    its output is the process's standard output, and nothing else runs in the process."""
+    return _owner
 
 
 def exit_at_once(code: object) -> None:

@@ -1,0 +1,141 @@
+"""The command line spells the second half of its JSON rows in a forked copy of its process:
+the answer is the very bytes one process writes, whether the copy succeeds or fails, and no
+copy is made where it would not be safe (another thread running) or where the rows do not go
+to the process's own standard output (``call_command``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import OutputWrapper
+from django.test import override_settings
+
+from inspector.core.inventory import clear_inventory_cache
+from inspector.core.layers import current_layers
+from inspector.core.rows import write_json
+from inspector.management import forked
+from tests.management.test_process import BASE_DIR, _env
+from tests.support.layout import Layout, age, collect
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
+
+# The command line as a user runs it, every row count worth a fork; each fork is announced on
+# standard error. ``FAIL`` makes the copy fail before it writes a row.
+FORKING = """
+import json, os, sys, django
+from django.conf import settings
+static = json.loads(os.environ["FORKED_STATIC"])
+settings.STATICFILES_DIRS, settings.STATIC_ROOT = static["dirs"], static["root"]
+django.setup()
+from inspector.management import forked
+forked.FORK_MIN_ROWS = 2
+parent, real_fork = os.getpid(), os.fork
+def announced_fork():
+    child = real_fork()
+    if child:
+        print("forked", file=sys.stderr, flush=True)
+    return child
+os.fork = announced_fork
+if os.environ.get("FAIL"):
+    spell = forked.json_texts
+    def failing(records, layers):
+        if os.getpid() != parent:
+            raise OSError("the copy cannot write")
+        return spell(records, layers)
+    forked.json_texts = failing
+from inspector.management.commands.inspect_assets import Command
+sys.argv = ["manage.py", "inspect_assets", *sys.argv[1:]]
+Command().run_from_argv(sys.argv)
+"""
+
+
+@pytest.fixture
+def project(layout: Layout) -> Iterator[dict[str, Any]]:
+    """A collected project whose names JSON must escape, spread over both halves of the rows;
+    active here, and described for the command line's process."""
+    first, second = layout.folder("first"), layout.folder("second")
+    names = ["a b.css", "é/ü.js", 'q"uote.txt', "<script>.js", "z\\back.txt", "ž.svg"]
+    for index, name in enumerate(names):
+        layout.write(first, name, f"/* {index} */")
+    layout.write(second, "a b.css", "/* shadowed */")
+    static = {"dirs": [str(first), str(second)], "root": str(layout.root / "collected")}
+    with override_settings(STATICFILES_DIRS=static["dirs"], STATIC_ROOT=static["root"]):
+        clear_inventory_cache()
+        collect(layout)
+        age(layout.root)
+        yield static
+    clear_inventory_cache()
+
+
+def command_line(static: dict[str, Any], fail: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**_env(), "FORKED_STATIC": json.dumps(static), **({"FAIL": "1"} if fail else {})}
+    return subprocess.run(
+        [sys.executable, "-c", FORKING, "--format", "json"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def in_one_process() -> str:
+    out = io.StringIO()
+    call_command("inspect_assets", "--format", "json", stdout=out)
+    return out.getvalue()
+
+
+@linux_only
+def test_the_command_line_spells_half_its_rows_in_a_copy_and_writes_the_same_bytes(
+    project: dict[str, Any],
+) -> None:
+    done = command_line(project)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["forked"]
+    assert done.stdout == in_one_process()
+
+
+@linux_only
+def test_a_copy_that_fails_leaves_its_half_to_the_process(project: dict[str, Any]) -> None:
+    done = command_line(project, fail=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["forked"]
+    assert done.stdout == in_one_process()
+
+
+def test_call_command_never_forks(project: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+
+    def no_fork() -> int:
+        raise AssertionError("call_command forked")
+
+    monkeypatch.setattr(forked, "FORK_MIN_ROWS", 2)
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert in_one_process().startswith("[\n{")
+
+
+def test_no_copy_while_another_thread_runs(project: dict[str, Any], tmp_path: Path) -> None:
+    layers = current_layers()
+    records = list(layers.records)
+    expected = io.StringIO()
+    write_json(records, expected, layers)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        with (tmp_path / "out.json").open("w", encoding="utf-8") as out:
+            copied = forked.write_json_forked(records, OutputWrapper(out), layers, out, min_rows=2)
+    finally:
+        release.set()
+        other.join()
+    assert not copied
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == expected.getvalue()
