@@ -51,7 +51,7 @@ def write_json_forked(
     standard output), as ``rows.write_json`` does; return whether a forked copy spelt half of
     them. The caller owns the process: the hashing processes are stopped here."""
     least = FORK_MIN_ROWS if min_rows is None else min_rows
-    if len(records) < max(least, 2) or not sys.platform.startswith("linux"):
+    if len(records) < max(least, 2) or not sys.platform.startswith("linux") or not _is_file(out):
         write_json(records, stream, layers)
         return False
     pool.stop()
@@ -64,7 +64,7 @@ def write_json_forked(
         _flush(stream, out)
         child = os.fork()
         if child == 0:
-            _spell_and_exit(records[half:], layers, spelt, out)
+            _spell_and_exit(records[half:], layers, spelt, out)  # pragma: no cover - the copy
         try:
             write_joined(json_texts(records[:half], layers), stream, ",\n")
             _, status = os.waitpid(child, 0)
@@ -82,7 +82,7 @@ def write_json_forked(
     return True
 
 
-def _spell_and_exit(
+def _spell_and_exit(  # pragma: no cover - runs in the copy, whose os._exit coverage never sees
     records: Sequence[PathRecord], layers: Layers, spelt: IO[bytes], out: TextIO
 ) -> NoReturn:
     """Spell ``records`` into ``spelt`` as ``out`` would encode them, then end this copy of the
@@ -99,6 +99,16 @@ def _spell_and_exit(
         # Not sys.exit: the copy must not run the exit functions, nor flush the buffers, of
         # the process it was copied from.
         os._exit(status)
+
+
+def _is_file(out: TextIO) -> bool:
+    """Return True if ``out`` writes to a file descriptor (not where a program put a buffer of
+    its own in ``sys.stdout``), with an encoding the copy can write in."""
+    try:
+        out.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return False
+    return isinstance(getattr(out, "encoding", None), str)
 
 
 def _flush(stream: Writable, out: TextIO) -> None:

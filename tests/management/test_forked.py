@@ -105,12 +105,78 @@ def test_the_command_line_spells_half_its_rows_in_a_copy_and_writes_the_same_byt
     assert done.stdout == in_one_process()
 
 
+def forking_here(project: dict[str, Any], tmp_path: Path) -> tuple[bool, str, str]:
+    """Write every row through ``write_json_forked`` in this process, into a file; return
+    whether a copy spelt half of them, what was written, and what one process writes."""
+    layers = current_layers()
+    records = list(layers.records)
+    expected = io.StringIO()
+    write_json(records, expected, layers)
+    for thread in threading.enumerate():  # a check's background thread ends on its own
+        if thread is not threading.current_thread():
+            thread.join(timeout=10)
+    with (tmp_path / "out.json").open("w", encoding="utf-8") as out:
+        copied = forked.write_json_forked(records, OutputWrapper(out), layers, out, min_rows=2)
+    return copied, (tmp_path / "out.json").read_text(encoding="utf-8"), expected.getvalue()
+
+
 @linux_only
-def test_a_copy_that_fails_leaves_its_half_to_the_process(project: dict[str, Any]) -> None:
-    done = command_line(project, fail=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines() == ["forked"]
-    assert done.stdout == in_one_process()
+def test_the_copys_half_follows_the_processs_half(project: dict[str, Any], tmp_path: Path) -> None:
+    copied, written, expected = forking_here(project, tmp_path)
+    assert copied
+    assert written == expected
+
+
+@linux_only
+def test_a_copy_that_fails_leaves_its_half_to_the_process(
+    project: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent, spell = os.getpid(), forked.json_texts
+
+    def failing_in_the_copy(records: list[Any], layers: Any) -> Iterator[str]:
+        if os.getpid() != parent:
+            raise OSError("the copy cannot write")
+        return spell(records, layers)
+
+    monkeypatch.setattr(forked, "json_texts", failing_in_the_copy)
+    copied, written, expected = forking_here(project, tmp_path)
+    assert copied
+    assert written == expected
+
+
+@linux_only
+def test_a_failed_write_leaves_no_copy_running(
+    project: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layers = current_layers()
+    records = list(layers.records)
+    children, fork = [], os.fork
+
+    def counted_fork() -> int:
+        child = fork()
+        if child:
+            children.append(child)
+        return child
+
+    class Refusing:
+        """Takes the opening bracket, then the disk is full."""
+
+        writes = 0
+
+        def write(self, text: str) -> None:
+            self.writes += 1
+            if self.writes > 1:
+                raise OSError("no space left on device")
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    with (
+        (tmp_path / "out.json").open("w", encoding="utf-8") as out,
+        pytest.raises(OSError, match="no space left"),
+    ):
+        forked.write_json_forked(records, Refusing(), layers, out, min_rows=2)
+    assert len(children) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(children[0], os.WNOHANG)  # killed and reaped, not left running or waiting
 
 
 def test_call_command_never_forks(project: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,3 +205,13 @@ def test_no_copy_while_another_thread_runs(project: dict[str, Any], tmp_path: Pa
         other.join()
     assert not copied
     assert (tmp_path / "out.json").read_text(encoding="utf-8") == expected.getvalue()
+
+
+def test_no_copy_where_standard_output_is_no_file(project: dict[str, Any]) -> None:
+    # A program that put a buffer of its own in sys.stdout: the copy would have nowhere to go.
+    layers = current_layers()
+    records = list(layers.records)
+    expected, out = io.StringIO(), io.StringIO()
+    write_json(records, expected, layers)
+    assert not forked.write_json_forked(records, OutputWrapper(out), layers, out, min_rows=2)
+    assert out.getvalue() == expected.getvalue()
