@@ -231,10 +231,7 @@ def in_process(root: Path, repeat: int) -> list[tuple[str, str, str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=int(os.environ.get("N") or 20000))
-    parser.add_argument("--out", type=Path, default=REPO / "bench-out")
-    parser.add_argument("--apps", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=1)
+    tree_options(parser)
     parser.add_argument("--repeat", type=int, default=3, help="median of how many runs")
     args = parser.parse_args(argv)
     root = tree_root(args.out, args.files)
@@ -320,6 +317,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_json(json_out, root, args.files, rows)
     print_report(rows, args, root)
     return 0
+
+
+def tree_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options ``prepare_tree`` reads (and ``--out``, where the trees live)."""
+    parser.add_argument("--files", type=int, default=int(os.environ.get("N") or 20000))
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out")
+    parser.add_argument("--apps", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
 
 
 def prepare_tree(root: Path, args: argparse.Namespace) -> list[tuple[str, str, str]]:

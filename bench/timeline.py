@@ -34,6 +34,7 @@ from bench.run import (  # noqa: E402
     django_cmd,
     prepare_tree,
     read_every_file,
+    tree_options,
     tree_root,
 )
 
@@ -181,10 +182,7 @@ def print_timeline(timeline: Timeline, cores: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=int(os.environ.get("N") or 20000))
-    parser.add_argument("--out", type=Path, default=REPO / "bench-out")
-    parser.add_argument("--apps", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=1)
+    tree_options(parser)
     parser.add_argument("--step", type=float, default=0.2, help="seconds between samples")
     args = parser.parse_args(argv)
     if not os.path.exists(f"/proc/{os.getpid()}/task"):

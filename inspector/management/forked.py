@@ -25,8 +25,8 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Sequence
+from threading import active_count
 from typing import IO, NoReturn, TextIO
 
 from ..core import pool
@@ -55,7 +55,7 @@ def write_json_forked(
         write_json(records, stream, layers)
         return False
     pool.stop()
-    if threading.active_count() > 1:
+    if active_count() > 1:
         write_json(records, stream, layers)
         return False
     half = len(records) // 2
