@@ -302,9 +302,9 @@ def write_lines(texts: Iterable[str], stream: Writable) -> None:
     stream.write("]\n")
 
 
-def write_joined(texts: Iterable[str], stream: Writable, end: str) -> bool:
-    """Write ``texts`` to ``stream``, ``",\\n"`` between two, ``end`` after the last; return
-    False if there was none (then nothing is written)."""
+def write_joined(texts: Iterable[str], stream: Writable, end: str) -> None:
+    """Write ``texts`` to ``stream``, ``",\\n"`` between two, ``end`` after the last (nothing
+    where there is none)."""
     # The last object of a write is held back until the next shows whether a comma follows
     # it: so each write ends a line (but the last, with an ``end`` of ""), and a stream that
     # ends lines itself (Django's OutputWrapper) adds nothing.
@@ -316,7 +316,6 @@ def write_joined(texts: Iterable[str], stream: Writable, end: str) -> bool:
             del chunk[:-1]
     if chunk:
         stream.write(",\n".join(chunk) + end)
-    return bool(chunk)
 
 
 # Rows written at once, as the rows go: each write goes through the stream's wrapper (Django's

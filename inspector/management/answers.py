@@ -4,7 +4,6 @@ work."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -37,8 +36,10 @@ def write_rows(
     """Write one row per record in ``--format``: JSON or CSV for scripts, the table for people."""
     output = options["format"]
     with step(f"writing the {'table' if output == 'table' else output.upper()}"):
-        if output == "json" and owns_process() and not options["hash"]:
-            write_json_forked(records, stdout, layers, sys.stdout)
+        # OutputWrapper keeps the stream it wraps as ``_out``: the copy's rows go to that one.
+        out = getattr(stdout, "_out", None)
+        if output == "json" and owns_process() and not options["hash"] and out is not None:
+            write_json_forked(records, stdout, layers, out)
         elif output == "json":
             write_json(records, stdout, layers, force_hash=options["hash"])
         elif output == "csv":

@@ -3,40 +3,50 @@ of the rows while the process spells the first, and the two halves are written i
 
 Spelling the rows is the last step of a cold run, and it runs on one core while the other
 waits. The rows are spelt from the layers, hundreds of megabytes of objects at 100,000 files,
-which only a fork shares at no cost: a spawned process would be sent them. So this is done only
-where a fork is safe and worth it, and otherwise the process spells every row itself:
+which a fork shares until one side writes to them (the copy's reference counts copy the pages
+it reads): a spawned process would be sent them, at the cost of spelling them. So this is done
+only where a fork is safe and worth it, and otherwise the process spells every row itself:
 
 - the command owns its process (``process.owns_process``), never in a web worker or a test's
-  ``call_command``: the rows go to the process's own standard output;
+  ``call_command``;
 - on Linux, where a fork copies the page tables only (macOS forbids a fork of a process that
   may have used its system frameworks; Windows has none);
-- with one thread: the hashing processes are stopped first (the command is done with them), as
-  a fork copies no other thread, and a lock another thread held would stay held in the copy;
-- for many rows (``FORK_MIN_ROWS``), and not with ``--hash``, which may read files.
+- with one thread, as the system counts them: the hashing processes are stopped first (the
+  command is done with them), as a fork copies no other thread, and a lock another thread held
+  would stay held in the copy;
+- when the rows go to a file descriptor in an encoding without a byte-order mark (the copy
+  starts its own file), the collected storage is a local folder (the copy makes URLs, and a
+  remote storage's client and its connections would be shared by two processes), for many
+  rows (``FORK_MIN_ROWS``), and not with ``--hash``, which may read files.
 
-The copy writes its half to a temporary file, which is then copied to standard output after
-the first half. Should the copy fail, the process spells that half itself. The bytes are the
-same as one process writes, in every case.
+The copy writes its half to a temporary file, which is then copied to the output after the
+first half. Should the fork or the copy fail, the process spells that half itself. The bytes
+are the same as one process writes, in every case.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import signal
 import sys
 import tempfile
 from collections.abc import Sequence
-from threading import active_count
 from typing import IO, NoReturn, TextIO
 
 from ..core import pool
 from ..core.layers import Layers
 from ..core.records import PathRecord
 from ..core.rows import Writable, json_texts, write_joined, write_json
+from ..core.storage.instance import collected_storage, is_remote
 
 # Fewer rows than this are spelt by the process alone: a fork and the copy cost more.
 FORK_MIN_ROWS = 5_000
+# The copy's file goes to the output in reads of this size: a few calls for a large answer,
+# and little memory held at a time.
 _COPY_BYTES = 1 << 20
+# Codecs that start what they write with a byte-order mark: the copy's file would hold a second.
+_MARKED = frozenset({"utf-8-sig", "utf-16", "utf-32"})
 
 
 def write_json_forked(
@@ -51,18 +61,23 @@ def write_json_forked(
     standard output), as ``rows.write_json`` does; return whether a forked copy spelt half of
     them. The caller owns the process: the hashing processes are stopped here."""
     least = FORK_MIN_ROWS if min_rows is None else min_rows
-    if len(records) < max(least, 2) or not sys.platform.startswith("linux") or not _is_file(out):
+    if len(records) < max(least, 2) or not _can_fork(out):
         write_json(records, stream, layers)
         return False
     pool.stop()
-    if active_count() > 1:
+    if _threads() > 1:
         write_json(records, stream, layers)
         return False
     half = len(records) // 2
     with tempfile.TemporaryFile() as spelt:
         stream.write("[\n")
         _flush(stream, out)
-        child = os.fork()
+        try:
+            child = os.fork()
+        except OSError:  # a limit on processes, or no memory for the copy: all of them here
+            write_joined(json_texts(records, layers), stream, "\n")
+            stream.write("]\n")
+            return False
         if child == 0:
             _spell_and_exit(records[half:], layers, spelt, out)  # pragma: no cover - the copy
         try:
@@ -89,6 +104,9 @@ def _spell_and_exit(  # pragma: no cover - runs in the copy, whose os._exit cove
     process at once (its exit status says whether every row was written)."""
     status = 1
     try:
+        # Only the process writes to the output: a copy left running after the process was
+        # killed must not hold it open for the reader.
+        os.close(out.fileno())
         # The copy's bytes go to ``out`` as they are: encoded as it encodes, no newline changed.
         with open(
             spelt.fileno(), "w", encoding=out.encoding, errors=out.errors, newline="", closefd=False
@@ -101,14 +119,23 @@ def _spell_and_exit(  # pragma: no cover - runs in the copy, whose os._exit cove
         os._exit(status)
 
 
-def _is_file(out: TextIO) -> bool:
-    """Return True if ``out`` writes to a file descriptor (not where a program put a buffer of
-    its own in ``sys.stdout``), with an encoding the copy can write in."""
+def _can_fork(out: TextIO) -> bool:
+    """Return True where a copy may spell rows for ``out`` (see the module's docstring)."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         out.fileno()
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        marked = codecs.lookup(out.encoding).name in _MARKED
+    except (AttributeError, LookupError, OSError, TypeError, ValueError):
+        # No descriptor (io.UnsupportedOperation is an OSError and a ValueError), or no encoding.
         return False
-    return isinstance(getattr(out, "encoding", None), str)
+    storage, _ = collected_storage()
+    return not marked and storage is not None and not is_remote(storage)
+
+
+def _threads() -> int:
+    """Return how many threads this process runs, those of C libraries included."""
+    return len(os.listdir("/proc/self/task"))
 
 
 def _flush(stream: Writable, out: TextIO) -> None:

@@ -1,10 +1,13 @@
 """The command line spells the second half of its JSON rows in a forked copy of its process:
 the answer is the very bytes one process writes, whether the copy succeeds or fails, and no
-copy is made where it would not be safe (another thread running) or where the rows do not go
-to the process's own standard output (``call_command``)."""
+copy is made where it would not be safe (another thread running, a remote storage) or could
+not follow the first half (no file descriptor, an encoding with a byte-order mark), nor where
+the command does not own its process (``call_command``) or ``--hash`` may read files."""
 
 from __future__ import annotations
 
+import codecs
+import errno
 import io
 import json
 import os
@@ -28,9 +31,13 @@ from tests.management.test_process import BASE_DIR, _env
 from tests.support.layout import Layout, age, collect
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
+# The test process runs other tests' threads (a live server's), against which a fork is refused
+# (tested for real below): the forking tests stub the count. The copy made here only spells
+# rows and ends with os._exit. Python 3.12 and later warn of such a fork.
+forks_here = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
 
 # The command line as a user runs it, every row count worth a fork; each fork is announced on
-# standard error. ``FAIL`` makes the copy fail before it writes a row.
+# standard error.
 FORKING = """
 import json, os, sys, django
 from django.conf import settings
@@ -39,20 +46,13 @@ settings.STATICFILES_DIRS, settings.STATIC_ROOT = static["dirs"], static["root"]
 django.setup()
 from inspector.management import forked
 forked.FORK_MIN_ROWS = 2
-parent, real_fork = os.getpid(), os.fork
+real_fork = os.fork
 def announced_fork():
     child = real_fork()
     if child:
         print("forked", file=sys.stderr, flush=True)
     return child
 os.fork = announced_fork
-if os.environ.get("FAIL"):
-    spell = forked.json_texts
-    def failing(records, layers):
-        if os.getpid() != parent:
-            raise OSError("the copy cannot write")
-        return spell(records, layers)
-    forked.json_texts = failing
 from inspector.management.commands.inspect_assets import Command
 sys.argv = ["manage.py", "inspect_assets", *sys.argv[1:]]
 Command().run_from_argv(sys.argv)
@@ -77,51 +77,50 @@ def project(layout: Layout) -> Iterator[dict[str, Any]]:
     clear_inventory_cache()
 
 
-def command_line(static: dict[str, Any], fail: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**_env(), "FORKED_STATIC": json.dumps(static), **({"FAIL": "1"} if fail else {})}
+def command_line(static: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", FORKING, "--format", "json"],
+        [sys.executable, "-c", FORKING, "--format", "json", *args],
         cwd=BASE_DIR,
-        env=env,
+        env={**_env(), "FORKED_STATIC": json.dumps(static)},
         capture_output=True,
         text=True,
         timeout=120,
     )
 
 
-def in_one_process() -> str:
+def in_one_process(*args: str) -> str:
     out = io.StringIO()
-    call_command("inspect_assets", "--format", "json", stdout=out)
+    call_command("inspect_assets", "--format", "json", *args, stdout=out)
     return out.getvalue()
 
 
 @linux_only
+@pytest.mark.parametrize(("args", "forks"), [((), True), (("--hash",), False)], ids=["", "hash"])
 def test_the_command_line_spells_half_its_rows_in_a_copy_and_writes_the_same_bytes(
-    project: dict[str, Any],
+    project: dict[str, Any], args: tuple[str, ...], forks: bool
 ) -> None:
-    done = command_line(project)
+    done = command_line(project, *args)
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines() == ["forked"]
-    assert done.stdout == in_one_process()
+    assert done.stderr.splitlines() == (["forked"] if forks else [])
+    assert done.stdout == in_one_process(*args)
+    if args:  # --hash gives every file's md5, which only this process may read
+        assert all(row["winner"]["md5"] for row in json.loads(done.stdout) if row["winner"])
 
 
-def forking_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[bool, str, str]:
-    """Write every row through ``write_json_forked`` in this process, into a file; return
-    whether a copy spelt half of them, what was written, and what one process writes."""
+def forking_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str = "utf-8"
+) -> tuple[bool, bytes, bytes]:
+    """Write every row through ``write_json_forked`` in this process, into a file in
+    ``encoding``; return whether a copy spelt half of them, the bytes written, and the bytes
+    one process writes."""
     layers = current_layers()
     records = list(layers.records)
-    expected = io.StringIO()
-    write_json(records, expected, layers)
-    # The test process runs other tests' threads (a live server's): the guard against them is
-    # tested below; the copy made here only spells rows and ends with os._exit.
-    monkeypatch.setattr(forked, "active_count", lambda: 1)
-    with (tmp_path / "out.json").open("w", encoding="utf-8") as out:
+    with (tmp_path / "one.json").open("w", encoding=encoding) as one:
+        write_json(records, OutputWrapper(one), layers)
+    monkeypatch.setattr(forked, "_threads", lambda: 1)
+    with (tmp_path / "out.json").open("w", encoding=encoding) as out:
         copied = forked.write_json_forked(records, OutputWrapper(out), layers, out, min_rows=2)
-    return copied, (tmp_path / "out.json").read_text(encoding="utf-8"), expected.getvalue()
-
-
-# Python 3.12 and later warn of a fork beside other threads: see ``forking_here``.
-forks_here = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+    return copied, (tmp_path / "out.json").read_bytes(), (tmp_path / "one.json").read_bytes()
 
 
 @linux_only
@@ -141,6 +140,43 @@ def test_the_copys_half_follows_the_processs_half_or_the_process_spells_it(
         monkeypatch.setattr(forked, "json_texts", failing_in_the_copy)
     copied, written, expected = forking_here(tmp_path, monkeypatch)
     assert copied
+    assert written == expected
+
+
+@linux_only
+def test_a_fork_refused_by_the_system_leaves_every_row_to_the_process(
+    project: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused() -> int:
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    copied, written, expected = forking_here(tmp_path, monkeypatch)
+    assert not copied
+    assert written == expected
+
+
+@linux_only
+def test_no_copy_for_an_output_that_starts_with_a_byte_order_mark(
+    project: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied, written, expected = forking_here(tmp_path, monkeypatch, encoding="utf-8-sig")
+    assert not copied
+    assert written == expected
+    assert written.count(codecs.BOM_UTF8) == 1
+
+
+@linux_only
+def test_no_copy_for_a_remote_storage(
+    project: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        copied, written, expected = forking_here(tmp_path, monkeypatch)
+    assert not copied
     assert written == expected
 
 
@@ -170,7 +206,7 @@ def test_a_failed_write_leaves_no_copy_running(
                 raise OSError("no space left on device")
 
     monkeypatch.setattr(os, "fork", counted_fork)
-    monkeypatch.setattr(forked, "active_count", lambda: 1)  # see forking_here
+    monkeypatch.setattr(forked, "_threads", lambda: 1)  # see forks_here
     with (
         (tmp_path / "out.json").open("w", encoding="utf-8") as out,
         pytest.raises(OSError, match="no space left"),
@@ -182,15 +218,16 @@ def test_a_failed_write_leaves_no_copy_running(
 
 
 def test_call_command_never_forks(project: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-
     def no_fork() -> int:
         raise AssertionError("call_command forked")
 
     monkeypatch.setattr(forked, "FORK_MIN_ROWS", 2)
+    monkeypatch.setattr(forked, "_threads", lambda: 1)  # see forks_here
     monkeypatch.setattr(os, "fork", no_fork)
     assert in_one_process().startswith("[\n{")
 
 
+@linux_only
 def test_no_copy_while_another_thread_runs(project: dict[str, Any], tmp_path: Path) -> None:
     layers = current_layers()
     records = list(layers.records)
@@ -209,7 +246,7 @@ def test_no_copy_while_another_thread_runs(project: dict[str, Any], tmp_path: Pa
     assert (tmp_path / "out.json").read_text(encoding="utf-8") == expected.getvalue()
 
 
-def test_no_copy_where_standard_output_is_no_file(project: dict[str, Any]) -> None:
+def test_no_copy_where_the_output_is_no_file(project: dict[str, Any]) -> None:
     # A program that put a buffer of its own in sys.stdout: the copy would have nowhere to go.
     layers = current_layers()
     records = list(layers.records)
