@@ -57,9 +57,9 @@ def write_json_forked(
     *,
     min_rows: int | None = None,
 ) -> bool:
-    """Write the JSON array of ``records`` to ``stream``, a wrapper of ``out`` (the process's
-    standard output), as ``rows.write_json`` does; return whether a forked copy spelt half of
-    them. The caller owns the process: the hashing processes are stopped here."""
+    """Write the JSON array of ``records`` to ``stream``, a wrapper of ``out`` (on the command
+    line, the process's standard output), as ``rows.write_json`` does; return whether a forked
+    copy spelt half of them. The caller owns the process: the hashing processes stop here."""
     least = FORK_MIN_ROWS if min_rows is None else min_rows
     if len(records) < max(least, 2) or not _can_fork(out):
         write_json(records, stream, layers)
@@ -75,8 +75,7 @@ def write_json_forked(
         try:
             child = os.fork()
         except OSError:  # a limit on processes, or no memory for the copy: all of them here
-            write_joined(json_texts(records, layers), stream, "\n")
-            stream.write("]\n")
+            _spell_the_rest(records, layers, stream)
             return False
         if child == 0:
             _spell_and_exit(records[half:], layers, spelt, out)  # pragma: no cover - the copy
@@ -92,9 +91,14 @@ def write_json_forked(
             _copy(spelt.fileno(), out.fileno())
             stream.write("\n]\n")
         else:  # the copy failed: its half is spelt here
-            write_joined(json_texts(records[half:], layers), stream, "\n")
-            stream.write("]\n")
+            _spell_the_rest(records[half:], layers, stream)
     return True
+
+
+def _spell_the_rest(records: Sequence[PathRecord], layers: Layers, stream: Writable) -> None:
+    """Write ``records`` after what ``stream`` holds, and close the array."""
+    write_joined(json_texts(records, layers), stream, "\n")
+    stream.write("]\n")
 
 
 def _spell_and_exit(  # pragma: no cover - runs in the copy, whose os._exit coverage never sees

@@ -49,6 +49,10 @@ def hand_back_large_blocks() -> bool:
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
 
 
+# Whether a command runs in ``owned_process`` now (``owns_process``).
+_owner = False
+
+
 @contextmanager
 def owned_process(argv: Sequence[str]) -> Iterator[None]:
     """Run a command as the one thing its process does (see the module's docstring).
@@ -81,12 +85,9 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
         gc.enable()
 
 
-_owner = False
-
-
 def owns_process() -> bool:
     """Return True while a command runs as its process's own command line (``owned_process``):
-    its output is the process's standard output, and nothing else runs in the process."""
+    nothing else runs in the process, nor will after it."""
     return _owner
 
 
