@@ -20,7 +20,8 @@ only where a fork is safe and worth it, and otherwise the process spells every r
   rows (``FORK_MIN_ROWS``), and not with ``--hash``, which may read files.
 
 The copy writes its half to a temporary file, which is then copied to the output after the
-first half. Should the fork or the copy fail, the process spells that half itself. The bytes
+first half. Should the temporary file, the fork or the copy fail, the process spells those rows
+itself. The bytes
 are the same as one process writes, in every case.
 """
 
@@ -69,7 +70,12 @@ def write_json_forked(
         write_json(records, stream, layers)
         return False
     half = len(records) // 2
-    with tempfile.TemporaryFile() as spelt:
+    try:
+        spelt = tempfile.TemporaryFile()  # noqa: SIM115 - the with below closes it
+    except OSError:  # no temporary folder this process may write to
+        write_json(records, stream, layers)
+        return False
+    with spelt:
         stream.write("[\n")
         _flush(stream, out)
         try:

@@ -1,8 +1,9 @@
 """The command line spells the second half of its JSON rows in a forked copy of its process:
 the answer is the very bytes one process writes, whether the copy succeeds or fails, and no
 copy is made where it would not be safe (another thread running, a remote storage) or could
-not follow the first half (no file descriptor, an encoding with a byte-order mark), nor where
-the command does not own its process (``call_command``) or ``--hash`` may read files."""
+not follow the first half (no file descriptor or temporary file, an encoding with a
+byte-order mark), nor where the command does not own its process (``call_command``) or
+``--hash`` may read files."""
 
 from __future__ import annotations
 
@@ -151,6 +152,19 @@ def test_a_fork_refused_by_the_system_leaves_every_row_to_the_process(
         raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
 
     monkeypatch.setattr(os, "fork", refused)
+    copied, written, expected = forking_here(tmp_path, monkeypatch)
+    assert not copied
+    assert written == expected
+
+
+@linux_only
+def test_no_copy_without_a_temporary_file(
+    project: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_folder() -> None:
+        raise FileNotFoundError(2, "No usable temporary directory found")
+
+    monkeypatch.setattr(forked.tempfile, "TemporaryFile", no_folder)
     copied, written, expected = forking_here(tmp_path, monkeypatch)
     assert not copied
     assert written == expected
