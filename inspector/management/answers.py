@@ -36,12 +36,13 @@ def write_rows(
     """Write one row per record in ``--format``: JSON or CSV for scripts, the table for people."""
     output = options["format"]
     with step(f"writing the {'table' if output == 'table' else output.upper()}"):
-        # OutputWrapper keeps the stream it wraps as ``_out``: the copy's rows go to that one.
-        out = getattr(stdout, "_out", None)
-        if output == "json" and owns_process() and not options["hash"] and out is not None:
-            write_json_forked(records, stdout, layers, out)
-        elif output == "json":
-            write_json(records, stdout, layers, force_hash=options["hash"])
+        if output == "json":
+            # OutputWrapper keeps the stream it wraps as ``_out``: the copy's rows go to that one.
+            out = getattr(stdout, "_out", None)
+            if owns_process() and not options["hash"] and out is not None:
+                write_json_forked(records, stdout, layers, out)
+            else:
+                write_json(records, stdout, layers, force_hash=options["hash"])
         elif output == "csv":
             write_csv(records, stdout, layers, force_hash=options["hash"])
         else:

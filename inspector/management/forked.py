@@ -62,11 +62,7 @@ def write_json_forked(
     line, the process's standard output), as ``rows.write_json`` does; return whether a forked
     copy spelt half of them. The caller owns the process: the hashing processes stop here."""
     least = FORK_MIN_ROWS if min_rows is None else min_rows
-    if len(records) < max(least, 2) or not _can_fork(out):
-        write_json(records, stream, layers)
-        return False
-    pool.stop()
-    if _threads() > 1:
+    if len(records) < max(least, 2) or not _can_fork(out) or not _alone():
         write_json(records, stream, layers)
         return False
     half = len(records) // 2
@@ -143,8 +139,14 @@ def _can_fork(out: TextIO) -> bool:
     return not marked and storage is not None and not is_remote(storage)
 
 
+def _alone() -> bool:
+    """Stop the hashing processes (the command is done with them), then return True if this
+    process runs one thread, as the system counts them (those of C libraries included)."""
+    pool.stop()
+    return _threads() == 1
+
+
 def _threads() -> int:
-    """Return how many threads this process runs, those of C libraries included."""
     return len(os.listdir("/proc/self/task"))
 
 
