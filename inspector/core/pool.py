@@ -7,12 +7,18 @@ Threads were measured first: on a tree of small files they gain nothing, since t
 around each read holds the GIL, and they lose the difference to lock hand-offs between the
 threads. Should the pool break (a process killed, or none can be started here), the caller
 does the work itself: a broken pool costs time, never an answer.
+
+The processes are spawned: a fresh Python each, which imports what it is sent. A command that
+owns its process may let them be forked instead (``fork_while_alone``), which spares each of
+them Python's start and those imports, and the process that tracks a spawned pool's
+semaphores.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -212,6 +218,39 @@ def start(
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
+# Whether the pool may fork its processes (``fork_while_alone``).
+_may_fork = False
+
+
+def fork_while_alone(allowed: bool) -> None:
+    """Let the pool fork its processes, rather than spawn them, where it starts while this
+    process runs one thread on Linux: for a command that owns its process
+    (``management.process``), never a web worker.
+
+    A fork copies no other thread, and a lock another thread held would stay held in the
+    copy; a web worker's forked process would also hold its connections open. macOS forbids a
+    fork of a process that may have used its system frameworks; Windows has none.
+    """
+    global _may_fork
+    _may_fork = allowed
+
+
+def threads_running() -> int:
+    """Return how many threads this process runs, as the system counts them (those started by
+    C libraries included), on Linux."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def _start_method() -> str:
+    if _may_fork and sys.platform == "linux" and threads_running() == 1:
+        # What a forked process would otherwise flush a second time as it ends.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                return "spawn"
+        return "fork"
+    return "spawn"
 
 
 def _cores() -> int:
@@ -220,11 +259,8 @@ def _cores() -> int:
 
 def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
     """Return a pool of ``processes`` hashing processes (None: one per core; None is returned
-    for fewer than two), started on first use and kept for the life of this process.
-
-    Spawned, not forked: a web worker has threads, and a fork would copy their locks in
-    whatever state they are.
-    """
+    for fewer than two), started on first use and kept for the life of this process (spawned,
+    or forked where ``fork_while_alone`` allows it)."""
     global _pool, _pool_size
     wanted = _cores() if processes is None else processes
     if wanted < 2:
@@ -234,7 +270,7 @@ def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
         if _pool is None:
-            context = multiprocessing.get_context("spawn")
+            context = multiprocessing.get_context(_start_method())
             _pool, _pool_size = ProcessPoolExecutor(wanted, mp_context=context), wanted
         return _pool
 

@@ -143,11 +143,7 @@ def _alone() -> bool:
     """Stop the hashing processes (the command is done with them), then return True if this
     process runs one thread, as the system counts them (those of C libraries included)."""
     pool.stop()
-    return _threads() == 1
-
-
-def _threads() -> int:
-    return len(os.listdir("/proc/self/task"))
+    return pool.threads_running() == 1
 
 
 def _flush(stream: Writable, out: TextIO) -> None:

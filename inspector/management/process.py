@@ -6,6 +6,8 @@ comes here, and that process's memory stays its server's business. Inside it:
 - the cyclic collector is off: its passes over tens of thousands of acyclic records (and its
   last one at exit, which skips frozen objects) would free nothing that exiting does not;
 - nothing is kept for a later check that will not come (``caches.checks_once``);
+- the hashing processes may be forked rather than spawned (``pool.fork_while_alone``), when
+  the command is the process's own command line;
 - large freed blocks go back to the system at once. glibc serves a large request (128 KiB and
   up) with its own ``mmap`` and unmaps it when freed, but raises that threshold to the size of
   every such block freed, up to 32 MiB. A check frees many: every growing dict of tens of
@@ -70,6 +72,7 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
     hand_back_large_blocks()
     caches.checks_once()
     _owner = owns
+    pool.fork_while_alone(owns)
     try:
         yield
     except SystemExit as exc:  # an exit status: CommandError, or a usage error
@@ -81,6 +84,7 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
             exit_at_once(0)
     finally:
         _owner = False
+        pool.fork_while_alone(False)
         gc.freeze()
         gc.enable()
 

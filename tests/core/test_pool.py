@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -125,3 +129,75 @@ def test_a_batch_crosses_to_a_hashing_process_as_the_same_stamps() -> None:
     arrived = pickle.loads(pickle.dumps(batches[0][1], protocol=pickle.HIGHEST_PROTOCOL))
     assert arrived == stamps and all(type(s) is FileStamp for s in arrived)
     assert [s.location for s in arrived] == [s.location for s in stamps]
+
+
+# A process that owns itself (one thread) lets its pool fork: the hashing processes have what
+# was set here before they started, and hash as spawned ones do.
+FORKED = """
+import hashlib, sys
+from inspector.core import pool
+from inspector.core.reading import FileStamp
+from tests.support import pool as support
+support.MARK = "set before the pool started"
+pool.PROCESS_MIN_FILES = 1
+pool.fork_while_alone(ALLOWED)
+print("sees:", pool.in_pool(support.marked, (), 2))
+stamps = [FileStamp.of(p) for p in sys.argv[1:]]
+found = list(pool.digests(stamps, 1 << 20, lambda n: None, 2))
+read = [hashlib.md5(open(s.location, "rb").read()).hexdigest() for s in stamps]
+print("same digests:", found == read)
+pool.stop()
+"""
+
+
+@pytest.mark.parametrize("allowed", [True, False], ids=["owned", "not-owned"])
+def test_a_process_that_owns_itself_forks_its_hashing_processes(
+    tmp_path: Path, allowed: bool
+) -> None:
+    if sys.platform != "linux" or pool._cores() < 2:
+        pytest.skip("forks on Linux, with two cores")
+    files = [s.location for s in listed(tmp_path, 7)]
+    script = f"ALLOWED = {allowed}\n{FORKED}"
+    done = subprocess.run(
+        [sys.executable, "-c", script, *files],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = "set before the pool started" if allowed else "as imported"
+    assert done.stdout.splitlines() == [f"sees: {seen}", "same digests: True"]
+
+
+@pytest.fixture
+def forking_allowed() -> Iterator[None]:
+    pool.fork_while_alone(True)
+    yield
+    pool.fork_while_alone(False)
+
+
+@pytest.mark.usefixtures("forking_allowed")
+def test_the_pool_is_spawned_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.platform != "linux":
+        pytest.skip("counts threads in /proc")
+    monkeypatch.setattr(pool, "threads_running", lambda: 1)
+    assert pool._start_method() == "fork", "the case the next lines change"
+    monkeypatch.undo()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert pool.threads_running() >= 2
+        assert pool._start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()
+
+
+def test_the_pool_is_spawned_unless_a_command_owns_its_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pool, "threads_running", lambda: 1)
+    assert pool._start_method() == "spawn"

@@ -24,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import OutputWrapper
 from django.test import override_settings
 
+from inspector.core import pool
 from inspector.core.inventory import clear_inventory_cache
 from inspector.core.layers import current_layers
 from inspector.core.rows import write_json
@@ -118,7 +119,7 @@ def forking_here(
     records = list(layers.records)
     with (tmp_path / "one.json").open("w", encoding=encoding) as one:
         write_json(records, OutputWrapper(one), layers)
-    monkeypatch.setattr(forked, "_threads", lambda: 1)
+    monkeypatch.setattr(pool, "threads_running", lambda: 1)
     with (tmp_path / "out.json").open("w", encoding=encoding) as out:
         copied = forked.write_json_forked(records, OutputWrapper(out), layers, out, min_rows=2)
     return copied, (tmp_path / "out.json").read_bytes(), (tmp_path / "one.json").read_bytes()
@@ -220,7 +221,7 @@ def test_a_failed_write_leaves_no_copy_running(
                 raise OSError("no space left on device")
 
     monkeypatch.setattr(os, "fork", counted_fork)
-    monkeypatch.setattr(forked, "_threads", lambda: 1)  # see forks_here
+    monkeypatch.setattr(pool, "threads_running", lambda: 1)  # see forks_here
     with (
         (tmp_path / "out.json").open("w", encoding="utf-8") as out,
         pytest.raises(OSError, match="no space left"),
@@ -236,7 +237,7 @@ def test_call_command_never_forks(project: dict[str, Any], monkeypatch: pytest.M
         raise AssertionError("call_command forked")
 
     monkeypatch.setattr(forked, "FORK_MIN_ROWS", 2)
-    monkeypatch.setattr(forked, "_threads", lambda: 1)  # see forks_here
+    monkeypatch.setattr(pool, "threads_running", lambda: 1)  # see forks_here
     monkeypatch.setattr(os, "fork", no_fork)
     assert in_one_process().startswith("[\n{")
 

@@ -15,3 +15,13 @@ def kill_the_hashing_processes(pool: ProcessPoolExecutor) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGKILL)
         process.join(10)
+
+
+# Set again by a test before the hashing processes start: a forked one has the new value, a
+# spawned one imports this module afresh.
+MARK = "as imported"
+
+
+def marked() -> str:
+    """Return ``MARK`` as the hashing process that runs this sees it."""
+    return MARK
