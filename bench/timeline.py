@@ -72,9 +72,15 @@ def descendants(pid: int) -> list[int]:
 
 
 def kind_of(pid: int) -> str | None:
-    """Return what a process of the run is: a hashing process (spawned by
-    ``multiprocessing``), or a copy of the main process (forked to spell half the JSON rows);
-    None for the pool's resource tracker, or a process gone."""
+    """Return what a process of the run is: a hashing process, or the copy of the main process
+    forked to spell half the JSON rows; None for a spawned pool's resource tracker, or a process
+    gone.
+
+    A spawned hashing process runs ``spawn_main``. A forked one (the command line forks its
+    pool) has the main process's command line, as the copy has; but the copy closes the output
+    (descriptor 1) as it starts, and a hashing process never does. A copy seen before it closed
+    it is taken for a hashing process until the next sample (``sample`` asks again).
+    """
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as stream:
             command = stream.read()
@@ -82,7 +88,9 @@ def kind_of(pid: int) -> str | None:
         return None
     if b"resource_tracker" in command:
         return None
-    return "hashing" if b"spawn_main" in command else "copy"
+    if b"spawn_main" in command or os.path.lexists(f"/proc/{pid}/fd/1"):
+        return "hashing"
+    return "copy"
 
 
 @dataclass
@@ -117,7 +125,7 @@ def sample(cmd: Sequence[str], env: dict[str, str], step: float, out: Path) -> T
                 continue  # ending: wait4 says so next
             children: dict[int, float] = {}
             for pid in descendants(proc.pid):
-                if pid not in timeline.children:
+                if timeline.children.get(pid, "hashing") == "hashing":
                     kind = kind_of(pid)
                     if kind is None:
                         continue
