@@ -37,7 +37,7 @@ from .naming import (
     pattern_globs,
     uses_md5_names,
 )
-from .prefilter import needles_for
+from .prefilter import may_match, needles_for
 
 # A chain of N files that import each other needs N rounds; Django gives up after 1 + 5 passes,
 # so a longer wait can only mean a reference cycle that post_process could never have resolved.
@@ -166,6 +166,8 @@ def rewrite(
             continue
         for entry in storage._patterns[extension]:
             pattern, template = entry[0], entry[1]
+            if not may_match(pattern, content):
+                continue  # it would find nothing to rewrite
             if len(entry) == 3:  # Django >= 6.1: URLs inside comments and strings are skipped
                 ignored = storage.get_ignored_blocks(content, entry[2])
                 converter = storage.url_converter(name, hashed_files, template, ignored)

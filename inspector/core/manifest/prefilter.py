@@ -2,7 +2,8 @@
 
 Each reference pattern's longest required literal (``url(``, ``@import``, ``sourceMappingURL``) is
 looked for in the bytes (``screening.may_refer``, where the file is read), far faster than running
-the pattern: a file without any is already at its final name and needs no rewriting.
+the pattern: a file without any is already at its final name and needs no rewriting. In a text
+being rewritten, a pattern whose literal is not there is not run (``may_match``).
 """
 
 from __future__ import annotations
@@ -39,14 +40,32 @@ def needles_for(storage: ManifestStorage, path: str) -> Needles:
     return known[matched]
 
 
+def may_match(pattern: Pattern[str], text: str) -> bool:
+    """Return False only if ``pattern`` cannot match ``text``: its required literal is not in
+    it. Rewriting runs the storage's patterns one after the other over the whole text; one
+    whose literal is missing would scan it all and change nothing (most CSS files hold a
+    ``url(`` and no ``@import`` nor sourceMappingURL)."""
+    literal = _literal_of(pattern)
+    if literal is None:
+        return True
+    needle, folded = literal
+    if not folded:
+        return needle in text
+    # Case-insensitive Unicode matching folds a few non-ASCII letters onto ASCII ones.
+    return not text.isascii() or needle.lower() in text.lower()
+
+
+def _literal_of(pattern: Pattern[str]) -> tuple[str, bool] | None:
+    if pattern not in _literals:
+        _literals[pattern] = _required_literal(pattern)
+    return _literals[pattern]
+
+
 def _needles(storage: ManifestStorage, extensions: list[str]) -> Needles:
     needles: list[tuple[bytes, bool]] = []
     for extension in extensions:
         for entry in storage._patterns[extension]:
-            pattern = entry[0]
-            if pattern not in _literals:
-                _literals[pattern] = _required_literal(pattern)
-            literal = _literals[pattern]
+            literal = _literal_of(entry[0])
             if literal is None:
                 return None
             text, folded = literal
