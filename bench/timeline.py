@@ -82,9 +82,12 @@ def kind_of(pid: int) -> str | None:
     it is taken for a hashing process until the next sample (``sample`` asks again).
     """
     try:
+        with open(f"/proc/{pid}/stat") as stream:
+            if stream.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return None  # ended: its descriptors are closed, whatever it was
         with open(f"/proc/{pid}/cmdline", "rb") as stream:
             command = stream.read()
-    except OSError:
+    except (OSError, IndexError):
         return None
     if b"resource_tracker" in command:
         return None
@@ -125,11 +128,15 @@ def sample(cmd: Sequence[str], env: dict[str, str], step: float, out: Path) -> T
                 continue  # ending: wait4 says so next
             children: dict[int, float] = {}
             for pid in descendants(proc.pid):
-                if timeline.children.get(pid, "hashing") == "hashing":
+                known = timeline.children.get(pid)
+                # Asked again while it looks like a hashing process: a copy seen before it
+                # closed the output looks like one for a moment (``kind_of``).
+                if known in (None, "hashing"):
                     kind = kind_of(pid)
-                    if kind is None:
+                    if kind is not None:
+                        timeline.children[pid] = kind
+                    elif known is None:
                         continue
-                    timeline.children[pid] = kind
                 spent = cpu_seconds(f"/proc/{pid}/stat")
                 if spent is not None:
                     children[pid] = spent - last.get(str(pid), 0.0)

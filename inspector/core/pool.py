@@ -16,6 +16,7 @@ semaphores.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from .reading import FileStamp, hash_batch
 
@@ -217,6 +218,7 @@ def start(
 
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
+_pool_forked = False
 _pool_lock = threading.Lock()
 # Whether the pool may fork its processes (``fork_while_alone``).
 _may_fork = False
@@ -229,7 +231,9 @@ def fork_while_alone(allowed: bool) -> None:
 
     A fork copies no other thread, and a lock another thread held would stay held in the
     copy; a web worker's forked process would also hold its connections open. macOS forbids a
-    fork of a process that may have used its system frameworks; Windows has none.
+    fork of a process that may have used its system frameworks; Windows has none. A pool forked
+    while it was allowed is not used once it is not (a program that goes on after the
+    command): the next call starts a spawned one.
     """
     global _may_fork
     _may_fork = allowed
@@ -241,16 +245,21 @@ def threads_running() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def _start_method() -> str:
-    if _may_fork and sys.platform == "linux" and threads_running() == 1:
-        # What a forked process would otherwise flush a second time as it ends.
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError, AttributeError):
-                return "spawn"
+def _start_method() -> Literal["fork", "spawn"]:
+    # (``multiprocessing`` flushes the standard streams before it forks: a forked process
+    # does not write what they held a second time.)
+    if _may_fork and sys.platform.startswith("linux") and threads_running() == 1:
         return "fork"
     return "spawn"
+
+
+def _forked_worker() -> None:
+    """Start a forked hashing process: the collector its process turned off
+    (``management.process``) runs again for what this process makes (an error's traceback
+    is a cycle), and not over the objects it shares with the process, which are frozen:
+    a collection would write to each of them, and so copy every page they are on."""
+    gc.freeze()
+    gc.enable()
 
 
 def _cores() -> int:
@@ -261,17 +270,23 @@ def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
     """Return a pool of ``processes`` hashing processes (None: one per core; None is returned
     for fewer than two), started on first use and kept for the life of this process (spawned,
     or forked where ``fork_while_alone`` allows it)."""
-    global _pool, _pool_size
+    global _pool, _pool_size, _pool_forked
     wanted = _cores() if processes is None else processes
     if wanted < 2:
         return None
     with _pool_lock:
-        if _pool is not None and _pool_size != wanted:
+        if _pool is not None and (_pool_size != wanted or (_pool_forked and not _may_fork)):
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
         if _pool is None:
-            context = multiprocessing.get_context(_start_method())
-            _pool, _pool_size = ProcessPoolExecutor(wanted, mp_context=context), wanted
+            method = _start_method()
+            _pool_forked = method == "fork"
+            _pool = ProcessPoolExecutor(
+                wanted,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_forked_worker if _pool_forked else None,
+            )
+            _pool_size = wanted
         return _pool
 
 

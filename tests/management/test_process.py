@@ -243,6 +243,36 @@ def test_a_program_goes_on_after_the_command(traced: bool) -> None:
     assert done.stdout.rstrip().endswith("]\nwent on")
 
 
+# Whether the hashing processes may be forked, inside a command run as ``ARGV`` and after it.
+FORKING = """
+import sys
+from inspector.core import pool
+from inspector.management.process import owned_process
+if TRACED:
+    sys.settrace(lambda *frame: None)  # a profiler: the program goes on after the command
+with owned_process(sys.argv if OWN else ["manage.py", "inspect_assets"]):
+    print("inside:", pool._may_fork, flush=True)
+print("after:", pool._may_fork)
+"""
+
+
+@pytest.mark.parametrize(
+    ("own", "traced", "said"),
+    [
+        (True, False, ["inside: True"]),  # the process ends with the command
+        (True, True, ["inside: True", "after: False"]),
+        (False, False, ["inside: False", "after: False"]),
+    ],
+    ids=["command-line", "command-line-traced", "own-arguments"],
+)
+def test_only_the_process_s_own_command_line_forks_its_hashing_processes(
+    own: bool, traced: bool, said: list[str]
+) -> None:
+    done = run_script(f"OWN = {own}\nTRACED = {traced}\n" + FORKING)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == said
+
+
 @pytest.mark.parametrize(
     ("code", "status", "said"),
     [(None, 0, ""), (0, 0, ""), (3, 3, ""), (True, 1, ""), ("no tree", 1, "no tree\n")],

@@ -156,7 +156,9 @@ def rewrite(
     """Return ``content`` with its references rewritten exactly as ``_post_process`` does.
 
     ``copied`` gives the content collectstatic has just copied for a path, which Django hashes
-    for a reference its ``hashed_files`` lookup misses (None: the storage's copy).
+    for a reference its ``hashed_files`` lookup misses (None: the storage's copy). A pattern
+    that cannot match the text (``may_match``) is not run, so the storage is not asked for its
+    converter, nor for the blocks it ignores, where it would not have called them.
     """
     if copied is not None:
         with copied_content(copied):
