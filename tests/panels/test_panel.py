@@ -22,7 +22,7 @@ import pytest
 from debug_toolbar.store import get_store
 from debug_toolbar.toolbar import DebugToolbar
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import engines
@@ -259,7 +259,10 @@ def test_threads_record_only_their_own_request(toolbar_site: None, staff: Any) -
     results: dict[str, HttpResponse] = {}
 
     def get(name: str) -> None:
-        results[name] = logged_in(staff).get("/test/in-step/", {"name": name})
+        try:
+            results[name] = logged_in(staff).get("/test/in-step/", {"name": name})
+        finally:
+            connections.close_all()  # this thread's own: nothing else closes them
 
     names = PAGE_PATHS[:2]
     workers = [threading.Thread(target=get, args=(name,)) for name in names]

@@ -15,6 +15,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import AbstractUser
+from django.db import connections
 from django.urls import reverse
 
 from inspector.collection.plan import Action, plan_collection
@@ -97,9 +98,12 @@ def test_two_triggers_at_once_start_one_run(project: Project, runner: AbstractUs
     locations: list[str] = []
 
     def trigger() -> None:
-        client = runner_client(runner)
-        barrier.wait()
-        locations.append(client.post(reverse("inspector:collect"), {})["Location"])
+        try:
+            client = runner_client(runner)
+            barrier.wait()
+            locations.append(client.post(reverse("inspector:collect"), {})["Location"])
+        finally:
+            connections.close_all()  # this thread's own: nothing else closes them
 
     threads = [threading.Thread(target=trigger) for _ in range(2)]
     for thread in threads:
