@@ -21,8 +21,7 @@ only where a fork is safe and worth it, and otherwise the process spells every r
 
 The copy writes its half to a temporary file, which is then copied to the output after the
 first half. Should the temporary file, the fork or the copy fail, the process spells those rows
-itself. The bytes
-are the same as one process writes, in every case.
+itself. The bytes are the same as one process writes, in every case.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
 
 def owns_process() -> bool:
     """Return True while a command runs as its process's own command line (``owned_process``):
-    nothing else runs in the process, nor will after it."""
+    nothing else runs in the process meanwhile (a program under a tracer or a profiler goes on
+    after it, to write its results)."""
     return _owner
 
 
