@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+from types import ModuleType
+
 from django.apps import AppConfig
+
+from .management.process import off_while_loading
 
 
 class InspectorConfig(AppConfig):
     name = "inspector"
     verbose_name = "Asset inspector"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def __init__(self, app_name: str, app_module: ModuleType | None) -> None:
+        super().__init__(app_name, app_module)
+        # Django creates the apps' configurations before it loads their models.
+        off_while_loading()
 
     def ready(self) -> None:
         # Registers the system checks, and the one receiver that resets every cache.

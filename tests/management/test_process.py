@@ -273,6 +273,41 @@ def test_only_the_process_s_own_command_line_forks_its_hashing_processes(
     assert done.stdout.splitlines() == said
 
 
+# How many collections the cyclic collector runs once the apps are known (while Django loads
+# their models, and the command's modules after), in a process whose command line is ``ARGV``.
+LOADING = """
+import gc, sys
+from django.apps import apps
+after = []
+gc.callbacks.append(lambda phase, info: phase == "start" and apps.apps_ready and after.append(1))
+sys.argv = ARGV
+import django
+django.setup()
+from inspector.management.commands import inspect_assets
+print("collections:", len(after), "collector on:", gc.isenabled())
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["manage.py", "inspect_assets", "--format", "json"], "collections: 0 collector on: False"),
+        (["manage.py", "check", "inspect_assets"], "collector on: True"),
+        (["manage.py", "runserver"], "collector on: True"),
+    ],
+    ids=["inspect_assets", "another-command", "a-server"],
+)
+def test_only_the_command_line_loads_django_without_the_collector(
+    argv: list[str], said: str
+) -> None:
+    done = run_script(f"ARGV = {argv!r}\n" + LOADING)
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip()
+    assert last.endswith(said)
+    if said.endswith("True"):  # the loading the command line spares: it would collect
+        assert int(last.split()[1]) > 0
+
+
 @pytest.mark.parametrize(
     ("code", "status", "said"),
     [(None, 0, ""), (0, 0, ""), (3, 3, ""), (True, 1, ""), ("no tree", 1, "no tree\n")],
