@@ -51,6 +51,7 @@ __all__ = [
     "md5",
     "md5_many",
     "peek",
+    "peeker",
     "read_many",
     "read_recorded",
     "same_file_now",
@@ -101,6 +102,12 @@ NO_DIGESTS = Digests({}, {})
 def peek(stamp: FileStamp) -> str | None:
     """Return the digest of ``stamp`` if this process already knows it, without any I/O."""
     return _memory.get(stamp)
+
+
+def peeker() -> Callable[[FileStamp], str | None]:
+    """Return ``peek`` for a loop over many stamps: the lookup itself, one C call a stamp. A
+    stamp it does not know (not read yet, still on its way, or racy) is asked of ``md5_many``."""
+    return _memory.get
 
 
 def md5_many(stamps: Iterable[FileStamp]) -> Digests:

@@ -22,6 +22,7 @@ import hashlib
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import filterfalse
 
 from django.core.exceptions import SuspiciousOperation
 from django.core.files.storage import Storage
@@ -188,7 +189,8 @@ def _judge_without_bytes(
             note = "not collected yet: run collectstatic"
         return LiveEntry(path, LiveStatus.MISSING, note=note)
     source = record.collect_winner or record.winner
-    if source is None or source.stamp is None:
+    stamp = source.stamp if source is not None else None
+    if stamp is None:
         return LiveEntry(
             path,
             LiveStatus.UNKNOWN,
@@ -196,19 +198,19 @@ def _judge_without_bytes(
             stored.size,
             "the file collectstatic takes is not a local file: not compared",
         )
-    if not gzipped and stored.size is not None and stored.size != source.size:
+    if not gzipped and stored.size is not None and stored.size != stamp.size:
         return LiveEntry(
             path,
             LiveStatus.MODIFIED,
             stored.name,
             stored.size,
-            f"sizes differ: the source has {source.size:,} bytes, the collected copy "
+            f"sizes differ: the source has {stamp.size:,} bytes, the collected copy "
             f"{stored.size:,}",
         )
     if not gzipped and (stored.stamp is not None or stored.listed_md5 is not None):
-        pending.by_digest.append((record, source.stamp, stored))
+        pending.by_digest.append((record, stamp, stored))
     else:
-        pending.by_reading.append((record, source.stamp, stored))
+        pending.by_reading.append((record, stamp, stored))
     return None
 
 
@@ -306,6 +308,38 @@ _REWRITTEN_OTHER = "its hashed copy is not this source with its references rewri
 def _judge_by_digest(
     pending: list[tuple[PathRecord, FileStamp, StoredFile]],
 ) -> dict[str, LiveEntry]:
+    """Judge the copies whose bytes decide by their digests and the sources'.
+
+    Most digests are known by now (the copies were sent to be read right after the manifest's
+    reads), and most copies are the same bytes: those are judged in the loop, one lookup a
+    file; ``md5_many`` gets only the rest, waiting for what is still on its way.
+    """
+    peek = fingerprints.peeker()
+    entries: dict[str, LiveEntry] = {}
+    unsure: list[tuple[PathRecord, FileStamp, StoredFile]] = []
+    for item in pending:
+        record, source, stored = item
+        ours = peek(source)
+        copy = stored.stamp
+        theirs = peek(copy) if copy is not None else stored.listed_md5
+        if ours is not None and ours == theirs:
+            # tuple.__new__: the named tuple's generated __new__ is a Python call, per path.
+            entries[record.path] = tuple.__new__(
+                LiveEntry, (record.path, LiveStatus.CURRENT, stored.name, stored.size, _SAME)
+            )
+        else:
+            unsure.append(item)
+    if unsure:
+        entries.update(_judge_unsure(unsure))
+    return entries
+
+
+_SAME = "same bytes"
+
+
+def _judge_unsure(
+    pending: list[tuple[PathRecord, FileStamp, StoredFile]],
+) -> dict[str, LiveEntry]:
     stamps: list[FileStamp] = [source for _, source, _ in pending]
     stamps += [stored.stamp for _, _, stored in pending if stored.stamp is not None]
     digests = fingerprints.md5_many(stamps)
@@ -334,7 +368,7 @@ def _verdict(
             path, LiveStatus.UNKNOWN, name, stored.size, f"cannot read the collected copy: {why}"
         )
     if ours == theirs:
-        return LiveEntry(path, LiveStatus.CURRENT, name, stored.size, "same bytes")
+        return LiveEntry(path, LiveStatus.CURRENT, name, stored.size, _SAME)
     return LiveEntry(
         path, LiveStatus.MODIFIED, name, stored.size, "same size, other bytes (md5 differs)"
     )
@@ -394,19 +428,22 @@ def _orphans(
     storage holds: their stored name, or in a storage that keeps only hashed copies the hashed
     copy a manifest entry without a source names (its unhashed copy is deleted on purpose)."""
     accounted = manifest.accounted_names() if manifest.applicable else set()
+    # Asked of the inventory as it is: a union of every path and name would be a copy.
+    sourced = inventory.known_paths
 
     def known(name: str) -> bool:
-        # Asked of the inventory as it is: a union of every path and name would be a copy.
-        return name in accounted or inventory.get(name) is not None
+        return name in accounted or name in sourced
 
+    files = snapshot.files
     found = {}
-    for name, stored in snapshot.files.items():
-        if known(name):
+    # Most stored names are accounted for (hashed copies) or a source's: passed over in C.
+    for name in filterfalse(accounted.__contains__, files):
+        if name in sourced:
             continue
         base, suffix = strip_compression(name)
         if suffix and known(base):
             continue  # a compressed variant: the manifest layer checks those
-        found[name] = stored
+        found[name] = files[name]
     if hashed_only is not None:
         for path, hashed in hashed_only.names.items():
             if inventory.get(path) is None and path not in found and hashed in snapshot.files:

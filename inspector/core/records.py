@@ -6,7 +6,7 @@ Immutable values: every client (pages, CLI, panel, worker) may hold them across 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, KeysView
 from dataclasses import dataclass, field
 
 from .fingerprints import FileStamp
@@ -150,6 +150,11 @@ class Inventory:
     def get(self, path: str) -> PathRecord | None:
         """Return the record for ``path``, or None if no source has it."""
         return self._by_path.get(path)
+
+    @property
+    def known_paths(self) -> KeysView[str]:
+        """Every path a source has, for membership tests in C (a view: no copy)."""
+        return self._by_path.keys()
 
     def counts(self) -> Counter[str]:
         """Return how many paths carry each status and each flag."""
