@@ -99,8 +99,16 @@ class PathFilter:
         )
 
     def apply(self, records: Iterable[PathRecord], layers: Layers) -> Iterator[PathRecord]:
+        if not self._narrows():  # asked for every row (the CLI without options): no row tested
+            return iter(records)
         describers = self._describers(layers)
         return (record for record in records if self._matches(record, describers))
+
+    def _narrows(self) -> bool:
+        """Return True if some criterion is set: otherwise every row matches."""
+        return bool(
+            any(self.facets.values()) or self.globs or self.words or self.source or self.extension
+        )
 
     def select(self, records: Iterable[PathRecord], layers: Layers) -> Selection:
         """Return the matching rows and the facet counts, in one pass over ``records``.
