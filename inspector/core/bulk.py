@@ -1,4 +1,5 @@
-"""Building tens of thousands of records at once, with the cyclic garbage collector paused.
+"""The cyclic garbage collector paused while tens of thousands of records are built, and
+while Django loads for a command that owns its process.
 
 Nearly every record a check builds is an object the cyclic collector tracks: a named tuple, a
 dataclass (only plain tuples of strings and numbers are let go of). Built by the hundred
@@ -9,11 +10,19 @@ process and finding nothing to free: the records hold no cycles.
 process's, and a web process has other threads: the pause lasts one build, the threads share
 one count of who is inside, and the last one out resumes the collector only if it was running
 when the first one came in (a command that owns its process keeps it off).
+
+``off_while_loading(command)`` turns it off earlier, while Django loads a process whose command
+line runs ``command``: the models, the URL machinery and the command's modules are long-lived
+objects, which the collector walks over again and again (a full pass among them) and frees
+nothing an exiting process needs freed. That command's run takes it over (``take_over``); a
+script that only bears the command's name, and calls it itself, gets it back as the command
+starts (``loading_over``).
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,3 +48,32 @@ def collector_paused() -> Iterator[None]:
             _inside -= 1
             if _inside == 0 and _resume:
                 gc.enable()
+
+
+# Whether ``off_while_loading`` turned the collector off, and nothing took it over since.
+_off_while_loading = False
+
+
+def off_while_loading(command: str) -> None:
+    """Turn the collector off if the process's command line runs ``command``: Django's command
+    line names its command second (``manage.py``, ``django-admin``, ``python -m django``),
+    whatever options follow. Any other process (a web server, another command, a test run)
+    keeps its collector."""
+    global _off_while_loading
+    if sys.argv[1:2] == [command] and gc.isenabled():
+        gc.disable()
+        _off_while_loading = True
+
+
+def take_over() -> bool:
+    """Return True if ``off_while_loading`` turned the collector off, and forget it: the caller
+    now says when it comes back."""
+    global _off_while_loading
+    off, _off_while_loading = _off_while_loading, False
+    return off
+
+
+def loading_over() -> None:
+    """Turn the collector back on if the loading turned it off and no run took it over."""
+    if take_over():
+        gc.enable()

@@ -105,8 +105,9 @@ def peek(stamp: FileStamp) -> str | None:
 
 
 def peeker() -> Callable[[FileStamp], str | None]:
-    """Return ``peek`` for a loop over many stamps: the lookup itself, one C call a stamp. A
-    stamp it does not know (not read yet, still on its way, or racy) is asked of ``md5_many``."""
+    """Return ``peek`` for a loop over many stamps: the lookup of the memory as it is now, one C
+    call a stamp. It answers None for what it does not know (not read yet, still on its way,
+    racy, unreadable, or remembered after the memory was emptied): ask ``md5_many`` for those."""
     return _memory.get
 
 

@@ -311,8 +311,8 @@ def _judge_by_digest(
     """Judge the copies whose bytes decide by their digests and the sources'.
 
     Most digests are known by now (the copies were sent to be read right after the manifest's
-    reads), and most copies are the same bytes: those are judged in the loop, one lookup a
-    file; ``md5_many`` gets only the rest, waiting for what is still on its way.
+    reads), and most copies are the same bytes: those are judged in the loop, a lookup or two
+    a path; ``md5_many`` gets only the rest, waiting for what is still on its way.
     """
     peek = fingerprints.peeker()
     entries: dict[str, LiveEntry] = {}
@@ -437,9 +437,7 @@ def _orphans(
     files = snapshot.files
     found = {}
     # Most stored names are accounted for (hashed copies) or a source's: passed over in C.
-    for name in filterfalse(accounted.__contains__, files):
-        if name in sourced:
-            continue
+    for name in filterfalse(sourced.__contains__, filterfalse(accounted.__contains__, files)):
         base, suffix = strip_compression(name)
         if suffix and known(base):
             continue  # a compressed variant: the manifest layer checks those

@@ -106,9 +106,11 @@ class PathFilter:
 
     def _narrows(self) -> bool:
         """Return True if some criterion is set: otherwise every row matches."""
-        return bool(
-            any(self.facets.values()) or self.globs or self.words or self.source or self.extension
-        )
+        return self._by_path_or_source() or any(self.facets.values())
+
+    def _by_path_or_source(self) -> bool:
+        """Return True if a criterion of ``_base`` is set."""
+        return bool(self.globs or self.words or self.source or self.extension)
 
     def select(self, records: Iterable[PathRecord], layers: Layers) -> Selection:
         """Return the matching rows and the facet counts, in one pass over ``records``.
@@ -130,7 +132,7 @@ class PathFilter:
         wanted = {name: words for name, words in self.facets.items() if words and name in names}
         positions = {name: index for index, name in enumerate(names)}
         combos = _combos(layers)
-        base = bool(self.globs or self.words or self.source or self.extension)
+        base = self._by_path_or_source()
         missed_of: dict[_Combo, tuple[str, ...]] = {}
         selected = []
         full: Counter[_Combo] = Counter()

@@ -6,8 +6,7 @@ comes here, and that process's memory stays its server's business. Inside it:
 - the cyclic collector is off: its passes over tens of thousands of acyclic records (and its
   last one at exit, which skips frozen objects) would free nothing that exiting does not. On
   the process's own command line it is off from the moment Django loads the inspector
-  (``off_while_loading``): the rest of the loading (the models, the command's modules) builds
-  long-lived objects, which the collector walks over again and again, a full pass among them;
+  (``bulk.off_while_loading``), and the run takes it over;
 - nothing is kept for a later check that will not come (``caches.checks_once``);
 - the hashing processes may be forked rather than spawned (``pool.fork_while_alone``), when
   the command is the process's own command line;
@@ -35,7 +34,7 @@ from contextlib import contextmanager
 
 from django.core.cache import caches as django_caches
 
-from ..core import caches, pool
+from ..core import bulk, caches, pool
 
 # mallopt's parameter number for the mmap threshold (malloc.h), and glibc's own default value.
 _M_MMAP_THRESHOLD = -3
@@ -52,21 +51,6 @@ def hand_back_large_blocks() -> bool:
     except (AttributeError, OSError, ValueError):
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
-
-
-# The name ``manage.py`` and ``django-admin`` are given for the command (its module's name).
-COMMAND = "inspect_assets"
-
-
-def off_while_loading() -> None:
-    """Turn the cyclic collector off if the process's command line runs the command.
-
-    Called as Django loads the app (``InspectorConfig``), before the models and the command are
-    loaded; Django's command line names its command second, whatever options follow. Any other
-    process (a web server, another command, a test run) keeps its collector.
-    """
-    if sys.argv[1:2] == [COMMAND]:
-        gc.disable()
 
 
 # Whether a command runs in ``owned_process`` now (``owns_process``).
@@ -86,6 +70,7 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
     # Under a profiler, a tracer or ``coverage run``, the runner writes its results after the
     # program returns: the process must not end first.
     ends_process = owns and sys.gettrace() is None and sys.getprofile() is None
+    bulk.take_over()  # on again in the end, whoever turned it off
     gc.disable()
     hand_back_large_blocks()
     caches.checks_once()

@@ -308,6 +308,25 @@ def test_only_the_command_line_loads_django_without_the_collector(
         assert int(last.split()[1]) > 0
 
 
+# A script that bears the command's name, loads Django and calls the command itself.
+NAMED_LIKE_IT = """
+import gc, io, sys
+sys.argv = ["tasks.py", "inspect_assets"]
+import django
+django.setup()
+print("loading:", gc.isenabled())
+from django.core.management import call_command
+call_command("inspect_assets", "--no-live", "--format", "json", stdout=io.StringIO())
+print("after the command:", gc.isenabled())
+"""
+
+
+def test_a_script_that_calls_the_command_gets_its_collector_back() -> None:
+    done = run_script(NAMED_LIKE_IT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["loading: False", "after the command: True"]
+
+
 @pytest.mark.parametrize(
     ("code", "status", "said"),
     [(None, 0, ""), (0, 0, ""), (3, 3, ""), (True, 1, ""), ("no tree", 1, "no tree\n")],

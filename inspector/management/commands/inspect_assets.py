@@ -12,6 +12,7 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspector.conf import get_config
+from inspector.core.bulk import loading_over
 from inspector.core.layers import current_layers
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
@@ -128,6 +129,7 @@ class Command(BaseCommand):
             super().run_from_argv(argv)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        loading_over()
         with timings_to(self.stderr if options["verbosity"] >= 2 else None):
             self.answer(options)
 
