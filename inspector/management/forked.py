@@ -27,6 +27,7 @@ itself. The bytes are the same as one process writes, in every case.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import signal
 import sys
@@ -42,8 +43,8 @@ from ..core.storage.instance import collected_storage, is_remote
 
 # Fewer rows than this are spelt by the process alone: a fork and the copy cost more.
 FORK_MIN_ROWS = 5_000
-# The copy's file goes to the output in reads of this size: a few calls for a large answer,
-# and little memory held at a time.
+# Where the system cannot copy the copy's file to the output, it goes in reads of this size: a
+# few calls for a large answer, and little memory held at a time.
 _COPY_BYTES = 1 << 20
 # Codecs that start what they write with a byte-order mark: the copy's file would hold a second.
 _MARKED = frozenset({"utf-8-sig", "utf-16", "utf-32"})
@@ -153,9 +154,24 @@ def _flush(stream: Writable, out: TextIO) -> None:
 
 
 def _copy(source: int, target: int) -> None:
-    """Copy the file ``source`` from its start to the descriptor ``target``."""
-    os.lseek(source, 0, os.SEEK_SET)
-    while data := os.read(source, _COPY_BYTES):
-        view = memoryview(data)
-        while view:
-            view = view[os.write(target, view) :]
+    """Copy the file ``source`` from its start to the descriptor ``target``: in the system
+    (``sendfile``), or through one buffer where the output refuses that (a file opened to
+    append, as ``>>`` opens it)."""
+    size, sent = os.fstat(source).st_size, 0
+    try:
+        while sent < size and (done := os.sendfile(target, source, sent, size - sent)):
+            sent += done
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+    if sent == size:
+        return
+    os.lseek(source, sent, os.SEEK_SET)
+    # One buffer: a fresh block per read would be a fresh mapping of the memory each time
+    # (the command fixes glibc's mmap threshold), its pages faulted in one by one.
+    buffer = bytearray(_COPY_BYTES)
+    view = memoryview(buffer)
+    while read := os.readv(source, [buffer]):
+        left = view[:read]
+        while left:
+            left = left[os.write(target, left) :]

@@ -110,19 +110,31 @@ def test_the_command_line_spells_half_its_rows_in_a_copy_and_writes_the_same_byt
 
 
 def forking_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str = "utf-8"
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str = "utf-8", mode: str = "w"
 ) -> tuple[bool, bytes, bytes]:
     """Write every row through ``write_json_forked`` in this process, into a file in
-    ``encoding``; return whether a copy spelt half of them, the bytes written, and the bytes
-    one process writes."""
+    ``encoding`` opened with ``mode``; return whether a copy spelt half of them, the bytes
+    written, and the bytes one process writes."""
     layers = current_layers()
     records = list(layers.records)
     with (tmp_path / "one.json").open("w", encoding=encoding) as one:
         write_json(records, OutputWrapper(one), layers)
     monkeypatch.setattr(pool, "threads_running", lambda: 1)
-    with (tmp_path / "out.json").open("w", encoding=encoding) as out:
+    with (tmp_path / "out.json").open(mode, encoding=encoding) as out:
         copied = forked.write_json_forked(records, OutputWrapper(out), layers, out, min_rows=2)
     return copied, (tmp_path / "out.json").read_bytes(), (tmp_path / "one.json").read_bytes()
+
+
+@linux_only
+@forks_here
+def test_an_output_opened_to_append_gets_the_rows_after_what_it_held(
+    project: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``>>``: the system will not copy a file into one opened to append (sendfile's EINVAL).
+    (tmp_path / "out.json").write_bytes(b"an earlier answer\n")
+    copied, written, one = forking_here(tmp_path, monkeypatch, mode="a")
+    assert copied
+    assert written == b"an earlier answer\n" + one
 
 
 @linux_only
