@@ -319,9 +319,10 @@ def write_joined(texts: Iterable[str], stream: Writable, end: str) -> None:
 
 
 # Rows written at once, as the rows go: each write goes through the stream's wrapper (Django's
-# OutputWrapper, a response), a call per write rather than per row. Kept below 128 KiB (about
-# 1.3 KB a row), glibc's mmap threshold, which the command line fixes there: a larger text (and
-# its encoded bytes) would be a fresh mapping of the memory each time, faulted in page by page.
+# OutputWrapper, a response), a call per write rather than per row. Usually below 128 KiB
+# (rows of about 1.3 KB, of one-byte characters): glibc's mmap threshold, which the command line
+# fixes there (``management.process.hand_back_large_blocks``), so a larger text (and its encoded
+# bytes) would be a fresh mapping of the memory each time, faulted in page by page.
 _ROWS_PER_WRITE = 64
 # Rows are fresh trees of dicts and lists: no cycle to look for in tens of thousands of them.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)

@@ -46,6 +46,11 @@ FORK_MIN_ROWS = 5_000
 # Where the system cannot copy the copy's file to the output, it goes in reads of this size: a
 # few calls for a large answer, and little memory held at a time.
 _COPY_BYTES = 1 << 20
+# At most this much a sendfile call: its count is a C ssize_t, 2 GiB on a 32-bit build.
+_SEND_BYTES = 1 << 30
+# What sendfile answers for an output it cannot copy into (EINVAL: one opened to append, a
+# device), or where the system or a sandbox lacks it: the bytes then go through a buffer.
+_NOT_SENDABLE = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP})
 # Codecs that start what they write with a byte-order mark: the copy's file would hold a second.
 _MARKED = frozenset({"utf-8-sig", "utf-16", "utf-32"})
 
@@ -156,13 +161,15 @@ def _flush(stream: Writable, out: TextIO) -> None:
 def _copy(source: int, target: int) -> None:
     """Copy the file ``source`` from its start to the descriptor ``target``: in the system
     (``sendfile``), or through one buffer where the output refuses that (a file opened to
-    append, as ``>>`` opens it)."""
+    append, as ``>>`` opens it, or a device the system cannot copy into)."""
     size, sent = os.fstat(source).st_size, 0
     try:
-        while sent < size and (done := os.sendfile(target, source, sent, size - sent)):
+        while sent < size and (
+            done := os.sendfile(target, source, sent, min(size - sent, _SEND_BYTES))
+        ):
             sent += done
     except OSError as exc:
-        if exc.errno != errno.EINVAL:
+        if exc.errno not in _NOT_SENDABLE:
             raise
     if sent == size:
         return

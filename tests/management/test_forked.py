@@ -125,6 +125,50 @@ def forking_here(
     return copied, (tmp_path / "out.json").read_bytes(), (tmp_path / "one.json").read_bytes()
 
 
+def _copied(tmp_path: Path, data: bytes) -> tuple[int, Path]:
+    """Return a descriptor of a temporary file holding ``data``, and the output's path."""
+    source = tmp_path / "half"
+    source.write_bytes(data)
+    return os.open(source, os.O_RDONLY), tmp_path / "copied"
+
+
+@linux_only
+@pytest.mark.parametrize("refusal", [errno.EINVAL, errno.ENOSYS], ids=["EINVAL", "ENOSYS"])
+def test_a_copy_the_system_stops_sending_goes_on_through_a_buffer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int
+) -> None:
+    # A fault no real output gives after a first part: sent, then refused.
+    data = os.urandom(3 << 20)
+    sendfile, calls = os.sendfile, []
+
+    def sends_once(target: int, source: int, offset: int, count: int) -> int:
+        calls.append(offset)
+        if len(calls) > 1:
+            raise OSError(refusal, os.strerror(refusal))
+        return sendfile(target, source, offset, 1000)
+
+    monkeypatch.setattr(forked.os, "sendfile", sends_once)
+    source, output = _copied(tmp_path, data)
+    with output.open("wb") as out:
+        forked._copy(source, out.fileno())
+    os.close(source)
+    assert calls == [0, 1000]
+    assert output.read_bytes() == data
+
+
+@linux_only
+def test_a_reader_gone_is_an_error_as_a_write_would_give(tmp_path: Path) -> None:
+    source, _ = _copied(tmp_path, b"x" * 100_000)
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        with pytest.raises(BrokenPipeError):
+            forked._copy(source, write)
+    finally:
+        os.close(write)
+        os.close(source)
+
+
 @linux_only
 @forks_here
 def test_an_output_opened_to_append_gets_the_rows_after_what_it_held(
