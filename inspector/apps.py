@@ -4,7 +4,7 @@ from types import ModuleType
 
 from django.apps import AppConfig
 
-from .core.bulk import off_while_loading
+from .core.loading import while_loading
 
 
 class InspectorConfig(AppConfig):
@@ -14,9 +14,9 @@ class InspectorConfig(AppConfig):
 
     def __init__(self, app_name: str, app_module: ModuleType | None) -> None:
         super().__init__(app_name, app_module)
-        # Django creates the apps' configurations before it loads their models. The name is the
-        # command's module in management/commands.
-        off_while_loading("inspect_assets")
+        # Django creates the apps' configurations before it loads their models (core.loading).
+        # The name is the command's module in management/commands.
+        while_loading("inspect_assets")
 
     def ready(self) -> None:
         # Registers the system checks, and the one receiver that resets every cache.

@@ -11,18 +11,16 @@ process's, and a web process has other threads: the pause lasts one build, the t
 one count of who is inside, and the last one out resumes the collector only if it was running
 when the first one came in (a command that owns its process keeps it off).
 
-``off_while_loading(command)`` turns it off earlier, while Django loads a process whose command
-line runs ``command``: the models, the URL machinery and the command's modules are long-lived
-objects, which the collector walks over again and again (a full pass among them) and frees
-nothing an exiting process needs freed. That command's run takes it over (``take_over``); a
-script that only bears the command's name, and calls it itself, gets it back as the command
-starts (``loading_over``).
+``off_while_loading()`` turns it off earlier, while Django loads a process whose command line
+runs the inspector's command (``core.loading``): the models, the URL machinery and the
+command's modules are long-lived objects, which the collector walks over again and again (a
+full pass among them) and frees nothing an exiting process needs freed. That command's run
+takes it over (``take_over``).
 """
 
 from __future__ import annotations
 
 import gc
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,13 +52,10 @@ def collector_paused() -> Iterator[None]:
 _off_while_loading = False
 
 
-def off_while_loading(command: str) -> None:
-    """Turn the collector off if the process's command line runs ``command``: Django's command
-    line names its command second (``manage.py``, ``django-admin``, ``python -m django``),
-    whatever options follow. Any other process (a web server, another command, a test run)
-    keeps its collector."""
+def off_while_loading() -> None:
+    """Turn the collector off while Django loads (``core.loading`` says for which process)."""
     global _off_while_loading
-    if sys.argv[1:2] == [command] and gc.isenabled():
+    if gc.isenabled():
         gc.disable()
         _off_while_loading = True
 
@@ -71,9 +66,3 @@ def take_over() -> bool:
     global _off_while_loading
     off, _off_while_loading = _off_while_loading, False
     return off
-
-
-def loading_over() -> None:
-    """Turn the collector back on if the loading turned it off and no run took it over."""
-    if take_over():
-        gc.enable()

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from functools import partial
 from operator import attrgetter
-from typing import cast
+from typing import Any, cast
 
 from ..conf import cross_process_cache, get_config
 from . import caches, pool, shared_digests
+from .digests import NO_DIGESTS, Digests
 from .pool import batches_of, digests, send
 from .reading import (
     CHUNK_BYTES,
@@ -47,6 +48,7 @@ __all__ = [
     "TooLargeToHash",
     "files_read",
     "hash_ahead",
+    "hash_meanwhile",
     "keep_sent_ahead",
     "md5",
     "md5_many",
@@ -65,38 +67,6 @@ _MEMORY_LIMIT = 500_000
 # was answered from.
 _memory: dict[FileStamp, str] = {}
 _lock = threading.Lock()
-
-
-class Digests:
-    """What ``md5_many`` found: the digest of each stamp it was asked, or the ``OSError`` that
-    prevented reading it.
-
-    Most answers are in the process's memory, and are read from there: a copy of them, asked
-    about every file of a large listing, would be one more large dict. They are read from the
-    memory as it was when answered, since emptying the memory replaces it: none of them is lost
-    meanwhile. The rest (errors, digests of files changed too recently to remember, digests
-    found after the memory was replaced) are held here.
-    """
-
-    __slots__ = ("_memory", "_own")
-
-    def __init__(self, memory: dict[FileStamp, str], own: dict[FileStamp, str | OSError]) -> None:
-        self._memory, self._own = memory, own
-
-    def get(self, stamp: FileStamp) -> str | OSError | None:
-        """Return the digest of ``stamp`` (None if it was not asked)."""
-        own = self._own  # mostly empty: a stamp's tuple hash is not computed for nothing
-        found = own.get(stamp) if own else None
-        return found if found is not None else self._memory.get(stamp)
-
-    def __getitem__(self, stamp: FileStamp) -> str | OSError:
-        found = self.get(stamp)
-        if found is None:
-            raise KeyError(stamp)
-        return found
-
-
-NO_DIGESTS = Digests({}, {})
 
 
 def peek(stamp: FileStamp) -> str | None:
@@ -160,7 +130,7 @@ def md5_many(stamps: Iterable[FileStamp]) -> Digests:
 
 
 class _Ahead:
-    """Files one thread sent to be hashed before it asks for their digests (``hash_ahead``).
+    """Files sent to be hashed before they are asked for (``hash_ahead``, ``hash_meanwhile``).
 
     Their digests are remembered as each batch comes back, in the pool's own thread; the job is
     settled once every batch has been. What the shared cache did not know is kept there by the
@@ -233,17 +203,42 @@ def hash_ahead(stamps: Iterable[FileStamp]) -> None:
         keep_shared = partial(
             shared_digests.store, cache, keys, now_ns=now_ns, timeout=config["CACHE_TIMEOUT"]
         )
+    job = _send(missing, config, parts=_AHEAD_PARTS, keep_shared=keep_shared)
+    if job is not None:
+        _keep_settled()
+        _sent_ahead.jobs = [*_sent_ahead.jobs, job]
+
+
+def hash_meanwhile(stamps: Iterable[FileStamp]) -> None:
+    """Start hashing ``stamps`` in the hashing processes while they have nothing else to do,
+    and return at once: files a check will likely ask for, on cores that would wait otherwise.
+    Their digests are remembered as they come back; the work sent next goes first, and what
+    was not started then is read when asked for (``pool.send``'s ``meanwhile``). Nothing goes
+    to the shared cache: where there is one, it is read first."""
+    memory = _memory
+    _send([s for s in stamps if s not in memory], get_config(), meanwhile=True)
+
+
+def _send(
+    missing: Sequence[FileStamp],
+    config: dict[str, Any],
+    *,
+    parts: int | None = None,
+    meanwhile: bool = False,
+    keep_shared: Callable[[Callable[[FileStamp], object]], None] | None = None,
+) -> _Ahead | None:
+    """Send ``missing`` to be hashed (in at most ``parts`` batches); None if nothing was."""
+    now_ns = time.time_ns()
     limit = int(config["MAX_HASH_BYTES"])
-    batches = [batch for _, batch in batches_of(missing, parts=_AHEAD_PARTS)]
-    del missing
-    sent = send(hash_batch, [(batch, limit) for batch in batches], config["HASH_PROCESSES"])
+    batches = [batch for _, batch in batches_of(missing, parts=parts)]
+    calls = [(batch, limit) for batch in batches]
+    sent = send(hash_batch, calls, config["HASH_PROCESSES"], meanwhile=meanwhile)
     if not sent.futures:
-        return
+        return None
     job = _Ahead(len(batches), keep_shared)
-    _keep_settled()
-    _sent_ahead.jobs = [*_sent_ahead.jobs, job]
     for batch, future in zip(batches, sent.futures, strict=True):
         future.add_done_callback(partial(job.arrived, batch, now_ns))
+    return job
 
 
 def _wait_for_ahead(

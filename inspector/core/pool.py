@@ -11,11 +11,13 @@ does the work itself: a broken pool costs time, never an answer.
 The processes are spawned: a fresh Python each, which imports what it is sent. A command that
 owns its process may let them be forked instead (``fork_while_alone``), which spares each of
 them Python's start and those imports, and the process that tracks a spawned pool's
-semaphores.
+semaphores. They run at a lower priority than the process that sends them work
+(``NICENESS``), and work sent ``meanwhile`` gives way to any sent after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -100,21 +102,48 @@ def send(
     function: Callable[..., Answers[Answer]],
     calls: Sequence[tuple[Any, ...]],
     processes: int | None = None,
+    *,
+    meanwhile: bool = False,
 ) -> Sent[Answer]:
     """Send ``function(*call)`` for each call (a batch of items, then the other arguments) to
     the hashing processes and return the pool and the futures at once; no future for fewer
     than ``PROCESS_MIN_FILES`` items, or where there is no pool (or it broke): the caller then
-    does the work itself."""
+    does the work itself.
+
+    ``meanwhile``: work for the processes to do while nothing else is asked of them. The next
+    work sent without it goes first: what they have not started by then is cancelled (its
+    futures say so), and its caller's callers read those files when they need them.
+    """
     if sum(len(call[0]) for call in calls) < PROCESS_MIN_FILES:
         return Sent(None, [])
     pool = _process_pool(processes)
     if pool is None:
         return Sent(None, [])
+    if not meanwhile:
+        _take_back_meanwhile()
     try:
-        return Sent(pool, [pool.submit(function, *call) for call in calls])
+        futures = [pool.submit(function, *call) for call in calls]
     except (BrokenProcessPool, RuntimeError):
         _forget_pool(pool)
         return Sent(None, [])
+    if meanwhile:
+        with _pool_lock:
+            _meanwhile.extend(futures)
+    return Sent(pool, futures)
+
+
+# The futures of work sent ``meanwhile`` that may not have started yet.
+_meanwhile: list[Future[Any]] = []
+
+
+def _take_back_meanwhile() -> None:
+    """Cancel the work sent ``meanwhile`` that no process has started: the pool takes its
+    work in the order it was sent, and what is sent now is waited for."""
+    with _pool_lock:
+        futures = _meanwhile[:]
+        _meanwhile.clear()
+    for future in futures:
+        future.cancel()  # refused by one started, which ends as it would have
 
 
 def batches_of(stamps: Sequence[FileStamp], parts: int | None = None) -> list[tuple[int, Stamps]]:
@@ -209,6 +238,7 @@ def start(
     pool = _process_pool(processes)
     if pool is None:
         return None
+    _take_back_meanwhile()
     try:
         return Started(pool, pool.submit(function, *args))
     except (BrokenProcessPool, RuntimeError):
@@ -253,11 +283,24 @@ def _start_method() -> Literal["fork", "spawn"]:
     return "spawn"
 
 
+# How much a hashing process gives way to the process that sent it work: that one's thread
+# sends, then takes every answer in order, and a core it waits for holds up the whole check.
+NICENESS = 10
+
+
+def _worker() -> None:
+    """Start a spawned hashing process: a lower priority (``NICENESS``) where there is one."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):  # refused (a sandbox): it runs as it is
+            os.nice(NICENESS)
+
+
 def _forked_worker() -> None:
-    """Start a forked hashing process: the collector its process turned off
-    (``management.process``) runs again for what this process makes (an error's traceback
-    is a cycle), and not over the objects it shares with the process, which are frozen:
-    a collection would write to each of them, and so copy every page they are on."""
+    """Start a forked hashing process as ``_worker`` does. The collector its process turned
+    off (``management.process``) runs again for what this process makes (an error's
+    traceback is a cycle), and not over the objects it shares with the process, which are
+    frozen: a collection would write to each of them, and so copy every page they are on."""
+    _worker()
     gc.freeze()
     gc.enable()
 
@@ -284,21 +327,23 @@ def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
             _pool = ProcessPoolExecutor(
                 wanted,
                 mp_context=multiprocessing.get_context(method),
-                initializer=_forked_worker if _pool_forked else None,
+                initializer=_forked_worker if _pool_forked else _worker,
             )
             _pool_size = wanted
         return _pool
 
 
 def stop() -> None:
-    """Stop the hashing processes and wait for them to end: for a process that ends without
+    """Stop the hashing processes and wait for those working to end: for a process that ends without
     Python's own shutdown (``management.process``), which stops the pool first; the exit
     functions of ``multiprocessing`` would otherwise wait for processes waiting for work."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is not None:
-        pool.shutdown(wait=True)
+        # Work nobody will take any more (sent ``meanwhile``, or ahead of a check that failed)
+        # is not started: only what runs is waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _forget_pool(pool: ProcessPoolExecutor | None) -> None:

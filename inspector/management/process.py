@@ -6,10 +6,11 @@ comes here, and that process's memory stays its server's business. Inside it:
 - the cyclic collector is off: its passes over tens of thousands of acyclic records (and its
   last one at exit, which skips frozen objects) would free nothing that exiting does not. On
   the process's own command line it is off from the moment Django loads the inspector
-  (``bulk.off_while_loading``), and the run takes it over;
+  (``core.loading``), and the run takes it over;
 - nothing is kept for a later check that will not come (``caches.checks_once``);
 - the hashing processes may be forked rather than spawned (``pool.fork_while_alone``), when
-  the command is the process's own command line;
+  the command is the process's own command line (from the moment Django loads the inspector,
+  too: ``core.loading``);
 - large freed blocks go back to the system at once. glibc serves a large request (128 KiB and
   up) with its own ``mmap`` and unmaps it when freed, but raises that threshold to the size of
   every such block freed, up to 32 MiB. A check frees many: every growing dict of tens of
@@ -34,7 +35,7 @@ from contextlib import contextmanager
 
 from django.core.cache import caches as django_caches
 
-from ..core import bulk, caches, pool
+from ..core import caches, loading, pool
 
 # mallopt's parameter number for the mmap threshold (malloc.h), and glibc's own default value.
 _M_MMAP_THRESHOLD = -3
@@ -70,7 +71,7 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
     # Under a profiler, a tracer or ``coverage run``, the runner writes its results after the
     # program returns: the process must not end first.
     ends_process = owns and sys.gettrace() is None and sys.getprofile() is None
-    bulk.take_over()  # on again in the end, whoever turned it off
+    loading.take_over()  # the collector on again in the end, whoever turned it off
     gc.disable()
     hand_back_large_blocks()
     caches.checks_once()

@@ -246,3 +246,39 @@ def test_a_few_files_are_read_at_once_not_after_those_sent_ahead(
         thread.join(10)
     assert answers == [hashlib.md5(other.read_bytes()).hexdigest()]
     assert not all(f.done() for f in busy_pool), "answered while the pool was still busy"
+
+
+def known_soon(stamps: list[FileStamp], seconds: float = 30.0) -> list[str | None]:
+    """Return what this process knows of ``stamps`` once it knows them all (or time is up)."""
+    deadline = time.monotonic() + seconds
+    while any(fingerprints.peek(s) is None for s in stamps) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return [fingerprints.peek(s) for s in stamps]
+
+
+@pytest.mark.usefixtures("pool_to_itself")
+def test_files_hashed_meanwhile_are_remembered_as_they_come_back(tmp_path: Path) -> None:
+    stamps = stamped(tmp_path, 6)
+    fresh = tmp_path / "changed just now ‹é›.css"
+    fresh.write_text("a { color: red }")
+    stamps.insert(1, FileStamp.of(str(fresh)))  # racy, in a batch with two settled files
+    fingerprints.clear_memory_cache()
+    fingerprints.hash_meanwhile(stamps)
+    kept = [s for s in stamps if s != stamps[1]]
+    assert known_soon(kept) == digests_of(kept)
+    assert fingerprints.peek(stamps[1]) is None, "its digest is not kept for a later check"
+
+
+def test_files_hashed_meanwhile_give_way_to_those_asked_for(
+    tmp_path: Path, busy_pool: list[Future[None]]
+) -> None:
+    stamps = stamped(tmp_path, 30)
+    fingerprints.clear_memory_cache()
+    before = fingerprints.files_read()
+    fingerprints.hash_meanwhile(stamps)  # queued behind the busy processes
+    digests = fingerprints.md5_many(stamps)  # sent after: goes first, takes the rest back
+    assert [digests[s] for s in stamps] == digests_of(stamps)
+    read_twice = fingerprints.files_read() - before - len(stamps)
+    # At most the batches the pool had queued already (one a process, and one more): the
+    # others were never read.
+    assert 0 <= read_twice <= (len(busy_pool) + 1) * pool.BATCH_FILES

@@ -25,7 +25,7 @@ from inspector.core.reading import (
 )
 from inspector.core.storage.listing import take_snapshot
 from inspector.core.treewalk import fingerprint
-from tests.support.pool import kill_the_hashing_processes
+from tests.support.pool import kill_the_hashing_processes, slowly
 
 
 def listed(tmp_path: Path, count: int) -> list[FileStamp]:
@@ -212,3 +212,32 @@ def test_the_pool_is_spawned_unless_a_command_owns_its_process(
 ) -> None:
     monkeypatch.setattr(pool, "threads_running", lambda: 1)
     assert pool._start_method() == "spawn"
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_work_sent_meanwhile_gives_way_to_work_sent_after_it() -> None:
+    meanwhile = pool.send(slowly, [([n], 0.2) for n in range(20)], meanwhile=True)
+    after = pool.send(slowly, [([100], 0.0)])
+    assert after.futures[0].result(timeout=30) == [100]
+    taken_back = [n for n, future in enumerate(meanwhile.futures) if future.cancelled()]
+    # Two processes, each with one batch started and one or two queued: the rest is cancelled.
+    assert len(taken_back) >= 14
+    started = [n for n in range(20) if n not in taken_back]
+    assert [meanwhile.futures[n].result(timeout=30) for n in started] == [[n] for n in started]
+    assert pool.send(slowly, [([7], 0.0)]).futures[0].result(timeout=30) == [7]
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_stopping_the_pool_waits_only_for_the_work_started() -> None:
+    sent = pool.send(slowly, [([n], 0.2) for n in range(20)], meanwhile=True)
+    pool.stop()
+    assert sum(future.cancelled() for future in sent.futures) >= 14
+    assert all(future.done() for future in sent.futures)
+
+
+@pytest.mark.usefixtures("through_the_pool")
+def test_the_hashing_processes_give_way_to_the_process_that_waits_for_them() -> None:
+    if not hasattr(os, "nice"):
+        pytest.skip("no priorities to give way by")
+    here = os.nice(0)
+    assert pool.in_pool(os.nice, (0,)) == min(19, here + pool.NICENESS)

@@ -314,17 +314,18 @@ import gc, io, sys
 sys.argv = ["tasks.py", "inspect_assets"]
 import django
 django.setup()
-print("loading:", gc.isenabled())
+from inspector.core import pool
+print("loading:", gc.isenabled(), pool._may_fork)
 from django.core.management import call_command
 call_command("inspect_assets", "--no-live", "--format", "json", stdout=io.StringIO())
-print("after the command:", gc.isenabled())
+print("after the command:", gc.isenabled(), pool._may_fork)
 """
 
 
-def test_a_script_that_calls_the_command_gets_its_collector_back() -> None:
+def test_a_script_that_calls_the_command_gets_its_collector_back_and_spawns() -> None:
     done = run_script(NAMED_LIKE_IT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["loading: False", "after the command: True"]
+    assert done.stdout.splitlines() == ["loading: False True", "after the command: True False"]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 
@@ -25,3 +26,9 @@ MARK = "as imported"
 def marked() -> str:
     """Return ``MARK`` as the hashing process that runs this sees it."""
     return MARK
+
+
+def slowly(items: list[int], seconds: float) -> list[int]:
+    """Return ``items`` after ``seconds``: a batch that keeps a hashing process busy."""
+    time.sleep(seconds)
+    return items

@@ -2,10 +2,11 @@
 
 Three adapters behind one ``take_snapshot``, fastest first: an ``os.scandir`` walk for local
 folders (``folder``; their stamps let digests be cached by file version), in a hashing process
-while this one lists the sources when the project is large (``ListingAhead``); one paginated
-ListObjectsV2 over the ``location`` of django-storages' S3 backends (1,000 keys a request, with
-sizes and ETags, where the Storage API would cost a ListObjects per folder and then a HEAD and a
-GET per object); and the Storage API (``listdir``) for anything else, bounded in files.
+while this one lists the sources when the project is large (``ListingAhead``), or while Django
+loads (``loading``); one paginated ListObjectsV2 over the ``location`` of django-storages' S3
+backends (1,000 keys a request, with sizes and ETags, where the Storage API would cost a
+ListObjects per folder and then a HEAD and a GET per object); and the Storage API
+(``listdir``) for anything else, bounded in files.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from ..bulk import collector_paused
 from ..pool import Started, start
 from ..reading import LocalFile
 from ..sources import source_folders, source_roots
-from .folder import Packed, unpacked, walk, walk_packed
+from .folder import Packed, Walked, unpacked, walk, walk_packed
 from .instance import S3Storage, as_s3
+from .loading import WalkWhileLoading, taken_by
 
 
 class RemoteFile(NamedTuple):
@@ -90,10 +92,8 @@ def take_snapshot(
     started earlier in a hashing process (``ListingAhead``).
     """
     if _is_local(storage):
-        packed = ahead.take() if ahead is not None else None
-        if packed is not None:
-            walked = unpacked(packed)
-        else:
+        walked = ahead.take() if ahead is not None else None
+        if walked is None:
             with collector_paused():
                 walked = walk(str(storage.location), source_roots(), source_folders())
         return Snapshot(
@@ -124,27 +124,45 @@ LIST_AHEAD_MIN_FILES = 10_000
 class ListingAhead:
     """A local storage's listing, started in a hashing process once the sources show the
     project is large (``start``, given as ``current_inventory``'s ``listed``), for
-    ``take_snapshot`` to take while this process went on with the sources."""
+    ``take_snapshot`` to take while this process went on with the sources. In a process whose
+    command line runs the inspector's command, the walk started while Django loaded stands in
+    for it (``loading``)."""
 
     storage: Storage | None
     started: Started[Packed] | None = None
+    loaded: WalkWhileLoading | None = None
+
+    def __post_init__(self) -> None:
+        if self.loaded is None and _is_local(self.storage):
+            self.loaded = taken_by(str(self.storage.location))
 
     def start(self, sources: int) -> None:
         """Start the walk for a project of ``sources`` source files, unless it is too small to
-        gain from it, the storage is not a local folder, or there is no pool."""
+        gain from it, the storage is not a local folder, there is no pool, or one started while
+        Django loaded."""
         storage = self.storage
-        if self.started is None and sources >= LIST_AHEAD_MIN_FILES and _is_local(storage):
+        if self.loaded is not None or self.started is not None:
+            return
+        if sources >= LIST_AHEAD_MIN_FILES and _is_local(storage):
             where = (str(storage.location), source_roots(), source_folders())
             self.started = start(walk_packed, where, get_config()["HASH_PROCESSES"])
 
-    def take(self) -> Packed | None:
-        """Wait for the walk's answer and hold it no longer here (its future holds it): None
-        when it was never started, or its pool broke."""
+    def take(self) -> Walked | None:
+        """Wait for the walk's answer and hold it no longer here: None when it was never
+        started, its pool broke, or the one started while Django loaded met a symlink out of
+        the folder (this process walks it then, knowing the source folders)."""
+        loaded, self.loaded = self.loaded, None
+        if loaded is not None:
+            return loaded.take()
         started, self.started = self.started, None
-        return started.outcome() if started is not None else None
+        packed = started.outcome() if started is not None else None
+        return unpacked(packed) if packed is not None else None
 
     def drop(self) -> None:
         """Let go of a walk nobody will take (one still running finishes unread)."""
+        loaded, self.loaded = self.loaded, None
+        if loaded is not None:
+            loaded.drop()
         started, self.started = self.started, None
         if started is not None:
             started.future.cancel()

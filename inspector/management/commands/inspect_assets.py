@@ -12,8 +12,8 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspector.conf import get_config
-from inspector.core.bulk import loading_over
 from inspector.core.layers import current_layers
+from inspector.core.loading import loading_over
 from inspector.core.selection import PathFilter, UnknownWords, failures, parse_fail_on
 from inspector.core.status import Flag, LiveStatus, ManifestStatus, Severity, SourceStatus
 from inspector.management.answers import write_answer, write_diff, write_rows
