@@ -29,15 +29,21 @@ from .storage.loading import walk_while_loading
 _started = False
 
 
+# Options after which the command prints and checks nothing.
+_PRINT_ONLY = frozenset({"-h", "--help", "--version"})
+
+
 def while_loading(command: str) -> None:
-    """Start the work above if the process's command line runs ``command``."""
+    """Start the work above if the process's command line runs ``command`` (no walk where it
+    asks only for the help or the version)."""
     global _started
     if sys.argv[1:2] != [command]:
         return
     _started = True
     bulk.off_while_loading()
     pool.fork_while_alone(True)
-    walk_while_loading()
+    if _PRINT_ONLY.isdisjoint(sys.argv[2:]):
+        walk_while_loading()
 
 
 def take_over() -> None:

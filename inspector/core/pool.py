@@ -116,7 +116,7 @@ def send(
     """
     if sum(len(call[0]) for call in calls) < PROCESS_MIN_FILES:
         return Sent(None, [])
-    pool = _process_pool(processes)
+    pool = _process_pool(processes, start=not meanwhile)  # stopped: nobody waits for it
     if pool is None:
         return Sent(None, [])
     if not meanwhile:
@@ -309,10 +309,12 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
+def _process_pool(
+    processes: int | None = None, *, start: bool = True
+) -> ProcessPoolExecutor | None:
     """Return a pool of ``processes`` hashing processes (None: one per core; None is returned
-    for fewer than two), started on first use and kept for the life of this process (spawned,
-    or forked where ``fork_while_alone`` allows it)."""
+    for fewer than two), started on first use (unless not ``start``) and kept for the life of
+    this process (spawned, or forked where ``fork_while_alone`` allows it)."""
     global _pool, _pool_size, _pool_forked
     wanted = _cores() if processes is None else processes
     if wanted < 2:
@@ -322,6 +324,8 @@ def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
         if _pool is None:
+            if not start:
+                return None
             method = _start_method()
             _pool_forked = method == "fork"
             _pool = ProcessPoolExecutor(
@@ -334,16 +338,21 @@ def _process_pool(processes: int | None = None) -> ProcessPoolExecutor | None:
 
 
 def stop() -> None:
-    """Stop the hashing processes and wait for those working to end: for a process that ends without
-    Python's own shutdown (``management.process``), which stops the pool first; the exit
-    functions of ``multiprocessing`` would otherwise wait for processes waiting for work."""
+    """End the hashing processes at once, and wait for them to be gone: for a process that ends
+    without Python's own shutdown (``management.process``), which stops the pool first; the
+    exit functions of ``multiprocessing`` would otherwise wait for processes waiting for work.
+    Work still running is nobody's any more (a walk started while Django loaded, for a command
+    that only printed its help): it is not waited for."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
-    if pool is not None:
-        # Work nobody will take any more (sent ``meanwhile``, or ahead of a check that failed)
-        # is not started: only what runs is waited for.
-        pool.shutdown(wait=True, cancel_futures=True)
+    if pool is None:
+        return
+    # Python before 3.14 (``terminate_workers``) has no public way to end them: a process gone
+    # breaks the pool, which fails what was sent to it and shuts down as after any fault.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _forget_pool(pool: ProcessPoolExecutor | None) -> None:

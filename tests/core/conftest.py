@@ -29,4 +29,5 @@ def pool_to_itself(through_the_pool: None) -> None:
     for thread in threading.enumerate():
         if thread.name == "inspector-layers":
             thread.join(60)
-    pool.stop()  # the next call starts a pool afresh
+    pool.stop()
+    pool._process_pool()  # afresh: work sent meanwhile starts none

@@ -169,18 +169,28 @@ def as_found() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("pool_to_itself", "a_large_manifest_counts", "as_found")
-@pytest.mark.parametrize("command", ["inspect_assets", "collectstatic"])
-def test_only_the_command_s_own_command_line_starts_anything(tmp_path: Path, command: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "walked"),
+    [
+        (["inspect_assets", "--format", "json"], True),
+        (["inspect_assets", "--help"], False),
+        (["collectstatic", "--noinput"], None),
+    ],
+    ids=["the-command", "its-help", "another-command"],
+)
+def test_only_the_command_s_own_command_line_starts_anything(
+    tmp_path: Path, argv: list[str], walked: bool | None
+) -> None:
     root = collected(tmp_path)
-    sys.argv = ["manage.py", command, "--format", "json"]
+    sys.argv = ["manage.py", *argv]
     gc.enable()
     with stored(root):
         while_loading("inspect_assets")
     walking = loading.taken_by(str(root))
-    if command != "inspect_assets":
+    if walked is None:
         assert walking is None and gc.isenabled() and not pool._may_fork
         return
-    assert walking is not None and walking.take() is not None
+    assert (walking is not None and walking.take() is not None) is walked
     assert not gc.isenabled() and pool._may_fork
     loading_over()  # no command's run took the process over: all given back
     assert gc.isenabled() and not pool._may_fork

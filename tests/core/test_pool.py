@@ -9,7 +9,9 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -228,11 +230,21 @@ def test_work_sent_meanwhile_gives_way_to_work_sent_after_it() -> None:
 
 
 @pytest.mark.usefixtures("through_the_pool")
-def test_stopping_the_pool_waits_only_for_the_work_started() -> None:
-    sent = pool.send(slowly, [([n], 0.2) for n in range(20)], meanwhile=True)
+def test_stopping_the_pool_ends_its_processes_without_waiting_for_their_work() -> None:
+    running = pool.send(slowly, [([n], 30.0) for n in range(2)])
+    queued = pool.send(slowly, [([n], 0.2) for n in range(20)], meanwhile=True)
+    processes = list(running.pool._processes.values())  # type: ignore[union-attr]
+    time.sleep(1.0)  # each process takes its half-minute batch
+    started = time.monotonic()
     pool.stop()
-    assert sum(future.cancelled() for future in sent.futures) >= 14
-    assert all(future.done() for future in sent.futures)
+    assert time.monotonic() - started < 20, "the half-minute batches were not waited for"
+    assert not any(process.is_alive() for process in processes)
+    assert all(future.done() for future in [*running.futures, *queued.futures])
+    assert all(isinstance(future.exception(), BrokenProcessPool) for future in running.futures)
+    # Work sent meanwhile starts no pool: the one that would have done it is gone.
+    assert pool.send(slowly, [([1], 0.0)], meanwhile=True) == pool.Sent(None, [])
+    assert pool._pool is None
+    assert pool.send(slowly, [([2], 0.0)]).futures[0].result(timeout=30) == [2]
 
 
 @pytest.mark.usefixtures("through_the_pool")

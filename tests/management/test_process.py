@@ -133,9 +133,9 @@ settings.ASSET_INSPECTOR = {**settings.ASSET_INSPECTOR, "HASH_PROCESSES": 2}
 from inspector.core import pool
 pool.PROCESS_MIN_FILES = 1
 started = pool._process_pool
-def announced(processes=None):
+def announced(processes=None, **options):
     before = pool._pool
-    found = started(processes)
+    found = started(processes, **options)
     if found is not None and before is None:
         method = found._mp_context.get_start_method()
         print("hashing processes started:", method, file=sys.stderr, flush=True)

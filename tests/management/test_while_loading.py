@@ -40,10 +40,12 @@ def take(self):
     return walked
 loading.WalkWhileLoading.take = take
 atexit.register(lambda: print("taken while loading:", taken, file=sys.stderr, flush=True))
-sys.argv = ["manage.py", "inspect_assets", "--format", "json"]
+sys.argv = ["manage.py", "inspect_assets", *ARGS]
 from django.core.management import execute_from_command_line
 execute_from_command_line(sys.argv)
 """
+
+JSON = ["--format", "json"]
 
 FILES = {
     "main/css/site.css": 'body { background: url("../img/a b.png") }\n@import "more.css";\n',
@@ -88,11 +90,11 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no fork")
 def test_the_walk_started_while_loading_gives_the_same_answer(project: Path) -> None:
-    early = django(project, script="LARGE = True\n" + RUN)
+    early = django(project, script=f"LARGE = True\nARGS = {JSON}\n" + RUN)
     assert early.returncode == 0, early.stderr
     collected = len(list((project / "collected").rglob("*.*")))
     assert f"taken while loading: [{collected}]" in early.stderr
-    late = django(project, script="LARGE = False\n" + RUN)
+    late = django(project, script=f"LARGE = False\nARGS = {JSON}\n" + RUN)
     assert late.returncode == 0, late.stderr
     assert "taken while loading: []" in late.stderr
     rows = json.loads(early.stdout)
@@ -100,3 +102,10 @@ def test_the_walk_started_while_loading_gives_the_same_answer(project: Path) -> 
     by_path = {row["path"]: row for row in rows}
     assert by_path["css/more.css"]["live_status"] == "modified"
     assert by_path["vendor/lib.js"]["live_status"] == "current"
+
+
+def test_a_run_that_only_prints_its_help_ends_without_the_walk(project: Path) -> None:
+    done = django(project, script="LARGE = True\nARGS = ['--help']\n" + RUN)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage:")
+    assert "taken while loading: []" in done.stderr
