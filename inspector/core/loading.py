@@ -64,3 +64,4 @@ def loading_over() -> None:
     if bulk.take_over():
         gc.enable()
     pool.fork_while_alone(False)
+    pool.give_way()  # what was hashed meanwhile is not waited for when the script exits

@@ -119,31 +119,46 @@ def send(
     pool = _process_pool(processes, start=not meanwhile)  # stopped: nobody waits for it
     if pool is None:
         return Sent(None, [])
-    if not meanwhile:
-        _take_back_meanwhile()
-    try:
-        futures = [pool.submit(function, *call) for call in calls]
-    except (BrokenProcessPool, RuntimeError):
-        _forget_pool(pool)
-        return Sent(None, [])
-    if meanwhile:
-        with _pool_lock:
+    futures: list[Future[Answers[Answer]]] = []
+    # Held while any work is queued: what is sent meanwhile is queued wholly before other work
+    # (and taken back by it) or wholly after it.
+    with _meanwhile_lock:
+        if not meanwhile:
+            _take_back_meanwhile()
+        try:
+            for call in calls:
+                futures.append(pool.submit(function, *call))
+        except (BrokenProcessPool, RuntimeError):
+            if not meanwhile:  # (the pool's own thread may send meanwhile: it leaves it be)
+                _forget_pool(pool)
+                return Sent(None, [])
+        if meanwhile:
+            _meanwhile[:] = [f for f in _meanwhile if not f.done()]
             _meanwhile.extend(futures)
     return Sent(pool, futures)
 
 
-# The futures of work sent ``meanwhile`` that may not have started yet.
+# The futures of work sent ``meanwhile`` that may not have been taken by a process yet.
 _meanwhile: list[Future[Any]] = []
+_meanwhile_lock = threading.Lock()
 
 
 def _take_back_meanwhile() -> None:
-    """Cancel the work sent ``meanwhile`` that no process has started: the pool takes its
-    work in the order it was sent, and what is sent now is waited for."""
-    with _pool_lock:
-        futures = _meanwhile[:]
-        _meanwhile.clear()
+    """Cancel the work sent ``meanwhile`` that no process has taken yet (each takes the next
+    batch as it starts one: a batch or two are taken ahead of the work), with
+    ``_meanwhile_lock`` held: the pool takes its work in the order it was sent, and what is
+    sent now is waited for."""
+    futures = _meanwhile[:]
+    _meanwhile.clear()
     for future in futures:
-        future.cancel()  # refused by one started, which ends as it would have
+        future.cancel()  # refused by one taken, which ends as it would have
+
+
+def give_way() -> None:
+    """Cancel the work sent ``meanwhile`` that no process has taken yet: for a command that
+    ends, whose process may wait for its hashing processes' queue as it exits."""
+    with _meanwhile_lock:
+        _take_back_meanwhile()
 
 
 def batches_of(stamps: Sequence[FileStamp], parts: int | None = None) -> list[tuple[int, Stamps]]:
@@ -238,12 +253,13 @@ def start(
     pool = _process_pool(processes)
     if pool is None:
         return None
-    _take_back_meanwhile()
-    try:
-        return Started(pool, pool.submit(function, *args))
-    except (BrokenProcessPool, RuntimeError):
-        _forget_pool(pool)
-        return None
+    with _meanwhile_lock:
+        _take_back_meanwhile()
+        try:
+            return Started(pool, pool.submit(function, *args))
+        except (BrokenProcessPool, RuntimeError):
+            _forget_pool(pool)
+            return None
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -285,6 +301,7 @@ def _start_method() -> Literal["fork", "spawn"]:
 
 # How much a hashing process gives way to the process that sent it work: that one's thread
 # sends, then takes every answer in order, and a core it waits for holds up the whole check.
+# (It gives way as much to any other process at the default priority.)
 NICENESS = 10
 
 
@@ -338,21 +355,16 @@ def _process_pool(
 
 
 def stop() -> None:
-    """End the hashing processes at once, and wait for them to be gone: for a process that ends
+    """Stop the hashing processes and wait for those working to end: for a process that ends
     without Python's own shutdown (``management.process``), which stops the pool first; the
-    exit functions of ``multiprocessing`` would otherwise wait for processes waiting for work.
-    Work still running is nobody's any more (a walk started while Django loaded, for a command
-    that only printed its help): it is not waited for."""
+    exit functions of ``multiprocessing`` would otherwise wait for processes waiting for work."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
-    if pool is None:
-        return
-    # Python before 3.14 (``terminate_workers``) has no public way to end them: a process gone
-    # breaks the pool, which fails what was sent to it and shuts down as after any fault.
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+    if pool is not None:
+        # Work nobody will take any more (sent ``meanwhile``, or ahead of a check that failed)
+        # is not started: only what runs is waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _forget_pool(pool: ProcessPoolExecutor | None) -> None:

@@ -88,6 +88,7 @@ def owned_process(argv: Sequence[str]) -> Iterator[None]:
             exit_at_once(0)
     finally:
         _owner = False
+        pool.give_way()  # a program that goes on does not wait for what no check took
         pool.fork_while_alone(False)
         gc.freeze()
         gc.enable()

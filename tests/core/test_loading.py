@@ -8,6 +8,7 @@ import gc
 import hashlib
 import json
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +18,13 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.test import override_settings
 
-from inspector.core import fingerprints, pool
+from inspector.core import bulk, fingerprints, pool
+from inspector.core import loading as core_loading
 from inspector.core.loading import loading_over, while_loading
 from inspector.core.storage import loading
 from inspector.core.storage.listing import ListingAhead, take_snapshot
 from tests.support.layout import age
+from tests.support.pool import kill_the_hashing_processes, slowly
 
 MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 NAMES = ("site.css", "site.0123456789ab.css", "x y ‹é›.js", "deep/er/<script>.png")
@@ -105,14 +108,55 @@ def test_a_walk_that_met_a_symlink_out_of_the_folder_is_walked_again(tmp_path: P
 
 
 @pytest.mark.usefixtures("pool_to_itself", "a_large_manifest_counts")
-def test_a_walk_of_another_folder_is_dropped(tmp_path: Path) -> None:
+def test_a_walk_of_another_folder_is_dropped_and_its_files_not_hashed(tmp_path: Path) -> None:
     root = collected(tmp_path)
     other = tmp_path / "other"
     other.mkdir()
+    fingerprints.clear_memory_cache()
     with stored(root):
         loading.walk_while_loading()
+        walking = loading._walking
+        assert walking is not None
         assert ListingAhead(FileSystemStorage(location=str(other))).loaded is None
-    assert loading.taken_by(str(root)) is None, "dropped, not kept for a later check"
+        assert loading._walking is None, "not kept for a later check"
+        walked = walking.take()  # back, or never started
+        time.sleep(1.0)  # five files sent to be hashed would be back by now
+        files = walked.files.values() if walked is not None else ()
+        assert all(fingerprints.peek(stamp) is None for stamp in files)
+
+
+@pytest.mark.usefixtures("pool_to_itself", "a_large_manifest_counts")
+def test_a_walk_refused_once_back_lets_the_check_walk_ahead(tmp_path: Path) -> None:
+    root = collected(tmp_path)
+    (root / "linked.css").symlink_to(tmp_path / "elsewhere.css")
+    with stored(root):
+        loading.walk_while_loading()
+        walking = loading._walking
+        assert walking is not None
+        deadline = time.monotonic() + 30
+        while not walking.refused() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ahead = ListingAhead(FileSystemStorage(location=str(root)))
+        ahead.start(10**9)
+        assert ahead.started is not None, "walked in a hashing process, as without it"
+        ahead.drop()
+
+
+@pytest.mark.usefixtures("pool_to_itself")
+def test_a_walk_whose_pool_broke_is_walked_here_and_the_pool_still_stops(tmp_path: Path) -> None:
+    started = pool.start(slowly, ([1], 30.0), 2)
+    assert started is not None
+    walking = loading.WalkWhileLoading(str(tmp_path), started.future, hash_files=True)  # type: ignore[arg-type]
+    kill_the_hashing_processes(started.pool)
+    taken: list[object] = []
+    # Python 3.12 and later fail the walk under the pool's own lock: its callback must not
+    # call the pool, or these would never return.
+    for work in (lambda: taken.append(walking.take()), pool.stop):
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        thread.join(30)
+        assert not thread.is_alive()
+    assert taken == [None]
 
 
 @pytest.mark.usefixtures("pool_to_itself", "a_large_manifest_counts")
@@ -163,6 +207,8 @@ def as_found() -> Iterator[None]:
     was, argv = gc.isenabled(), sys.argv
     yield
     sys.argv = argv
+    core_loading._started = False
+    bulk.take_over()
     pool.fork_while_alone(False)
     if was:
         gc.enable()

@@ -39,7 +39,10 @@ def take(self):
     taken.append(len(walked.files) if walked is not None else None)
     return walked
 loading.WalkWhileLoading.take = take
-atexit.register(lambda: print("taken while loading:", taken, file=sys.stderr, flush=True))
+def said():
+    print("taken while loading:", taken, file=sys.stderr)
+    print("left untaken:", loading._walking is not None, file=sys.stderr, flush=True)
+atexit.register(said)
 sys.argv = ["manage.py", "inspect_assets", *ARGS]
 from django.core.management import execute_from_command_line
 execute_from_command_line(sys.argv)
@@ -88,12 +91,11 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="no fork")
 def test_the_walk_started_while_loading_gives_the_same_answer(project: Path) -> None:
     early = django(project, script=f"LARGE = True\nARGS = {JSON}\n" + RUN)
     assert early.returncode == 0, early.stderr
     collected = len(list((project / "collected").rglob("*.*")))
-    assert f"taken while loading: [{collected}]" in early.stderr
+    assert f"taken while loading: [{collected}]\nleft untaken: False" in early.stderr
     late = django(project, script=f"LARGE = False\nARGS = {JSON}\n" + RUN)
     assert late.returncode == 0, late.stderr
     assert "taken while loading: []" in late.stderr
@@ -108,4 +110,4 @@ def test_a_run_that_only_prints_its_help_ends_without_the_walk(project: Path) ->
     done = django(project, script="LARGE = True\nARGS = ['--help']\n" + RUN)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage:")
-    assert "taken while loading: []" in done.stderr
+    assert "taken while loading: []\nleft untaken: False" in done.stderr, "nothing walked"

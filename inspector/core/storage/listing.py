@@ -141,6 +141,8 @@ class ListingAhead:
         gain from it, the storage is not a local folder, there is no pool, or one started while
         Django loaded."""
         storage = self.storage
+        if self.loaded is not None and self.loaded.refused():
+            self.loaded = None  # back already, and of no use: walk as without it
         if self.loaded is not None or self.started is not None:
             return
         if sources >= LIST_AHEAD_MIN_FILES and _is_local(storage):

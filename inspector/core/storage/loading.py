@@ -6,15 +6,15 @@ staticfiles backend is one known to keep its files in a local folder, and its ma
 tells of a large project, ``walk_while_loading`` (``core.loading``) starts walking that folder
 in a hashing process then, and once the walk is back, hashes the files it found on the cores
 the loading and the sources' listing leave idle (``fingerprints.hash_meanwhile``): the
-unhashed and hashed copies the manifest and live layers compare with their sources, all but a
-few of a collected folder's files. The check's ``ListingAhead`` takes the walk (``taken_by``)
-if it is of the very folder its storage keeps; the first work the check sends the processes
-goes before those digests.
+unhashed and hashed copies the manifest and live layers compare with their sources, and
+whatever else the folder holds (but whitenoise's compressed variants). The check's
+``ListingAhead`` takes the walk (``taken_by``) if it is of the very folder its storage keeps;
+the first work the check sends the processes goes before those digests.
 
-Only settings are read while Django loads: no storage class is imported yet (a project's own
-may need its models). The walk follows no symlink out of the folder, since the source folders
-that ``collectstatic --link`` links into are not known yet either: one that met such a link is
-not taken, and the check walks the folder itself.
+Only settings are read while Django loads: no storage or cache class is imported or made yet
+(a project's own may need its models). The walk follows no symlink out of the folder, since
+the source folders that ``collectstatic --link`` links into are not known yet either: one
+that met such a link is not taken, and the check walks the folder again.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from concurrent.futures import Future
 
 from django.conf import settings
 
-from ...conf import cross_process_cache, get_config
+from ...conf import get_config
 from .. import fingerprints
-from ..pool import Started, start
+from ..pool import start
 from .folder import Packed, Walked, unpacked, walk_packed
 from .instance import staticfiles_params
 
@@ -39,6 +39,10 @@ LOCAL_BACKENDS = frozenset(
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     }
 )
+# The cache backend the inspector does not share digests through (``conf.cross_process_cache``).
+IN_PROCESS_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+# whitenoise's compressed variants: the check reads them only to judge them, if ever.
+COMPRESSED = (".gz", ".br")
 # Their manifest's name in that folder (``ManifestFilesMixin.manifest_name``).
 MANIFEST_NAME = "staticfiles.json"
 # A smaller manifest (about 10,000 entries, as ``listing.LIST_AHEAD_MIN_FILES`` counts sources)
@@ -50,32 +54,42 @@ class WalkWhileLoading:
     """A walk of the collected folder ``root`` started while Django loaded: its listing, and
     the hashing of its files once it is back (``hash_files``)."""
 
-    def __init__(self, root: str, started: Started[Packed], hash_files: bool) -> None:
+    def __init__(self, root: str, future: Future[Packed], hash_files: bool) -> None:
         self.root = root
-        self._started: Started[Packed] | None = started
+        self._future: Future[Packed] | None = future
         self._hash_files = hash_files
         self._walked: Walked | None = None
         self._back = threading.Event()
-        started.future.add_done_callback(self._arrived)
+        future.add_done_callback(self._arrived)
 
     def _arrived(self, future: Future[Packed]) -> None:
-        # In the pool's own thread, as the walk comes back (at once if it is back already).
-        started = self._started
+        # In the pool's thread as the walk comes back (or the thread that cancels it). When the
+        # pool broke, Python 3.12 and later run this under the pool's own lock: nothing here
+        # may call the pool then (the next work sent finds it broken, and forgets it).
         try:
-            packed = started.outcome() if started is not None else None
-            if packed is not None and not packed.refused:
-                self._walked = unpacked(packed)
-                if self._hash_files:
-                    fingerprints.hash_meanwhile(self._walked.files.values())
+            if not future.cancelled() and future.exception() is None:
+                packed = future.result()
+                if not packed.refused:
+                    self._walked = unpacked(packed)
+                    if self._hash_files:
+                        fingerprints.hash_meanwhile(
+                            stamp
+                            for name, stamp in self._walked.files.items()
+                            if not name.endswith(COMPRESSED)
+                        )
         finally:
             # The future holds the packed walk, and its callback this object: no cycle kept
             # (the collector may be off), nothing held once unpacked.
-            self._started = None
+            self._future = None
             self._back.set()
 
+    def refused(self) -> bool:
+        """Return True if the walk is back and cannot be taken: it met a symlink out of the
+        folder, or its pool broke."""
+        return self._back.is_set() and self._walked is None
+
     def take(self) -> Walked | None:
-        """Wait for the walk and return it; None if it met a symlink out of the folder, its
-        pool broke, or it was dropped."""
+        """Wait for the walk and return it; None if it cannot be taken (``refused``)."""
         self._back.wait()
         walked, self._walked = self._walked, None
         return walked
@@ -84,9 +98,9 @@ class WalkWhileLoading:
         """Let go of a walk nobody takes: not started, it never starts; back later, it is not
         hashed."""
         self._hash_files = False
-        started = self._started
-        if started is not None:
-            started.future.cancel()
+        future = self._future
+        if future is not None:
+            future.cancel()
 
 
 _walking: WalkWhileLoading | None = None
@@ -104,8 +118,10 @@ def walk_while_loading() -> None:
             return
         location = (params.get("OPTIONS") or {}).get("location") or settings.STATIC_ROOT
         config = get_config()
-        # A shared cache knows most digests: the check reads it before any file.
-        hash_files = cross_process_cache() is None
+        # A shared cache knows most digests: the check reads it before any file. (Named, not
+        # made: a project's own cache backend may need its models.)
+        alias = config["CACHE"]
+        hash_files = not alias or settings.CACHES[alias].get("BACKEND") == IN_PROCESS_CACHE
     except Exception:  # any setting's problem is the system checks' to report
         return
     if not location:
@@ -118,7 +134,7 @@ def walk_while_loading() -> None:
         return
     started = start(walk_packed, (root, (), ()), config["HASH_PROCESSES"])
     if started is not None:
-        _walking = WalkWhileLoading(root, started, hash_files)
+        _walking = WalkWhileLoading(root, started.future, hash_files)
 
 
 def taken_by(location: str) -> WalkWhileLoading | None:
