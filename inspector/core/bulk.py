@@ -1,5 +1,4 @@
-"""The cyclic garbage collector paused while tens of thousands of records are built, and
-while Django loads for a command that owns its process.
+"""The cyclic garbage collector paused while tens of thousands of records are built.
 
 Nearly every record a check builds is an object the cyclic collector tracks: a named tuple, a
 dataclass (only plain tuples of strings and numbers are let go of). Built by the hundred
@@ -9,13 +8,8 @@ process and finding nothing to free: the records hold no cycles.
 ``collector_paused()`` pauses it while a listing or a layer is built. The collector is the
 process's, and a web process has other threads: the pause lasts one build, the threads share
 one count of who is inside, and the last one out resumes the collector only if it was running
-when the first one came in (a command that owns its process keeps it off).
-
-``off_while_loading()`` turns it off earlier, while Django loads a process whose command line
-runs the inspector's command (``core.loading``): the models, the URL machinery and the
-command's modules are long-lived objects, which the collector walks over again and again (a
-full pass among them) and frees nothing an exiting process needs freed. That command's run
-takes it over (``take_over``).
+when the first one came in (a command that owns its process keeps it off, from the moment
+Django loads it: ``core.loading``).
 """
 
 from __future__ import annotations
@@ -46,23 +40,3 @@ def collector_paused() -> Iterator[None]:
             _inside -= 1
             if _inside == 0 and _resume:
                 gc.enable()
-
-
-# Whether ``off_while_loading`` turned the collector off, and nothing took it over since.
-_off_while_loading = False
-
-
-def off_while_loading() -> None:
-    """Turn the collector off while Django loads (``core.loading`` says for which process)."""
-    global _off_while_loading
-    if gc.isenabled():
-        gc.disable()
-        _off_while_loading = True
-
-
-def take_over() -> bool:
-    """Return True if ``off_while_loading`` turned the collector off, and forget it: the caller
-    now says when it comes back."""
-    global _off_while_loading
-    off, _off_while_loading = _off_while_loading, False
-    return off

@@ -13,6 +13,7 @@ import pytest
 
 from inspector.core import fingerprints, pool, reading
 from inspector.core.fingerprints import ChangedSinceListed, FileStamp, NotRegularFile
+from tests.support.digests import known_soon
 
 
 def test_a_file_swapped_for_a_symlink_after_listing_is_not_read(tmp_path: Path) -> None:
@@ -246,14 +247,6 @@ def test_a_few_files_are_read_at_once_not_after_those_sent_ahead(
         thread.join(10)
     assert answers == [hashlib.md5(other.read_bytes()).hexdigest()]
     assert not all(f.done() for f in busy_pool), "answered while the pool was still busy"
-
-
-def known_soon(stamps: list[FileStamp], seconds: float = 30.0) -> list[str | None]:
-    """Return what this process knows of ``stamps`` once it knows them all (or time is up)."""
-    deadline = time.monotonic() + seconds
-    while any(fingerprints.peek(s) is None for s in stamps) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return [fingerprints.peek(s) for s in stamps]
 
 
 @pytest.mark.usefixtures("pool_to_itself")

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.test import override_settings
 
-from inspector.core import bulk, fingerprints, pool
+from inspector.core import fingerprints, pool
 from inspector.core import loading as core_loading
 from inspector.core.loading import loading_over, while_loading
 from inspector.core.storage import loading
 from inspector.core.storage.listing import ListingAhead, take_snapshot
+from tests.support.digests import known_soon
 from tests.support.layout import age
 from tests.support.pool import kill_the_hashing_processes, slowly
 
@@ -61,13 +62,6 @@ def stored(root: Path, backend: str = MANIFEST, **extra: object) -> override_set
 
 def md5_of(path: Path) -> str:
     return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
-
-
-def known_soon(stamps: list[fingerprints.FileStamp]) -> list[str | None]:
-    deadline = time.monotonic() + 30
-    while any(fingerprints.peek(s) is None for s in stamps) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return [fingerprints.peek(s) for s in stamps]
 
 
 @pytest.mark.usefixtures("pool_to_itself", "a_large_manifest_counts")
@@ -207,8 +201,7 @@ def as_found() -> Iterator[None]:
     was, argv = gc.isenabled(), sys.argv
     yield
     sys.argv = argv
-    core_loading._started = False
-    bulk.take_over()
+    core_loading.take_over()
     pool.fork_while_alone(False)
     if was:
         gc.enable()
