@@ -102,6 +102,32 @@ def test_a_walk_that_met_a_symlink_out_of_the_folder_is_walked_again(tmp_path: P
 
 
 @pytest.mark.usefixtures("pool_to_itself", "a_large_manifest_counts")
+@pytest.mark.parametrize("collection", ["rewrote", "removed"])
+def test_a_walk_older_than_the_folder_s_manifest_is_walked_again(
+    tmp_path: Path, collection: str
+) -> None:
+    root = collected(tmp_path)
+    storage = FileSystemStorage(location=str(root))
+    with stored(root):
+        loading.walk_while_loading()
+        walking = loading._walking
+        assert walking is not None
+        assert walking._back.wait(30), "the walk is back before the collection ends"
+        # A collection ends while Django loads: a new file, then its manifest.
+        (root / "new.css").write_text("a{}")
+        manifest = root / "staticfiles.json"
+        if collection == "rewrote":
+            manifest.write_text(manifest.read_text().replace('"1.1"', '"1.0"'))
+        else:
+            manifest.unlink()
+        ahead = ListingAhead(storage)
+        assert ahead.loaded is walking
+        snapshot = take_snapshot(storage, ahead=ahead)
+    assert "new.css" in snapshot.files, "the folder as the collection left it"
+    assert ("staticfiles.json" in snapshot.files) is (collection == "rewrote")
+
+
+@pytest.mark.usefixtures("pool_to_itself", "a_large_manifest_counts")
 def test_a_walk_of_another_folder_is_dropped_and_its_files_not_hashed(tmp_path: Path) -> None:
     root = collected(tmp_path)
     other = tmp_path / "other"

@@ -152,7 +152,8 @@ class ListingAhead:
     def take(self) -> Walked | None:
         """Wait for the walk's answer and hold it no longer here: None when it was never
         started, its pool broke, or the one started while Django loaded met a symlink out of
-        the folder (this process walks it then, knowing the source folders)."""
+        the folder or predates the folder's manifest (this process walks it then, knowing the
+        source folders)."""
         loaded, self.loaded = self.loaded, None
         if loaded is not None:
             return loaded.take()

@@ -14,7 +14,8 @@ the first work the check sends the processes goes before those digests.
 Only settings are read while Django loads: no storage or cache class is imported or made yet
 (a project's own may need its models). The walk follows no symlink out of the folder, since
 the source folders that ``collectstatic --link`` links into are not known yet either: one
-that met such a link is not taken, and the check walks the folder again.
+that met such a link is not taken, and the check walks the folder again; so does one whose
+folder's manifest was written since (a collection ended while Django loaded).
 """
 
 from __future__ import annotations
@@ -89,9 +90,12 @@ class WalkWhileLoading:
         return self._back.is_set() and self._walked is None
 
     def take(self) -> Walked | None:
-        """Wait for the walk and return it; None if it cannot be taken (``refused``)."""
+        """Wait for the walk and return it; None if it cannot be taken (``refused``), or if
+        the folder's manifest is not the one it listed (``_collected_since``)."""
         self._back.wait()
         walked, self._walked = self._walked, None
+        if walked is not None and _collected_since(walked):
+            return None
         return walked
 
     def drop(self) -> None:
@@ -101,6 +105,21 @@ class WalkWhileLoading:
         future = self._future
         if future is not None:
             future.cancel()
+
+
+def _collected_since(walked: Walked) -> bool:
+    """Return True if the folder's manifest was written (or removed) since the walk listed it.
+
+    The check reads the manifest before it takes the walk: a collection that ended while
+    Django loaded would leave it comparing the new manifest with the files as they were
+    before, every rewritten one "changed since listed". Walked again, it sees them as they
+    are; the window left is the one a check without this walk has.
+    """
+    listed = walked.files.get(MANIFEST_NAME)
+    try:
+        return listed is None or listed.now() != listed
+    except OSError:
+        return True
 
 
 _walking: WalkWhileLoading | None = None
